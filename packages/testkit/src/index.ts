@@ -16,3 +16,4 @@ export {
   type SimHttpServer,
   startHttpServer,
 } from './shared/http-server.js';
+export * from './withings/index.js';

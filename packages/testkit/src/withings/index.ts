@@ -1,0 +1,12 @@
+export type {
+  SimDelivery,
+  SimMeasureGroup,
+  SimSubscription,
+  SimWeighIn,
+  SimWithingsTokens,
+  WithingsDeliveryOptions,
+  WithingsFault,
+  WithingsSim,
+  WithingsSimOptions,
+} from './types.js';
+export { startWithingsSim } from './withings-sim.js';
