@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { WithingsApiError, WithingsValidationError } from './errors.js';
+import { redactJson, scrub } from './redact.js';
+import { codeForStatus } from './status-codes.js';
+
+/** Where and how requests go; shared by the OAuth helpers and the client. */
+export interface Transport {
+  baseUrl: string;
+  fetch: typeof fetch;
+  timeoutMs: number;
+}
+
+/** The default API host. */
+export const WITHINGS_API_URL = 'https://wbsapi.withings.net';
+/** Default time limit for one HTTP call. */
+export const DEFAULT_TIMEOUT_MS = 20_000;
+
+export type Endpoint = '/v2/oauth2' | '/measure' | '/notify';
+
+export interface WithingsCall {
+  endpoint: Endpoint;
+  params: Record<string, string | number | undefined>;
+  accessToken?: string;
+  /** Values that must never appear in an error: tokens, client secret, code, callback URL. */
+  secrets: ReadonlyArray<string | undefined>;
+}
+
+const envelopeSchema = z.object({
+  status: z.number().int(),
+  body: z.unknown().optional(),
+  error: z.string().optional(),
+});
+
+/**
+ * One Withings API call: a form-encoded POST. Withings answers HTTP 200 even for errors and puts the
+ * outcome in the JSON `status`; everything that is not `status: 0` becomes a {@link WithingsApiError}.
+ *
+ * @returns the `body` of a successful answer.
+ */
+export async function callWithings(transport: Transport, call: WithingsCall): Promise<unknown> {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(call.params)) {
+    if (value !== undefined) form.set(key, String(value));
+  }
+  const action = String(call.params.action ?? '');
+  const where = `Withings ${call.endpoint} ${action}`.trim();
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (call.accessToken) headers.authorization = `Bearer ${call.accessToken}`;
+  const clean = (text: string) => scrub(text, [...call.secrets, call.accessToken]);
+
+  let response: Response;
+  let text: string;
+  try {
+    response = await transport.fetch(`${transport.baseUrl.replace(/\/+$/, '')}${call.endpoint}`, {
+      method: 'POST',
+      headers,
+      body: form.toString(),
+      signal: AbortSignal.timeout(transport.timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const name = (error as { name?: string })?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      throw new WithingsApiError('TIMEOUT', `${where}: no answer within ${transport.timeoutMs} ms`);
+    }
+    const reason = describeNetworkError(error);
+    throw new WithingsApiError('UPSTREAM', clean(`${where}: request failed (${reason})`));
+  }
+
+  if (response.status === 429) {
+    const header = response.headers.get('retry-after');
+    const seconds = header === null || header.trim() === '' ? Number.NaN : Number(header);
+    throw new WithingsApiError('RATE_LIMITED', `${where}: HTTP 429 Too Many Requests`, {
+      httpStatus: 429,
+      ...(Number.isFinite(seconds) && seconds >= 0 ? { retryAfterMs: seconds * 1000 } : {}),
+    });
+  }
+  if (!response.ok) {
+    throw new WithingsApiError('UPSTREAM', `${where}: HTTP ${response.status}`, {
+      httpStatus: response.status,
+    });
+  }
+  if (text.trim() === '') {
+    throw new WithingsApiError('UPSTREAM', `${where}: empty response body`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const start = clean(text.trim().slice(0, 40)).replace(/\s+/g, ' ');
+    throw new WithingsApiError('UPSTREAM', `${where}: response is not JSON (starts with "${start}")`);
+  }
+  const envelope = envelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    throw validationError(
+      `${where}: response is not a Withings envelope`,
+      json,
+      envelope.error,
+      call.secrets,
+    );
+  }
+  const { status, body, error = '' } = envelope.data;
+  if (status === 0) return body ?? {};
+
+  const code = codeForStatus(status, error, call.endpoint);
+  const detail = error ? ` (${clean(error)})` : '';
+  if (code === 'RATE_LIMITED') {
+    const waitSeconds = (body as { wait_seconds?: unknown } | undefined)?.wait_seconds;
+    const retryAfterMs = typeof waitSeconds === 'number' && waitSeconds >= 0 ? waitSeconds * 1000 : undefined;
+    const wait = retryAfterMs === undefined ? '' : `; wait ${waitSeconds} s`;
+    throw new WithingsApiError('RATE_LIMITED', `${where}: status 601${detail}${wait}`, {
+      status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  throw new WithingsApiError(code, `${where}: status ${status}${detail}`, { status });
+}
+
+/** Validates a successful body; a mismatch is a {@link WithingsValidationError} keeping the (redacted) raw value. */
+export function parseBody<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+  where: string,
+  secrets: ReadonlyArray<string | undefined>,
+): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  throw validationError(`${where}: unexpected response shape`, body, result.error, secrets);
+}
+
+function validationError(
+  message: string,
+  raw: unknown,
+  error: z.ZodError,
+  secrets: ReadonlyArray<string | undefined>,
+): WithingsValidationError {
+  const issues = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const first = issues[0] ?? '';
+  return new WithingsValidationError(scrub(`${message}: ${first}`, secrets), redactJson(raw), issues);
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code) return cause.code;
+  if (cause?.message) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** `userid` arrives as a JSON number (OpenAPI) or a string (older docs); we keep it as a string. */
+const userId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
+
+export const tokenBodySchema = z.object({
+  userid: userId,
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires_in: z.number().positive(),
+  scope: z.string().default(''),
+  token_type: z.string().optional(),
+});
+
+const measureSchema = z.object({
+  value: z.number(),
+  type: z.number().int(),
+  unit: z.number().int(),
+  position: z.number().int().optional().nullable(),
+});
+
+const groupSchema = z.object({
+  grpid: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String),
+  attrib: z.number().int(),
+  date: z.number().int(),
+  created: z.number().int(),
+  modified: z.number().int().optional(),
+  category: z.number().int(),
+  deviceid: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
+  modelid: z.number().int().nullable().optional(),
+  measures: z.array(measureSchema),
+});
+
+/** `more` is an integer per the docs, a boolean in some real answers. */
+const more = z
+  .union([z.number(), z.boolean()])
+  .optional()
+  .transform((value) => value === true || (typeof value === 'number' && value !== 0));
+
+export const getmeasBodySchema = z.object({
+  updatetime: z.number().int(),
+  timezone: z.string(),
+  measuregrps: z.array(groupSchema),
+  more,
+  offset: z.union([z.number(), z.string()]).optional(),
+});
+
+export type RawMeasureGroup = z.infer<typeof groupSchema>;
+
+const NO_EXPIRY = 2_147_483_647;
+
+export const notifyProfileSchema = z.object({
+  appli: z.number().int(),
+  callbackurl: z.string(),
+  comment: z.string().nullable().optional(),
+  expires: z.union([z.number(), z.string()]).nullable().optional(),
+});
+
+export const notifyListBodySchema = z.object({ profiles: z.array(notifyProfileSchema) });
+
+export const notifyGetBodySchema = z.object({
+  appli: z.number().int(),
+  callbackurl: z.string(),
+  comment: z.string().nullable().optional(),
+});
+
+/** `expires` is 2147483647 ("never") in real answers; anything else is an epoch or a date string. */
+export function toExpiry(expires: number | string | null | undefined): Date | null {
+  if (expires === null || expires === undefined || expires === NO_EXPIRY) return null;
+  const date = typeof expires === 'number' ? new Date(expires * 1000) : new Date(expires);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
