@@ -30,7 +30,9 @@ describe('garminLogin against the simulator', () => {
   });
 
   it('answers MFA with the e-mailed code on the same cookie session', async () => {
-    const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }] });
+    const sim = await useSim({
+      accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
+    });
     const prompts: unknown[] = [];
     const tokens = await garminLogin({
       email: 'mfa@example.com',
@@ -57,16 +59,27 @@ describe('garminLogin against the simulator', () => {
   });
 
   it('MFA account without an mfa callback → MFA_REQUIRED', async () => {
-    const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }] });
-    const error = await failure(garminLogin({ email: 'mfa@example.com', password: 'pw-mfa-1234', urls: sim.urls }));
+    const sim = await useSim({
+      accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
+    });
+    const error = await failure(
+      garminLogin({ email: 'mfa@example.com', password: 'pw-mfa-1234', urls: sim.urls }),
+    );
     expect(isGarminApiError(error, 'MFA_REQUIRED')).toBe(true);
     expect(error.message).toMatch(/mfa/);
   });
 
   it('wrong MFA code → MFA_INVALID, and no ticket is exchanged', async () => {
-    const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }] });
+    const sim = await useSim({
+      accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
+    });
     const error = await failure(
-      garminLogin({ email: 'mfa@example.com', password: 'pw-mfa-1234', urls: sim.urls, mfa: async () => '000000x' }),
+      garminLogin({
+        email: 'mfa@example.com',
+        password: 'pw-mfa-1234',
+        urls: sim.urls,
+        mfa: async () => '000000x',
+      }),
     );
     expect(error).toBeInstanceOf(GarminApiError);
     expect(error.code).toBe('MFA_INVALID');
@@ -74,7 +87,9 @@ describe('garminLogin against the simulator', () => {
   });
 
   it('a wrong code can be corrected on the same session when mfaAttempts allows it', async () => {
-    const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }] });
+    const sim = await useSim({
+      accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
+    });
     const tokens = await garminLogin({
       email: 'mfa@example.com',
       password: 'pw-mfa-1234',
@@ -88,7 +103,9 @@ describe('garminLogin against the simulator', () => {
   });
 
   it('an expired MFA code → MFA_INVALID', async () => {
-    const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }] });
+    const sim = await useSim({
+      accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
+    });
     sim.clock.set(new Date());
     const error = await failure(
       garminLogin({
@@ -114,7 +131,9 @@ describe('garminLogin against the simulator', () => {
 
   it('unknown account → INVALID_CREDENTIALS', async () => {
     const sim = await useSim();
-    const error = await failure(garminLogin({ email: 'nobody@example.com', password: 'whatever1', urls: sim.urls }));
+    const error = await failure(
+      garminLogin({ email: 'nobody@example.com', password: 'whatever1', urls: sim.urls }),
+    );
     expect(error.code).toBe('INVALID_CREDENTIALS');
   });
 
@@ -127,8 +146,12 @@ describe('garminLogin against the simulator', () => {
   });
 
   it('a captcha account is BLOCKED too', async () => {
-    const sim = await useSim({ accounts: [{ email: 'bot@example.com', password: 'pw-bot-1234', captcha: true }] });
-    const error = await failure(garminLogin({ email: 'bot@example.com', password: 'pw-bot-1234', urls: sim.urls }));
+    const sim = await useSim({
+      accounts: [{ email: 'bot@example.com', password: 'pw-bot-1234', captcha: true }],
+    });
+    const error = await failure(
+      garminLogin({ email: 'bot@example.com', password: 'pw-bot-1234', urls: sim.urls }),
+    );
     expect(error.code).toBe('BLOCKED');
   });
 
@@ -164,7 +187,9 @@ describe('garminLogin against the simulator', () => {
   });
 
   it('a JSON 429 at the MFA step → RATE_LIMITED', async () => {
-    const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }] });
+    const sim = await useSim({
+      accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
+    });
     sim.faults.add('json-429', 1, '/mobile/api/mfa/verifyCode');
     const error = await failure(
       garminLogin({
@@ -203,15 +228,17 @@ describe('garminLogin against the simulator', () => {
 
   it('a slow SSO → UPSTREAM timeout', async () => {
     const sim = await useSim({ latencyMs: 300 });
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls, timeoutMs: 50 }));
+    const error = await failure(
+      garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls, timeoutMs: 50 }),
+    );
     expect(error.code).toBe('UPSTREAM');
     expect(error.message).toMatch(/within 50 ms/);
   });
 
   it('rejects missing credentials before any request', async () => {
-    await expect(garminLogin({ email: '', password: 'x', urls: { sso: 'http://127.0.0.1:9' } })).rejects.toThrow(
-      TypeError,
-    );
+    await expect(
+      garminLogin({ email: '', password: 'x', urls: { sso: 'http://127.0.0.1:9' } }),
+    ).rejects.toThrow(TypeError);
     await expect(garminLogin({ email: 'a@b.c', password: '' })).rejects.toThrow(TypeError);
   });
 });

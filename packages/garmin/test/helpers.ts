@@ -60,3 +60,18 @@ export async function failure(promise: Promise<unknown>): Promise<Error & Record
   }
   throw new Error('expected the call to fail, but it succeeded');
 }
+
+/** A fresh service ticket from the simulator's JSON login (as any sign-in would produce). */
+export async function ticketFrom(
+  sim: GarminSim,
+  service = 'https://mobile.integration.garmin.com/gcm/android',
+): Promise<string> {
+  const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service });
+  const response = await fetch(`${sim.url}/mobile/api/login?${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: EMAIL, password: PASSWORD, rememberMe: false, captchaToken: '' }),
+  });
+  const body = (await response.json()) as { serviceTicketId: string };
+  return body.serviceTicketId;
+}
