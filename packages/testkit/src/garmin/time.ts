@@ -34,11 +34,9 @@ export function dayOf(localMs: number): string {
 
 /** True for a real `YYYY-MM-DD` date. */
 export function isDate(value: string | undefined): value is string {
-  return (
-    value !== undefined &&
-    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
-    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value
-  );
+  if (value === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const at = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === value;
 }
 
 /** Local-as-UTC midnight of a `YYYY-MM-DD` date. */
