@@ -23,6 +23,7 @@ import { refreshGarminTokens } from './refresh-garmin-tokens.js';
 import { type GarminRetryOptions, type RetryPolicy, retryDelay, retryPolicy, sleep } from './retry.js';
 import { bloodPressureRange, socialProfile, weightRange } from './schemas.js';
 import { SOCIAL_PROFILE_PATH } from './social-profile.js';
+import { TokenKeeper } from './token-keeper.js';
 import type { GarminTokens, GarminUrls } from './types.js';
 import { envelopeOf, type GarminUploadResult, readUploadResult } from './upload-result.js';
 import { resolveHosts } from './urls.js';
@@ -72,7 +73,6 @@ export interface GarminBodyCompositionResult extends GarminUploadResult {
 }
 
 type Kind = 'read' | 'write';
-const REFRESH_MARGIN_MS = 15 * 60 * 1000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -93,35 +93,36 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * ```
  */
 export class GarminClient {
-  #tokens: GarminTokens;
-  #unsaved = false;
-  #pending: Promise<GarminTokens> | undefined;
-  readonly #retired = new Set<string>();
+  readonly #keeper: TokenKeeper;
   readonly #options: GarminClientOptions;
   readonly #connectapi: string;
   readonly #ctx: HttpContext;
   readonly #policy: RetryPolicy;
-  readonly #now: () => Date;
 
   constructor(options: GarminClientOptions) {
     if (!options?.tokens || typeof options.tokens.accessToken !== 'string') {
       throw new TypeError('GarminClient needs { tokens } (from a login or importGarminTokens)');
     }
     this.#options = options;
-    this.#tokens = { ...options.tokens };
     this.#connectapi = resolveHosts(options.tokens.domain, options.urls).connectapi;
-    this.#ctx = httpContext(options, () => [
-      this.#tokens.accessToken,
-      this.#tokens.refreshToken,
-      ...this.#retired,
-    ]);
     this.#policy = retryPolicy(options.retry);
-    this.#now = options.now ?? (() => new Date());
+    this.#keeper = new TokenKeeper(options.tokens, {
+      now: options.now ?? (() => new Date()),
+      onTokens: options.onTokens,
+      refresh: (tokens) =>
+        refreshGarminTokens(tokens, {
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.urls ? { urls: options.urls } : {}),
+          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.debug ? { debug: options.debug } : {}),
+        }),
+    });
+    this.#ctx = httpContext(options, () => this.#keeper.secrets());
   }
 
   /** The current tokens (after any refresh): persist these if you do not use `onTokens`. */
   get tokens(): GarminTokens {
-    return { ...this.#tokens };
+    return this.#keeper.current;
   }
 
   /**
@@ -304,7 +305,7 @@ export class GarminClient {
     const what = label(method, url);
     let refreshed = false;
     for (let attempt = 0; ; ) {
-      const token = await this.#authorization();
+      const token = await this.#keeper.accessToken();
       const headers = nativeHeaders(
         { ...extra.headers, Authorization: `Bearer ${token}` },
         this.#options.headers,
@@ -324,7 +325,7 @@ export class GarminClient {
       }
       if (response.status === 401 && !refreshed) {
         refreshed = true;
-        await this.#afterUnauthorized(token);
+        await this.#keeper.afterUnauthorized(token);
         continue;
       }
       const ok = response.status >= 200 && response.status < 300 && !isJsonRateLimit(response);
@@ -344,60 +345,6 @@ export class GarminClient {
       await sleep(wait);
       attempt += 1;
     }
-  }
-
-  /** The access token to send, after any proactive refresh or unsaved-token hand-off. */
-  async #authorization(): Promise<string> {
-    if (this.#pending) return (await this.#pending).accessToken;
-    if (this.#unsaved) return (await this.#single(async () => this.#save())).accessToken;
-    const { expiresAt } = this.#tokens;
-    if (expiresAt && this.#now().getTime() >= expiresAt.getTime() - REFRESH_MARGIN_MS) {
-      return (await this.#refresh()).accessToken;
-    }
-    return this.#tokens.accessToken;
-  }
-
-  async #afterUnauthorized(usedToken: string): Promise<void> {
-    if (this.#pending) {
-      await this.#pending;
-      return;
-    }
-    if (this.#tokens.accessToken !== usedToken) return; // another call already refreshed
-    await this.#refresh();
-  }
-
-  #refresh(): Promise<GarminTokens> {
-    return this.#single(async () => {
-      const old = this.#tokens;
-      const fresh = await refreshGarminTokens(old, {
-        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-        ...(this.#options.urls ? { urls: this.#options.urls } : {}),
-        ...(this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {}),
-        ...(this.#options.debug ? { debug: this.#options.debug } : {}),
-      });
-      this.#retired.add(old.accessToken).add(old.refreshToken);
-      this.#tokens = fresh;
-      this.#unsaved = true;
-      return this.#save();
-    });
-  }
-
-  async #save(): Promise<GarminTokens> {
-    const tokens = this.#tokens;
-    if (this.#options.onTokens) await this.#options.onTokens({ ...tokens });
-    if (this.#tokens === tokens) this.#unsaved = false;
-    return tokens;
-  }
-
-  /** Runs `task` unless one is already running; every caller shares the same promise. */
-  #single(task: () => Promise<GarminTokens>): Promise<GarminTokens> {
-    if (!this.#pending) {
-      const running = task().finally(() => {
-        if (this.#pending === running) this.#pending = undefined;
-      });
-      this.#pending = running;
-    }
-    return this.#pending;
   }
 }
 

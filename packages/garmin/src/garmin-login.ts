@@ -12,6 +12,7 @@ import {
   type ReadResponse,
   send,
 } from './http.js';
+import { excerpt } from './redact.js';
 import { type SsoLoginResponse, ssoLoginResponse } from './schemas.js';
 import { checkNewTokens } from './social-profile.js';
 import type { GarminHttpOptions, GarminTokens } from './types.js';
@@ -117,7 +118,7 @@ export async function garminLogin(options: GarminLoginOptions): Promise<GarminTo
   }
   const ticket = answer.serviceTicketId;
   if (answer.responseStatus.type !== 'SUCCESSFUL' || !ticket) {
-    throw unexpectedType(answer, 'the sign-in');
+    throw unexpectedType(answer, 'the sign-in', ctx);
   }
   secrets.ticket = ticket;
   const tokens = await exchangeServiceTicket(ticket, {
@@ -212,14 +213,14 @@ function readSso(response: ReadResponse, what: string, ctx: HttpContext, mfaStep
   return answer;
 }
 
-function unexpectedType(answer: SsoLoginResponse, step: string): GarminApiError {
+function unexpectedType(answer: SsoLoginResponse, step: string, ctx: HttpContext): GarminApiError {
   const type = answer.responseStatus.type;
   if (type === 'SUCCESSFUL') {
     return new GarminApiError('PROTOCOL', `${step} succeeded but Garmin sent no service ticket`);
   }
   return new GarminApiError(
     'UPSTREAM',
-    `${step} ended with "${type.replace(/[^A-Z0-9_]/gi, '').slice(0, 40)}"${answer.responseStatus.message ? ` (${answer.responseStatus.message.slice(0, 60)})` : ''}; the account may be locked or Garmin is in maintenance. Try again later or sign in with garminBrowserLogin()`,
+    `${step} ended with "${type.replace(/[^A-Z0-9_]/gi, '').slice(0, 40)}"${answer.responseStatus.message ? ` (${excerpt(answer.responseStatus.message, ctx.secrets(), 60)})` : ''}; the account may be locked or Garmin is in maintenance. Try again later or sign in with garminBrowserLogin()`,
   );
 }
 

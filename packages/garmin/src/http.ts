@@ -21,7 +21,8 @@ export function httpContext(
   if (typeof fetchImpl !== 'function') throw new TypeError('no fetch available: pass options.fetch');
   const timeoutMs = options.timeoutMs ?? 30_000;
   if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be a positive number of milliseconds');
-  return { fetch: fetchImpl, timeoutMs, debug: options.debug, secrets };
+  // Called as a plain function: some fetch implementations refuse another `this`.
+  return { fetch: (input, init) => fetchImpl(input, init), timeoutMs, debug: options.debug, secrets };
 }
 
 /** A label for messages and debug lines: method and path, never the query string. */

@@ -66,6 +66,17 @@ describe('GarminClient token handling', () => {
     expect(requestsTo(sim, TOKEN)).toHaveLength(1);
   });
 
+  it('accepts tokens whose expiresAt is an ISO string (JSON parsed by hand) and still refreshes on time', async () => {
+    const { sim, tokens } = await frozenSim();
+    const parsed = JSON.parse(JSON.stringify(tokens)) as GarminTokens;
+    expect(typeof parsed.expiresAt).toBe('string');
+    const client = new GarminClient({ tokens: parsed, urls: sim.urls, now: () => sim.clock.now() });
+    expect(client.tokens.expiresAt).toEqual(tokens.expiresAt);
+    sim.clock.advance(46 * MINUTE);
+    await client.verifySession();
+    expect(requestsTo(sim, TOKEN)).toHaveLength(2);
+  });
+
   it('concurrent calls on one client share ONE refresh (and onTokens runs once)', async () => {
     const { sim, tokens } = await frozenSim();
     let saves = 0;
