@@ -31,7 +31,9 @@ export interface GarminBloodPressure {
   localTime: string;
   /** The local calendar date (`YYYY-MM-DD`), needed to delete it. */
   calendarDate: string;
+  /** Systolic pressure, mmHg. */
   systolic: number;
+  /** Diastolic pressure, mmHg. */
   diastolic: number;
   /** Beats per minute, when stored. */
   pulse?: number;

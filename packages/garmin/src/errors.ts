@@ -83,7 +83,9 @@ export class GarminApiError extends Error {
 
 /** One entry of `detailedImportResult.failures[]` of an upload answer. */
 export interface GarminUploadFailure {
+  /** Garmin's id of the refused item, when given. */
   internalId: number | string | null;
+  /** The uploader's id of the refused item, when given. */
   externalId: number | string | null;
   /** Garmin's reasons, e.g. `{ code: 202, content: 'Duplicate Activity.' }`. */
   messages: Array<{ code: number | null; content: string }>;

@@ -101,46 +101,75 @@ export interface GarminSimFaults {
 
 /** A weigh-in as the simulator stores it (Garmin's units: grams, epoch ms). */
 export interface GarminSimWeighIn {
+  /** Record id (also the delete "version"), near the creation time in ms. */
   samplePk: number;
   /** The instant (`timestampGMT`). */
   timestampGMT: number;
   /** Local wall time encoded as if UTC (`date`), from the account's zone. */
   date: number;
+  /** Local date (`YYYY-MM-DD`) in the account's zone. */
   calendarDate: string;
+  /** Weight, grams. */
   weight: number;
+  /** BMI. */
   bmi: number | null;
+  /** Body fat, %. */
   bodyFat: number | null;
+  /** Body water, %. */
   bodyWater: number | null;
+  /** Bone mass, grams. */
   boneMass: number | null;
+  /** Muscle mass, grams. */
   muscleMass: number | null;
+  /** Physique rating 1–9. */
   physiqueRating: number | null;
+  /** Visceral fat rating. */
   visceralFat: number | null;
+  /** Metabolic age, years. */
   metabolicAge: number | null;
+  /** `INDEX_SCALE`, `MANUAL`, … */
   sourceType: string;
 }
 
 /** A weigh-in to seed with `sim.addWeighIn()` (kg, like a scale). */
 export interface GarminSimWeighInInput {
+  /** The instant of the weigh-in. */
   timestamp: Date;
+  /** Weight, kg. */
   weightKg: number;
+  /** Body fat, %. */
   fatPercent?: number;
+  /** Body water, %. */
   hydrationPercent?: number;
+  /** Bone mass, kg. */
   boneMassKg?: number;
+  /** Muscle mass, kg. */
   muscleMassKg?: number;
+  /** BMI. */
   bmi?: number;
+  /** Visceral fat rating. */
   visceralFat?: number;
+  /** Metabolic age, years. */
   metabolicAge?: number;
+  /** Physique rating 1–9. */
   physiqueRating?: number;
+  /** Default: the simulator's `uploadSourceType`. */
   sourceType?: string;
 }
 
 /** A blood-pressure reading as the simulator stores it. */
 export interface GarminSimBloodPressure {
+  /** Record id (used to delete it). */
   version: number;
+  /** mmHg. */
   systolic: number;
+  /** mmHg. */
   diastolic: number;
+  /** Beats per minute. */
   pulse: number | null;
+  /** The note sent. */
   notes: string;
+  /** As sent (`MANUAL`). */
   sourceType: string;
   /** As sent: local wall time, no zone (`YYYY-MM-DDTHH:mm:ss.SSS`). */
   measurementTimestampLocal: string;
@@ -150,12 +179,15 @@ export interface GarminSimBloodPressure {
 
 /** One upload the simulator received, whatever happened to it. */
 export interface GarminSimUpload {
+  /** The account that uploaded. */
   email: string;
+  /** The multipart file name. */
   fileName: string;
+  /** The file as received. */
   bytes: Uint8Array;
   /** HTTP status answered. */
   status: number;
-  /** Weigh-ins stored from it (0 for faults, duplicates stored anyway count). */
+  /** Weigh-ins stored from it (0 when a fault answered; re-uploads count, they are stored again). */
   stored: number;
 }
 
