@@ -7,6 +7,20 @@
  *
  * @packageDocumentation
  */
+
+export { startGarminSim } from './garmin/garmin-sim.js';
+export type {
+  GarminSim,
+  GarminSimAccount,
+  GarminSimBloodPressure,
+  GarminSimFault,
+  GarminSimFaultKind,
+  GarminSimFaults,
+  GarminSimOptions,
+  GarminSimUpload,
+  GarminSimWeighIn,
+  GarminSimWeighInInput,
+} from './garmin/types.js';
 export { createClock, type SimClock } from './shared/clock.js';
 export { FaultQueue } from './shared/faults.js';
 export {

@@ -1,0 +1,389 @@
+import type { WeightEntry } from '@wg-sync/fit';
+import {
+  bloodPressureBody,
+  type GarminBloodPressure,
+  type GarminBloodPressureInput,
+  toBloodPressures,
+} from './blood-pressure.js';
+import { entrySpan, type GarminVerifyOptions, matchWeighIns } from './confirm-weigh-ins.js';
+import { GarminApiError, GarminUploadError } from './errors.js';
+import {
+  failure,
+  type HttpContext,
+  httpContext,
+  isJsonRateLimit,
+  label,
+  parseJson,
+  parseWith,
+  type ReadResponse,
+  send,
+} from './http.js';
+import { nativeHeaders } from './native-headers.js';
+import { refreshGarminTokens } from './refresh-garmin-tokens.js';
+import { type GarminRetryOptions, type RetryPolicy, retryDelay, retryPolicy, sleep } from './retry.js';
+import { bloodPressureRange, socialProfile, weightRange } from './schemas.js';
+import { SOCIAL_PROFILE_PATH } from './social-profile.js';
+import { TokenKeeper } from './token-keeper.js';
+import type { GarminTokens, GarminUrls } from './types.js';
+import { envelopeOf, type GarminUploadResult, readUploadResult } from './upload-result.js';
+import { resolveHosts } from './urls.js';
+import { dateSpan, type GarminWeighIn, toWeighIn } from './weigh-ins.js';
+
+/** Options of {@link GarminClient}. */
+export interface GarminClientOptions {
+  /** The account's tokens, from a login or {@link importGarminTokens}. */
+  tokens: GarminTokens;
+  /**
+   * Called with every new token set, and awaited before the new access token is used. Persist the
+   * tokens here: the refresh token rotates and the old one is dead. If it throws, the call fails and
+   * the next call offers the same tokens again.
+   */
+  onTokens?: (tokens: GarminTokens) => Promise<void>;
+  /** The `fetch` to use (default: the global one). */
+  fetch?: typeof fetch;
+  /** Host overrides; see {@link GarminUrls}. The tokens' `domain` picks the default hosts. */
+  urls?: GarminUrls;
+  /** The current time (default: the system clock); decides when to refresh proactively. */
+  now?: () => Date;
+  /** Headers that replace or add to the native app headers on API calls. */
+  headers?: Record<string, string>;
+  /** Retry policy for reads and safe writes; see {@link GarminRetryOptions}. */
+  retry?: GarminRetryOptions;
+  /** Give up on a single request after this many milliseconds (default 30 000). */
+  timeoutMs?: number;
+  /** Receives one scrubbed line per HTTP exchange (method, path, status, duration). */
+  debug?: (line: string) => void;
+}
+
+/** Options of {@link GarminClient.addBodyComposition}. */
+export interface AddBodyCompositionOptions {
+  /** The uploaded file's name (default `body_composition.fit`); must end in `.fit`. */
+  filename?: string;
+  /**
+   * Read the weigh-ins back to prove Garmin stored them (default `true`): a `202` that stores nothing
+   * has happened. `false` skips it; an object tunes it.
+   */
+  verify?: boolean | GarminVerifyOptions;
+}
+
+/** What {@link GarminClient.addBodyComposition} reports. */
+export interface GarminBodyCompositionResult extends GarminUploadResult {
+  /** The stored weigh-in for each entry, in entry order (absent when `verify: false`). */
+  weighIns?: GarminWeighIn[];
+}
+
+type Kind = 'read' | 'write';
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A Garmin Connect API client for one account, on DI OAuth2 tokens. It refreshes the tokens before
+ * they expire (15 min early) and once after a 401, shares one refresh between concurrent calls,
+ * sends the native app headers (protocol §1.9) and retries reads after 429/5xx with backoff.
+ *
+ * @example
+ * ```ts
+ * import { GarminClient, importGarminTokens } from '@wg-sync/garmin';
+ *
+ * const client = new GarminClient({
+ *   tokens: importGarminTokens(await readFile('garmin-tokens.json', 'utf8')),
+ *   onTokens: (tokens) => writeFile('garmin-tokens.json', JSON.stringify(tokens), { mode: 0o600 }),
+ * });
+ * await client.addBodyComposition([{ timestamp: new Date(), weightKg: 81.37, fatPercent: 21.5 }]);
+ * const recent = await client.listWeighIns({ from: new Date(Date.now() - 30 * 86_400_000), to: new Date() });
+ * ```
+ */
+export class GarminClient {
+  readonly #keeper: TokenKeeper;
+  readonly #options: GarminClientOptions;
+  readonly #connectapi: string;
+  readonly #ctx: HttpContext;
+  readonly #policy: RetryPolicy;
+
+  constructor(options: GarminClientOptions) {
+    if (!options?.tokens || typeof options.tokens.accessToken !== 'string') {
+      throw new TypeError('GarminClient needs { tokens } (from a login or importGarminTokens)');
+    }
+    this.#options = options;
+    this.#connectapi = resolveHosts(options.tokens.domain, options.urls).connectapi;
+    this.#policy = retryPolicy(options.retry);
+    this.#keeper = new TokenKeeper(options.tokens, {
+      now: options.now ?? (() => new Date()),
+      onTokens: options.onTokens,
+      refresh: (tokens) =>
+        refreshGarminTokens(tokens, {
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.urls ? { urls: options.urls } : {}),
+          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.debug ? { debug: options.debug } : {}),
+        }),
+    });
+    this.#ctx = httpContext(options, () => this.#keeper.secrets());
+  }
+
+  /** The current tokens (after any refresh): persist these if you do not use `onTokens`. */
+  get tokens(): GarminTokens {
+    return this.#keeper.current;
+  }
+
+  /**
+   * Proves the session works with a real API call (`socialProfile`), refreshing if needed.
+   *
+   * @throws {@link GarminApiError} `REAUTH_REQUIRED`, `AUTH_EXPIRED`, `FORBIDDEN`, `RATE_LIMITED`, …
+   */
+  async verifySession(): Promise<{ displayName: string }> {
+    const response = await this.#request('GET', SOCIAL_PROFILE_PATH, 'read');
+    const what = `GET ${SOCIAL_PROFILE_PATH}`;
+    return {
+      displayName: parseWith(socialProfile, parseJson(response, what), what, response.status).displayName,
+    };
+  }
+
+  /**
+   * Uploads a FIT file (multipart field `file`). Garmin processes it asynchronously: `accepted`
+   * means it took the file, not that the weigh-ins are visible yet (see {@link addBodyComposition},
+   * which checks). An answer without a proper import result is an error, never a success.
+   *
+   * @throws {@link GarminUploadError} when Garmin lists failures; {@link GarminApiError} `PROTOCOL`
+   *   for an empty body, `[]` or a missing `detailedImportResult`, and the usual codes otherwise.
+   */
+  async uploadFit(bytes: Uint8Array, options: { filename?: string } = {}): Promise<GarminUploadResult> {
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+      throw new TypeError('uploadFit needs the FIT file as a non-empty Uint8Array');
+    }
+    const filename = options.filename ?? 'weight.fit';
+    if (!/^[^/\\]+\.fit$/i.test(filename))
+      throw new RangeError('filename must be a plain name ending in .fit');
+    const file = new Uint8Array(bytes); // our own copy: the caller may reuse the buffer
+    const path = '/upload-service/upload';
+    const response = await this.#request('POST', path, 'write', {
+      // Rebuilt for every attempt: a retry after a 401 must not send a consumed stream.
+      body: () => {
+        const form = new FormData();
+        form.append('file', new Blob([file], { type: 'application/octet-stream' }), filename);
+        return form;
+      },
+      keep: (r) => r.status === 409 || (r.status >= 400 && r.status < 500 && hasFailures(r)),
+    });
+    return readUploadResult(response, `POST ${path}`, this.#ctx.secrets());
+  }
+
+  /**
+   * Encodes weigh-ins (weight and body composition) into one FIT file with `@wg-sync/fit`, loaded
+   * only now, uploads it, and by default reads them back to prove Garmin stored them.
+   *
+   * @throws `FitEncodeError` from `@wg-sync/fit` for invalid entries (nothing is sent);
+   *   {@link GarminUploadError} (code `PROTOCOL`) when Garmin accepted the file but the weigh-ins
+   *   never appeared; otherwise as {@link uploadFit}.
+   */
+  async addBodyComposition(
+    entries: WeightEntry[],
+    options: AddBodyCompositionOptions = {},
+  ): Promise<GarminBodyCompositionResult> {
+    const { encodeWeightFit } = await import('@wg-sync/fit');
+    const bytes = encodeWeightFit(entries);
+    const result = await this.uploadFit(bytes, { filename: options.filename ?? 'body_composition.fit' });
+    if (options.verify === false) return result;
+    const verify = options.verify === true || options.verify === undefined ? {} : options.verify;
+    const tolerance = {
+      toleranceSeconds: verify.toleranceSeconds ?? 120,
+      toleranceKg: verify.toleranceKg ?? 0.1,
+    };
+    const attempts = verify.attempts ?? 4;
+    let delay = verify.delayMs ?? 1000;
+    let matches: Array<GarminWeighIn | undefined> = [];
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      await sleep(delay);
+      delay *= 2;
+      matches = matchWeighIns(
+        entries,
+        await this.listWeighIns(entrySpan(entries, tolerance.toleranceSeconds)),
+        tolerance,
+      );
+      if (matches.every(Boolean)) return { ...result, weighIns: matches as GarminWeighIn[] };
+    }
+    const missing = matches.filter((m) => !m).length;
+    throw new GarminUploadError(
+      `Garmin ${result.status === 'duplicate' ? 'called the file a duplicate' : `accepted the upload (uploadId ${result.uploadId})`}, but ${missing} of ${entries.length} weigh-ins did not appear after ${attempts} reads: a phantom success. Upload them again later`,
+      [],
+      { code: 'PROTOCOL', ...(result.uploadId ? { uploadId: result.uploadId } : {}) },
+    );
+  }
+
+  /**
+   * Every weigh-in between `from` and `to` (inclusive), oldest first, from ONE range call however long
+   * the span (the call covers a day more on each side, since Garmin files weigh-ins by local date).
+   * Masses are converted from grams to kg; `takenAt` comes from `timestampGMT`.
+   */
+  async listWeighIns(range: { from: Date; to: Date }): Promise<GarminWeighIn[]> {
+    const { from, to } = checkRange(range);
+    const { start, end } = dateSpan(from, to);
+    const path = `/weight-service/weight/range/${start}/${end}`;
+    const response = await this.#request('GET', `${path}?includeAll=true`, 'read');
+    const body = parseWith(weightRange, parseJson(response, `GET ${path}`), `GET ${path}`, response.status);
+    const seen = new Set<number>();
+    const out: GarminWeighIn[] = [];
+    for (const day of body.dailyWeightSummaries) {
+      for (const entry of day.allWeightMetrics) {
+        const weighIn = toWeighIn(entry);
+        if (!weighIn || seen.has(weighIn.samplePk)) continue;
+        seen.add(weighIn.samplePk);
+        if (weighIn.takenAt >= from && weighIn.takenAt <= to) out.push(weighIn);
+      }
+    }
+    return out.sort((a, b) => a.takenAt.getTime() - b.takenAt.getTime() || a.samplePk - b.samplePk);
+  }
+
+  /**
+   * Stores a blood-pressure reading. Its local and UTC timestamps are computed from `timeZone`
+   * (IANA rules, daylight saving included), never from the host's zone.
+   *
+   * @throws `RangeError` for an unknown zone or out-of-range values (nothing is sent).
+   */
+  async addBloodPressure(reading: GarminBloodPressureInput): Promise<void> {
+    const body = JSON.stringify(bloodPressureBody(reading));
+    await this.#request('POST', '/bloodpressure-service/bloodpressure', 'write', {
+      body: () => body,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  }
+
+  /** Blood-pressure readings between `from` and `to` (inclusive), oldest first, in one range call. */
+  async listBloodPressure(range: { from: Date; to: Date }): Promise<GarminBloodPressure[]> {
+    const { from, to } = checkRange(range);
+    const { start, end } = dateSpan(from, to);
+    const path = `/bloodpressure-service/bloodpressure/range/${start}/${end}`;
+    const response = await this.#request('GET', `${path}?includeAll=true`, 'read');
+    const body = parseWith(
+      bloodPressureRange,
+      parseJson(response, `GET ${path}`),
+      `GET ${path}`,
+      response.status,
+    );
+    return toBloodPressures(body)
+      .filter((r) => r.takenAt >= from && r.takenAt <= to)
+      .sort((a, b) => a.takenAt.getTime() - b.takenAt.getTime());
+  }
+
+  /**
+   * Deletes one weigh-in (e.g. a duplicate) by its `samplePk` and `calendarDate`, as returned by
+   * {@link listWeighIns}.
+   *
+   * @throws {@link GarminApiError} `NOT_FOUND` when Garmin has no such weigh-in on that date.
+   */
+  async deleteWeighIn(weighIn: { samplePk: number; calendarDate: string }): Promise<void> {
+    const { samplePk, calendarDate } = checkRecord(weighIn?.samplePk, weighIn?.calendarDate, 'samplePk');
+    await this.#request('DELETE', `/weight-service/weight/${calendarDate}/byversion/${samplePk}`, 'write');
+  }
+
+  /** Deletes one blood-pressure reading by its `version` and `calendarDate` (from {@link listBloodPressure}). */
+  async deleteBloodPressure(reading: { version: number; calendarDate: string }): Promise<void> {
+    const { samplePk, calendarDate } = checkRecord(reading?.version, reading?.calendarDate, 'version');
+    await this.#request(
+      'DELETE',
+      `/bloodpressure-service/bloodpressure/${calendarDate}/${samplePk}`,
+      'write',
+    );
+  }
+
+  /**
+   * One API call with auth, refresh and retries. Returns a 2xx answer (or one `keep` accepts);
+   * throws a typed error for anything else. Reads retry 429/5xx/network failures; writes retry
+   * only what cannot have been processed (429, 503, connection refused). A 401 is followed by one
+   * refresh and one more try.
+   */
+  async #request(
+    method: string,
+    pathAndQuery: string,
+    kind: Kind,
+    extra: {
+      body?: () => BodyInit;
+      headers?: Record<string, string>;
+      keep?: (r: ReadResponse) => boolean;
+    } = {},
+  ): Promise<ReadResponse> {
+    const url = `${this.#connectapi}${pathAndQuery}`;
+    const what = label(method, url);
+    let refreshed = false;
+    for (let attempt = 0; ; ) {
+      const token = await this.#keeper.accessToken();
+      const headers = nativeHeaders(
+        { ...extra.headers, Authorization: `Bearer ${token}` },
+        this.#options.headers,
+      );
+      let response: ReadResponse;
+      try {
+        response = await send(this.#ctx, method, url, {
+          headers,
+          ...(extra.body ? { body: extra.body() } : {}),
+        });
+      } catch (error) {
+        const wait = kind === 'read' || neverSent(error) ? retryDelay(this.#policy, attempt) : undefined;
+        if (wait === undefined) throw error;
+        await sleep(wait);
+        attempt += 1;
+        continue;
+      }
+      if (response.status === 401 && !refreshed) {
+        refreshed = true;
+        await this.#keeper.afterUnauthorized(token);
+        continue;
+      }
+      const ok = response.status >= 200 && response.status < 300 && !isJsonRateLimit(response);
+      if (ok || extra.keep?.(response)) return response;
+      const error =
+        response.status === 401
+          ? new GarminApiError(
+              'AUTH_EXPIRED',
+              `${what} answered 401 even with a freshly refreshed token: Garmin no longer accepts these tokens; log in again`,
+              { status: 401 },
+            )
+          : failure(response, what, this.#ctx);
+      const retryable =
+        error.code === 'RATE_LIMITED' || (kind === 'read' ? response.status >= 500 : response.status === 503);
+      const wait = retryable ? retryDelay(this.#policy, attempt, error.retryAfterMs) : undefined;
+      if (wait === undefined) throw error;
+      await sleep(wait);
+      attempt += 1;
+    }
+  }
+}
+
+function hasFailures(response: ReadResponse): boolean {
+  return (envelopeOf(response)?.detailedImportResult.failures?.length ?? 0) > 0;
+}
+
+/** True when the request provably never reached Garmin (refused connection, unknown host). */
+function neverSent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return true;
+  }
+  return false;
+}
+
+function checkRange(range: { from: Date; to: Date }): { from: Date; to: Date } {
+  const { from, to } = range ?? ({} as { from: Date; to: Date });
+  for (const [name, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+      throw new RangeError(`${name} must be a valid Date`);
+  }
+  if (from > to) throw new RangeError('from must not be after to');
+  return { from, to };
+}
+
+function checkRecord(
+  id: unknown,
+  calendarDate: unknown,
+  name: string,
+): { samplePk: number; calendarDate: string } {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
+    throw new RangeError(`${name} must be Garmin's positive whole-number id`);
+  }
+  if (typeof calendarDate !== 'string' || !DATE.test(calendarDate)) {
+    throw new RangeError('calendarDate must be a YYYY-MM-DD date');
+  }
+  return { samplePk: id, calendarDate };
+}

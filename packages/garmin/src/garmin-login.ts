@@ -1,0 +1,234 @@
+import { CookieJar } from './cookie-jar.js';
+import { GarminApiError } from './errors.js';
+import { exchangeServiceTicket } from './exchange-service-ticket.js';
+import {
+  failure,
+  type HttpContext,
+  httpContext,
+  isJsonRateLimit,
+  label,
+  parseJson,
+  parseWith,
+  type ReadResponse,
+  send,
+} from './http.js';
+import { excerpt } from './redact.js';
+import { type SsoLoginResponse, ssoLoginResponse } from './schemas.js';
+import { checkNewTokens } from './social-profile.js';
+import type { GarminHttpOptions, GarminTokens } from './types.js';
+import { garminServiceUrl, resolveHosts, SSO_CLIENT_ID } from './urls.js';
+
+/** What {@link GarminLoginOptions.mfa} is told when Garmin asks for a code. */
+export interface GarminMfaPrompt {
+  /** How the code was sent, as Garmin says (`email`, `phone`, …). */
+  method: string;
+  /** Garmin's masked destination, e.g. `us*****@example.com`, when given. */
+  sentTo?: string;
+  /** 1 for the first code; higher after a wrong code (see `mfaAttempts`). */
+  attempt: number;
+}
+
+/** Options of {@link garminLogin}. */
+export interface GarminLoginOptions extends GarminHttpOptions {
+  /** The Garmin account's e-mail. */
+  email: string;
+  /** Its password. Never logged, never part of an error. */
+  password: string;
+  /**
+   * Asked for the MFA code when the account uses MFA (e-mail codes can take a minute to arrive).
+   * Without it, such an account fails with `MFA_REQUIRED`.
+   */
+  mfa?: (prompt: GarminMfaPrompt) => Promise<string>;
+  /** How many codes `mfa` may supply on the same login before `MFA_INVALID` (default 1). */
+  mfaAttempts?: number;
+  /** Extra or replacement headers for the SSO requests. */
+  headers?: Record<string, string>;
+}
+
+const SSO_HEADERS = {
+  'Content-Type': 'application/json',
+  Accept: 'application/json, text/plain, */*',
+  'User-Agent': 'GCM-Android-5.23',
+} as const;
+
+/**
+ * Logs in with e-mail and password through Garmin's mobile JSON sign-in (protocol §1.1), answers MFA
+ * on the same cookie session (§1.2), exchanges the service ticket for DI OAuth2 tokens (§1.5) and
+ * makes one real API call to prove the tokens work (§1.4). It never retries a login by itself.
+ *
+ * Since March 2026 Cloudflare often blocks credential logins from non-browser clients (`BLOCKED` or
+ * `RATE_LIMITED`); {@link garminBrowserLogin} is the reliable way to log in, and this function is
+ * for environments where it still gets through.
+ *
+ * @returns The tokens; persist them (they are secrets) and hand them to a {@link GarminClient}.
+ * @throws {@link GarminApiError} `INVALID_CREDENTIALS`, `MFA_REQUIRED` (no `mfa` given),
+ *   `MFA_INVALID`, `BLOCKED` (Cloudflare, captcha), `RATE_LIMITED`, `REAUTH_REQUIRED` (ticket
+ *   refused), `AUTH_EXPIRED` (tokens issued but refused by the API), `UPSTREAM`, `PROTOCOL`.
+ *
+ * @example
+ * ```ts
+ * import { createInterface } from 'node:readline/promises';
+ * import { garminLogin } from '@wg-sync/garmin';
+ *
+ * const tokens = await garminLogin({
+ *   email: 'you@example.com',
+ *   password: process.env.GARMIN_PASSWORD!,
+ *   mfa: async ({ sentTo }) => {
+ *     const rl = createInterface({ input: process.stdin, output: process.stdout });
+ *     try { return await rl.question(`Code sent to ${sentTo ?? 'you'}: `); } finally { rl.close(); }
+ *   },
+ * });
+ * ```
+ */
+export async function garminLogin(options: GarminLoginOptions): Promise<GarminTokens> {
+  const { email, password } = options;
+  if (typeof email !== 'string' || email.trim() === '') throw new TypeError('email is required');
+  if (typeof password !== 'string' || password === '') throw new TypeError('password is required');
+  const domain = options.domain ?? 'garmin.com';
+  const hosts = resolveHosts(domain, options.urls);
+  const service = garminServiceUrl(domain);
+  const codes: string[] = [];
+  const secrets = { ticket: '', accessToken: '', refreshToken: '' };
+  const ctx = httpContext(options, () => [password, ...codes, ...Object.values(secrets)]);
+  const query = new URLSearchParams({ clientId: SSO_CLIENT_ID, locale: 'en-US', service });
+  const jar = new CookieJar();
+
+  const post = async (path: string, body: unknown): Promise<ReadResponse> => {
+    const headers = new Headers({ ...SSO_HEADERS, Origin: new URL(hosts.sso).origin });
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+    const cookie = jar.header();
+    if (cookie) headers.set('Cookie', cookie);
+    const response = await send(ctx, 'POST', `${hosts.sso}${path}?${query}`, {
+      headers,
+      body: JSON.stringify(body),
+    });
+    jar.store(response.headers);
+    return response;
+  };
+
+  const loginPath = '/mobile/api/login';
+  let answer = readSso(
+    await post(loginPath, { username: email.trim(), password, rememberMe: false, captchaToken: '' }),
+    label('POST', `${hosts.sso}${loginPath}`),
+    ctx,
+  );
+
+  if (answer.responseStatus.type === 'MFA_REQUIRED') {
+    answer = await answerMfa(answer, options, codes, (body) => post('/mobile/api/mfa/verifyCode', body), ctx);
+  }
+  const ticket = answer.serviceTicketId;
+  if (answer.responseStatus.type !== 'SUCCESSFUL' || !ticket) {
+    throw unexpectedType(answer, 'the sign-in', ctx);
+  }
+  secrets.ticket = ticket;
+  const tokens = await exchangeServiceTicket(ticket, {
+    serviceUrl: answer.serviceURL ?? service,
+    domain,
+    ...pick(options),
+  });
+  secrets.accessToken = tokens.accessToken;
+  secrets.refreshToken = tokens.refreshToken;
+  await checkNewTokens(ctx, hosts.connectapi, tokens.accessToken);
+  return tokens;
+}
+
+async function answerMfa(
+  challenge: SsoLoginResponse,
+  options: GarminLoginOptions,
+  codes: string[],
+  verify: (body: unknown) => Promise<ReadResponse>,
+  ctx: HttpContext,
+): Promise<SsoLoginResponse> {
+  if (!options.mfa) {
+    throw new GarminApiError(
+      'MFA_REQUIRED',
+      'this Garmin account uses multi-factor authentication: pass an `mfa` callback that returns the code Garmin sent',
+    );
+  }
+  const attempts = options.mfaAttempts ?? 1;
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new RangeError('mfaAttempts must be a whole number ≥ 1');
+  const method = challenge.customerMfaInfo?.mfaLastMethodUsed ?? 'email';
+  const sentTo = challenge.customerMfaInfo?.email ?? undefined;
+  let last: SsoLoginResponse | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const code = String(await options.mfa({ method, attempt, ...(sentTo ? { sentTo } : {}) })).trim();
+    codes.push(code);
+    const response = await verify({
+      mfaMethod: method,
+      mfaVerificationCode: code,
+      rememberMyBrowser: false,
+      reconsentList: [],
+      mfaSetup: false,
+    });
+    last = readSso(response, 'POST /mobile/api/mfa/verifyCode', ctx, true);
+    if (last.responseStatus.type === 'SUCCESSFUL') return last;
+  }
+  throw new GarminApiError(
+    'MFA_INVALID',
+    `Garmin did not accept the MFA code (${last?.responseStatus.type ?? 'no answer'}): log in again and use the newest code`,
+  );
+}
+
+/** Reads an SSO answer, turning rate limits, Cloudflare and refusals into errors. */
+function readSso(response: ReadResponse, what: string, ctx: HttpContext, mfaStep = false): SsoLoginResponse {
+  if (response.status === 429 || isJsonRateLimit(response)) throw failure(response, what, ctx);
+  let body: unknown;
+  try {
+    body = parseJson(response, what);
+  } catch (error) {
+    // HTML where JSON belongs is Cloudflare (or a challenge) in front of the sign-in.
+    if (response.text.trim() !== '' && /<html|<!doctype/i.test(response.text)) {
+      throw new GarminApiError(
+        'BLOCKED',
+        `${what}: Garmin's sign-in answered an HTML page (HTTP ${response.status}), a Cloudflare check that blocks non-browser logins; sign in with garminBrowserLogin(), or paste a service ticket into exchangeServiceTicket()`,
+        { status: response.status },
+      );
+    }
+    if (response.status < 200 || response.status >= 300) throw failure(response, what, ctx);
+    throw error;
+  }
+  const parsed = ssoLoginResponse.safeParse(body);
+  if (!parsed.success) {
+    if (response.status < 200 || response.status >= 300) throw failure(response, what, ctx);
+    return parseWith(ssoLoginResponse, body, what, response.status);
+  }
+  const answer = parsed.data;
+  const type = answer.responseStatus.type;
+  if (type === 'INVALID_USERNAME_PASSWORD' || (!mfaStep && response.status === 401)) {
+    throw new GarminApiError(
+      'INVALID_CREDENTIALS',
+      'Garmin refused the e-mail or password. Check them; do not retry automatically (repeated failures lock the account and trigger rate limits)',
+      { status: response.status },
+    );
+  }
+  if (type === 'CAPTCHA_REQUIRED') {
+    throw new GarminApiError(
+      'BLOCKED',
+      "Garmin wants a captcha solved before this login (CAPTCHA_REQUIRED); sign in with garminBrowserLogin(), where you can solve it in Garmin's own page",
+      { status: response.status },
+    );
+  }
+  if (response.status >= 500) throw failure(response, what, ctx);
+  return answer;
+}
+
+function unexpectedType(answer: SsoLoginResponse, step: string, ctx: HttpContext): GarminApiError {
+  const type = answer.responseStatus.type;
+  if (type === 'SUCCESSFUL') {
+    return new GarminApiError('PROTOCOL', `${step} succeeded but Garmin sent no service ticket`);
+  }
+  return new GarminApiError(
+    'UPSTREAM',
+    `${step} ended with "${type.replace(/[^A-Z0-9_]/gi, '').slice(0, 40)}"${answer.responseStatus.message ? ` (${excerpt(answer.responseStatus.message, ctx.secrets(), 60)})` : ''}; the account may be locked or Garmin is in maintenance. Try again later or sign in with garminBrowserLogin()`,
+  );
+}
+
+function pick(options: GarminLoginOptions) {
+  return {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.urls ? { urls: options.urls } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.debug ? { debug: options.debug } : {}),
+  };
+}
