@@ -36,9 +36,16 @@ export interface GarminClientOptions {
   /**
    * Called with every new token set, and awaited before the new access token is used. Persist the
    * tokens here: the refresh token rotates and the old one is dead. If it throws, the call fails and
-   * the next call offers the same tokens again.
+   * the next call offers the same tokens again. Resolve with another token set to use that one
+   * instead (the newer set another process stored when your compare-and-swap write lost a race).
    */
-  onTokens?: (tokens: GarminTokens) => Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: `async (t) => { await save(t); }` must fit
+  onTokens?: (tokens: GarminTokens) => Promise<void | GarminTokens>;
+  /**
+   * Called before every refresh to pick up a newer token set another process stored, so a spent
+   * refresh token is never sent. Resolve with the stored tokens, or `undefined`.
+   */
+  reloadTokens?: () => Promise<GarminTokens | undefined>;
   /** The `fetch` to use (default: the global one). */
   fetch?: typeof fetch;
   /** Host overrides; see {@link GarminUrls}. The tokens' `domain` picks the default hosts. */
@@ -109,6 +116,7 @@ export class GarminClient {
     this.#keeper = new TokenKeeper(options.tokens, {
       now: options.now ?? (() => new Date()),
       onTokens: options.onTokens,
+      reloadTokens: options.reloadTokens,
       refresh: (tokens) =>
         refreshGarminTokens(tokens, {
           ...(options.fetch ? { fetch: options.fetch } : {}),

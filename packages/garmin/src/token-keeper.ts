@@ -19,7 +19,9 @@ export class TokenKeeper {
     private readonly options: {
       now: () => Date;
       refresh: (tokens: GarminTokens) => Promise<GarminTokens>;
-      onTokens?: ((tokens: GarminTokens) => Promise<void>) | undefined;
+      // biome-ignore lint/suspicious/noConfusingVoidType: `async (t) => { await save(t); }` must fit
+      onTokens?: ((tokens: GarminTokens) => Promise<void | GarminTokens>) | undefined;
+      reloadTokens?: (() => Promise<GarminTokens | undefined>) | undefined;
     },
   ) {
     this.#tokens = { ...tokens, expiresAt: toDate(tokens.expiresAt) };
@@ -39,11 +41,13 @@ export class TokenKeeper {
   async accessToken(): Promise<string> {
     if (this.#pending) return (await this.#pending).accessToken;
     if (this.#unsaved) return (await this.#single(() => this.#save())).accessToken;
-    const { expiresAt } = this.#tokens;
-    if (expiresAt && this.options.now().getTime() >= expiresAt.getTime() - REFRESH_MARGIN_MS) {
-      return (await this.#refresh()).accessToken;
-    }
+    if (this.#expiring(this.#tokens)) return (await this.#refresh()).accessToken;
     return this.#tokens.accessToken;
+  }
+
+  #expiring(tokens: GarminTokens): boolean {
+    const expiresAt = toDate(tokens.expiresAt);
+    return !!expiresAt && this.options.now().getTime() >= expiresAt.getTime() - REFRESH_MARGIN_MS;
   }
 
   /** After a 401 with `usedToken`: refresh, unless another call already did (or is doing it). */
@@ -53,11 +57,19 @@ export class TokenKeeper {
       return;
     }
     if (this.#tokens.accessToken !== usedToken) return;
-    await this.#refresh();
+    await this.#refresh(usedToken);
   }
 
-  #refresh(): Promise<GarminTokens> {
+  #refresh(rejectedToken?: string): Promise<GarminTokens> {
     return this.#single(async () => {
+      const stored = await this.options.reloadTokens?.();
+      if (stored && stored.refreshToken !== this.#tokens.refreshToken) {
+        // Another process refreshed and stored a newer set: our refresh token is spent, theirs is not.
+        this.#retired.add(this.#tokens.accessToken).add(this.#tokens.refreshToken);
+        this.#tokens = { ...stored, expiresAt: toDate(stored.expiresAt) };
+        this.#unsaved = false;
+        if (!this.#expiring(this.#tokens) && this.#tokens.accessToken !== rejectedToken) return this.#tokens;
+      }
       const old = this.#tokens;
       const fresh = await this.options.refresh(old);
       this.#retired.add(old.accessToken).add(old.refreshToken);
@@ -69,9 +81,15 @@ export class TokenKeeper {
 
   async #save(): Promise<GarminTokens> {
     const tokens = this.#tokens;
-    if (this.options.onTokens) await this.options.onTokens({ ...tokens });
-    if (this.#tokens === tokens) this.#unsaved = false;
-    return tokens;
+    const replacement = this.options.onTokens ? await this.options.onTokens({ ...tokens }) : undefined;
+    if (this.#tokens !== tokens) return this.#tokens;
+    this.#unsaved = false;
+    if (replacement && replacement.accessToken !== tokens.accessToken) {
+      // The store kept a newer set (another process won the race): use that one.
+      this.#retired.add(tokens.accessToken).add(tokens.refreshToken);
+      this.#tokens = { ...replacement, expiresAt: toDate(replacement.expiresAt) };
+    }
+    return this.#tokens;
   }
 
   /** Runs `task` unless one is already running; every caller shares the same promise. */
