@@ -119,3 +119,6 @@ function integerField(fields: Map<string, string>, name: string, min: number, ma
   }
   return value;
 }
+
+export { type NotificationErrorReason, WithingsNotificationError } from './errors.js';
+export type { WithingsNotification } from './types.js';

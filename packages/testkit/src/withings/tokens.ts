@@ -106,8 +106,13 @@ export class TokenBook {
     return !!record && this.#refreshAlive(record);
   }
 
+  /** Every code and token ever issued. */
+  issued(): string[] {
+    return [...this.#codes.keys(), ...this.#access.keys(), ...this.#refresh.keys()];
+  }
+
   revokeUser(userId: string): void {
-    for (const [token, record] of this.#access) if (record.userId === userId) this.#access.delete(token);
+    for (const record of this.#access.values()) if (record.userId === userId) record.expiresAt = 0;
     for (const record of this.#refresh.values()) if (record.userId === userId) record.dead = true;
   }
 

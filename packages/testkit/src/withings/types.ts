@@ -189,6 +189,8 @@ export interface WithingsSim {
   revokeTokens(userId: string): void;
   /** The user unlinks the app: tokens die, subscriptions go, appli-46 subscribers get `action=unlink`. */
   unlink(userId: string): void;
+  /** Every secret in play: the client secret and every code and token issued so far. */
+  secrets(): string[];
   /** Resolves when no notification delivery is in flight. */
   settled(): Promise<void>;
   close(): Promise<void>;

@@ -239,6 +239,7 @@ export async function startWithingsSim(options: WithingsSimOptions = {}): Promis
         { action: 'unlink', date: today, startdate: String(now), enddate: String(now) },
       );
     },
+    secrets: () => [state.clientSecret, ...state.tokens.issued()],
     settled: () => state.deliverer.settled(),
     async close() {
       await state.deliverer.settled();

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { jsonLogger, type Logger, type LogLevel } from './logger.js';
+import type { SyncAlert, SyncReport } from './report.js';
+import { fileStore } from './store/file-store.js';
+import type { StateStore } from './store/state-store.js';
+
+/** Hooks called by the engine; a hook that throws is logged and never breaks a sync. */
+export interface SyncHooks {
+  /** After every sync that uploaded something (not for dry runs). */
+  onSynced?: (report: SyncReport) => void | Promise<void>;
+  /** For every alert (also logged at `warn`). Send it by e-mail, ntfy, Home Assistant… */
+  onAlert?: (alert: SyncAlert) => void | Promise<void>;
+  /** For every error a sync records (already redacted). */
+  onError?: (error: { code: string; message: string; userId?: string }) => void | Promise<void>;
+}
+
+/** Configuration of {@link createSync}. */
+export interface SyncConfig {
+  withings: { clientId: string; clientSecret: string; baseUrl?: string };
+  garmin?: {
+    urls?: { sso?: string; diauth?: string; connectapi?: string };
+    domain?: 'garmin.com' | 'garmin.cn';
+    /** Retries of Garmin reads after 429/5xx (default 2 retries, 500 ms base, 5 s cap). */
+    retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  };
+  /** Where tokens, cursors, the ledger and leases live. */
+  store: StateStore;
+  /** The public base URL Withings calls (`https://sync.example.org`), for subscribe and reconcile. */
+  publicUrl?: string;
+  /** Protects `/sync/manual` and `/status` (`Authorization: Bearer …`); without it they answer 404. */
+  apiToken?: string;
+  /** When set, only `/webhook/withings/<secret>` accepts notifications. */
+  webhookSecret?: string;
+  /** Uploads per sync (default 5); the rest is picked up next time (`cap`). */
+  maxEntriesPerSync?: number;
+  /** A Garmin weigh-in within these tolerances counts as the same one (default 120 s, 0.1 kg). */
+  dedup?: { timeToleranceSec?: number; weightToleranceKg?: number };
+  /** Withings attributions to sync (default `[0, 3, 8]`). */
+  attributions?: number[];
+  /** Also sync weigh-ins entered by hand in the Withings app (attrib 2). */
+  includeManual?: boolean;
+  /** Also sync blood pressure (Withings appli 4). */
+  bloodPressure?: boolean;
+  logger?: Logger;
+  hooks?: SyncHooks;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** How long to poll Garmin for uploaded weigh-ins before calling them `NOT_STORED` (default 3 reads, 1.5 s apart, doubling). */
+  readBack?: { attempts?: number; delayMs?: number };
+  /** How long a per-user sync lease lives if its holder dies (default 120 s). */
+  leaseSeconds?: number;
+  /** Look this many days back on an account's first sync (default 7). */
+  initialLookbackDays?: number;
+  /** Raise `STALE` after this many days without a successful sync (default 7). */
+  staleAfterDays?: number;
+}
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const positiveInt = z.coerce.number().int().positive();
+const url = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  WITHINGS_CLIENT_ID: z.string().min(1, 'is required (from the Withings developer dashboard)'),
+  WITHINGS_CLIENT_SECRET: z.string().min(1, 'is required (from the Withings developer dashboard)'),
+  WITHINGS_BASE_URL: url.optional(),
+  GARMIN_DOMAIN: z.enum(['garmin.com', 'garmin.cn']).optional(),
+  GARMIN_SSO_URL: url.optional(),
+  GARMIN_DIAUTH_URL: url.optional(),
+  GARMIN_CONNECTAPI_URL: url.optional(),
+  WG_SYNC_STATE_DIR: z.string().min(1).default('.wg-sync'),
+  WG_SYNC_PUBLIC_URL: z.url({ protocol: /^https$/ }).optional(),
+  WG_SYNC_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WG_SYNC_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16–128 characters of A-Z a-z 0-9 _ -')
+    .optional(),
+  WG_SYNC_MAX_ENTRIES: positiveInt.max(500).optional(),
+  WG_SYNC_DEDUP_SECONDS: z.coerce.number().min(0).max(3600).optional(),
+  WG_SYNC_DEDUP_KG: z.coerce.number().min(0).max(5).optional(),
+  WG_SYNC_ATTRIBUTIONS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list such as 0,3,8')
+    .transform((s) => s.split(',').map(Number))
+    .optional(),
+  WG_SYNC_INCLUDE_MANUAL: bool.optional(),
+  WG_SYNC_BLOOD_PRESSURE: bool.optional(),
+  WG_SYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+});
+
+/** The environment variables {@link loadConfigFromEnv} reads. */
+export const CONFIG_ENV_VARS = Object.keys(envSchema.shape);
+
+/**
+ * Builds a {@link SyncConfig} from environment variables (a `fileStore` in `WG_SYNC_STATE_DIR`, a JSON
+ * logger at `WG_SYNC_LOG_LEVEL`). Empty values count as unset.
+ *
+ * @throws {@link ConfigError} listing every missing or invalid variable at once.
+ *
+ * @example
+ * ```ts
+ * const sync = createSync(loadConfigFromEnv());
+ * ```
+ */
+export function loadConfigFromEnv(env: Record<string, string | undefined> = process.env): SyncConfig {
+  const present = Object.fromEntries(
+    CONFIG_ENV_VARS.flatMap((name) => {
+      const value = env[name]?.trim();
+      return value ? [[name, value]] : [];
+    }),
+  );
+  // Accept the name DESIGN.md used first.
+  if (!present.WG_SYNC_API_TOKEN && env.SYNC_API_TOKEN?.trim())
+    present.WG_SYNC_API_TOKEN = env.SYNC_API_TOKEN.trim();
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`),
+    );
+  }
+  const e = parsed.data;
+  const garminUrls = {
+    ...(e.GARMIN_SSO_URL ? { sso: e.GARMIN_SSO_URL } : {}),
+    ...(e.GARMIN_DIAUTH_URL ? { diauth: e.GARMIN_DIAUTH_URL } : {}),
+    ...(e.GARMIN_CONNECTAPI_URL ? { connectapi: e.GARMIN_CONNECTAPI_URL } : {}),
+  };
+  return {
+    withings: {
+      clientId: e.WITHINGS_CLIENT_ID,
+      clientSecret: e.WITHINGS_CLIENT_SECRET,
+      ...(e.WITHINGS_BASE_URL ? { baseUrl: e.WITHINGS_BASE_URL } : {}),
+    },
+    garmin: {
+      ...(e.GARMIN_DOMAIN ? { domain: e.GARMIN_DOMAIN } : {}),
+      ...(Object.keys(garminUrls).length ? { urls: garminUrls } : {}),
+    },
+    store: fileStore(e.WG_SYNC_STATE_DIR),
+    ...(e.WG_SYNC_PUBLIC_URL ? { publicUrl: e.WG_SYNC_PUBLIC_URL } : {}),
+    ...(e.WG_SYNC_API_TOKEN ? { apiToken: e.WG_SYNC_API_TOKEN } : {}),
+    ...(e.WG_SYNC_WEBHOOK_SECRET ? { webhookSecret: e.WG_SYNC_WEBHOOK_SECRET } : {}),
+    ...(e.WG_SYNC_MAX_ENTRIES ? { maxEntriesPerSync: e.WG_SYNC_MAX_ENTRIES } : {}),
+    dedup: {
+      ...(e.WG_SYNC_DEDUP_SECONDS === undefined ? {} : { timeToleranceSec: e.WG_SYNC_DEDUP_SECONDS }),
+      ...(e.WG_SYNC_DEDUP_KG === undefined ? {} : { weightToleranceKg: e.WG_SYNC_DEDUP_KG }),
+    },
+    ...(e.WG_SYNC_ATTRIBUTIONS ? { attributions: e.WG_SYNC_ATTRIBUTIONS } : {}),
+    ...(e.WG_SYNC_INCLUDE_MANUAL === undefined ? {} : { includeManual: e.WG_SYNC_INCLUDE_MANUAL }),
+    ...(e.WG_SYNC_BLOOD_PRESSURE === undefined ? {} : { bloodPressure: e.WG_SYNC_BLOOD_PRESSURE }),
+    logger: jsonLogger({ level: (e.WG_SYNC_LOG_LEVEL ?? 'info') as LogLevel }),
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  // Never echo the value: it may be a secret.
+  return issue.message.replace(/received .*/i, '').trim() || 'is invalid';
+}
+
+/** The configuration with every default filled in. */
+export interface ResolvedConfig extends SyncConfig {
+  maxEntriesPerSync: number;
+  dedup: { timeToleranceSec: number; weightToleranceKg: number };
+  attributions: number[];
+  includeManual: boolean;
+  bloodPressure: boolean;
+  now: () => Date;
+  readBack: { attempts: number; delayMs: number };
+  leaseSeconds: number;
+  initialLookbackDays: number;
+  staleAfterDays: number;
+}
+
+/** Validates a programmatic config and fills in defaults. */
+export function resolveConfig(config: SyncConfig): ResolvedConfig {
+  const problems: string[] = [];
+  if (!config || typeof config !== 'object') throw new ConfigError(['config must be an object']);
+  if (!config.withings?.clientId) problems.push('withings.clientId is required');
+  if (!config.withings?.clientSecret) problems.push('withings.clientSecret is required');
+  if (!config.store || typeof config.store.get !== 'function')
+    problems.push('store must be a StateStore (fileStore(dir), memoryStore(), …)');
+  if (config.publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(config.publicUrl))
+    problems.push('publicUrl must be an absolute URL');
+  if (config.webhookSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(config.webhookSecret)) {
+    problems.push('webhookSecret must be 16–128 characters of A-Z a-z 0-9 _ -');
+  }
+  if (config.apiToken !== undefined && config.apiToken.length < 16)
+    problems.push('apiToken must be at least 16 characters');
+  const max = config.maxEntriesPerSync ?? 5;
+  if (!Number.isInteger(max) || max < 1) problems.push('maxEntriesPerSync must be a positive integer');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    ...config,
+    maxEntriesPerSync: max,
+    dedup: {
+      timeToleranceSec: config.dedup?.timeToleranceSec ?? 120,
+      weightToleranceKg: config.dedup?.weightToleranceKg ?? 0.1,
+    },
+    attributions: config.attributions ?? [0, 3, 8],
+    includeManual: config.includeManual ?? false,
+    bloodPressure: config.bloodPressure ?? false,
+    now: config.now ?? (() => new Date()),
+    readBack: { attempts: config.readBack?.attempts ?? 3, delayMs: config.readBack?.delayMs ?? 1500 },
+    leaseSeconds: config.leaseSeconds ?? 120,
+    initialLookbackDays: config.initialLookbackDays ?? 7,
+    staleAfterDays: config.staleAfterDays ?? 7,
+  };
+}

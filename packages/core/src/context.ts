@@ -1,0 +1,23 @@
+import type { ResolvedConfig } from './config.js';
+import type { SyncCoordinator } from './coordinator.js';
+import type { Logger } from './logger.js';
+import type { Redactor } from './redact.js';
+import type { SyncAlert } from './report.js';
+
+/** What every part of the engine shares. */
+export interface Engine {
+  config: ResolvedConfig;
+  /** The configured logger behind the redaction layer. */
+  log: Logger;
+  redactor: Redactor;
+  coordinator: SyncCoordinator;
+  /** Called with every alert raised (reconcile collects them for its report). */
+  alertListeners: Set<(alert: SyncAlert) => void>;
+  /** Raises an alert (deduplicated per account, type and day), logs it and calls `hooks.onAlert`. */
+  alert(alert: Omit<SyncAlert, 'at' | 'message'> & { message: string }): Promise<SyncAlert | undefined>;
+  /** Calls a hook; a hook that throws is logged, never propagated. */
+  hook<K extends keyof NonNullable<ResolvedConfig['hooks']>>(
+    name: K,
+    ...args: Parameters<NonNullable<NonNullable<ResolvedConfig['hooks']>[K]>>
+  ): Promise<void>;
+}

@@ -1,0 +1,115 @@
+import { StoreConflictError } from './errors.js';
+import type { SyncReport } from './report.js';
+import { keys } from './state.js';
+import type { StateStore } from './store/state-store.js';
+
+/**
+ * One sync per user at a time. Inside a process, triggers that arrive while a sync runs join it (and
+ * make it run once more, so data that arrived meanwhile is fetched); across processes a lease in the
+ * store decides, and a trigger that finds the lease taken leaves its notification in `pending/<user>`
+ * for the holder (or the next `reconcile`) to drain.
+ */
+export class SyncCoordinator {
+  readonly #running = new Map<string, { done: Promise<SyncReport>; again: boolean }>();
+  readonly #owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly leaseSeconds: number,
+  ) {}
+
+  /**
+   * Runs `execute` under the user's lease, or joins the sync already running.
+   * @param busy - Builds the report returned when another process holds the lease.
+   */
+  async run(userId: string, execute: () => Promise<SyncReport>, busy: () => SyncReport): Promise<SyncReport> {
+    const running = this.#running.get(userId);
+    if (running) {
+      running.again = true;
+      return { ...(await running.done), coalesced: true };
+    }
+    const slot = { done: undefined as unknown as Promise<SyncReport>, again: false };
+    slot.done = this.#leased(userId, slot, execute, busy);
+    this.#running.set(userId, slot);
+    try {
+      return await slot.done;
+    } finally {
+      this.#running.delete(userId);
+    }
+  }
+
+  async #leased(
+    userId: string,
+    slot: { again: boolean },
+    execute: () => Promise<SyncReport>,
+    busy: () => SyncReport,
+  ): Promise<SyncReport> {
+    const key = keys.lock(userId);
+    let version: number;
+    try {
+      version = await this.store.put(
+        key,
+        { owner: this.#owner, at: new Date().toISOString() },
+        { ifVersion: null, ttlSeconds: this.leaseSeconds },
+      );
+    } catch (error) {
+      if (error instanceof StoreConflictError) return busy();
+      throw error;
+    }
+    // Keep the lease alive through long syncs (backfill).
+    const renew = setInterval(
+      () => {
+        this.store
+          .put(
+            key,
+            { owner: this.#owner, at: new Date().toISOString() },
+            { ifVersion: version, ttlSeconds: this.leaseSeconds },
+          )
+          .then((next) => {
+            version = next;
+          })
+          .catch(() => undefined);
+      },
+      Math.max(1000, (this.leaseSeconds * 1000) / 3),
+    );
+    renew.unref();
+    try {
+      let report = await execute();
+      // Another trigger arrived meanwhile (here, or as a pending notification from another process).
+      for (
+        let rounds = 0;
+        rounds < 3 && (slot.again || (await this.#hasPending(userId, report)));
+        rounds += 1
+      ) {
+        slot.again = false;
+        report = mergeReports(report, await execute());
+      }
+      return report;
+    } finally {
+      clearInterval(renew);
+      await this.store.delete(key, { ifVersion: version }).catch(() => undefined);
+    }
+  }
+
+  async #hasPending(userId: string, report: SyncReport): Promise<boolean> {
+    // A failed sync keeps its pending record on purpose: reconcile retries it later.
+    if (report.failed.length > 0 || report.dryRun) return false;
+    return (await this.store.get(keys.pending(userId))) !== undefined;
+  }
+}
+
+/** Two consecutive runs reported as one: everything synced and failed, the last run's skips. */
+export function mergeReports(first: SyncReport, second: SyncReport): SyncReport {
+  const later = (a: string) => !second.failed.some((f) => f.groupIds.join() === a);
+  return {
+    ...second,
+    startedAt: first.startedAt,
+    durationMs: first.durationMs + second.durationMs,
+    synced: [...first.synced, ...second.synced],
+    failed: [...first.failed.filter((f) => later(f.groupIds.join())), ...second.failed],
+    upstreamCalls: {
+      withings: first.upstreamCalls.withings + second.upstreamCalls.withings,
+      garmin: first.upstreamCalls.garmin + second.upstreamCalls.garmin,
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import type { WithingsNotification } from '@wg-sync/withings/notification';
+import { type Accounts, createAccounts } from './accounts.js';
+import { resolveConfig, type SyncConfig } from './config.js';
+import type { Engine } from './context.js';
+import { SyncCoordinator } from './coordinator.js';
+import { doctor } from './doctor.js';
+import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
+import { createHandler, type HandlerContext } from './handler.js';
+import { raiseAlert } from './health.js';
+import { jsonLogger } from './logger.js';
+import { reconcile } from './reconcile.js';
+import { Redactor } from './redact.js';
+import type { DoctorReport, ReconcileReport, SyncReport } from './report.js';
+import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
+import { type BackfillProgress, type SyncRequest, syncAccount } from './sync-account.js';
+import { webhookUrl } from './webhook-url.js';
+
+const DAY_MS = 86_400_000;
+
+/** Options of {@link Sync.syncRecent}. */
+export interface SyncRecentOptions {
+  /** The Withings user (optional when exactly one account is linked). */
+  userId?: string;
+  /** Also look at everything created or changed in the last N days (default 7). */
+  days?: number;
+  /** Report what would be uploaded; write nothing. */
+  dryRun?: boolean;
+  /** Override `maxEntriesPerSync` for this run. */
+  maxEntries?: number;
+}
+
+/** Options of {@link Sync.backfill}. */
+export interface BackfillOptions {
+  userId?: string;
+  /** First day of the history to import (measurement time). */
+  from: Date;
+  /** Last instant (default now). */
+  to?: Date;
+  dryRun?: boolean;
+  /** Weigh-ins per FIT upload (default 50). */
+  batchSize?: number;
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+/** The wg-sync engine for one deployment (any number of linked accounts). */
+export interface Sync {
+  /** Syncs one account now: what changed since its cursor, and at least the last `days` days. */
+  syncRecent(options?: SyncRecentOptions): Promise<SyncReport>;
+  /** Syncs what a Withings notification announced (its window widens the cursor, never narrows it). */
+  syncNotification(notification: WithingsNotification): Promise<SyncReport>;
+  /** Imports history in batches; does not move the cursor. */
+  backfill(options: BackfillOptions): Promise<SyncReport>;
+  /** For a schedule: subscription check and re-subscribe, catch-up sync and alerts, for every account. */
+  reconcile(): Promise<ReconcileReport>;
+  /** Real health checks, secrets redacted. */
+  doctor(): Promise<DoctorReport>;
+  accounts: Accounts;
+  /** The one HTTP handler (Web `Request` → `Response`); mount it with an adapter. */
+  handler(request: Request, ctx?: HandlerContext): Promise<Response>;
+  /** The callback URL subscriptions use (`publicUrl/webhook/withings[/secret]`), when `publicUrl` is set. */
+  readonly webhookUrl: string | undefined;
+}
+
+/**
+ * Creates the sync engine.
+ *
+ * @example
+ * ```ts
+ * import { createSync, fileStore } from '@wg-sync/core';
+ *
+ * const sync = createSync({
+ *   withings: { clientId: process.env.WITHINGS_CLIENT_ID!, clientSecret: process.env.WITHINGS_CLIENT_SECRET! },
+ *   store: fileStore('.wg-sync'),
+ * });
+ * const report = await sync.syncRecent({ days: 7 });
+ * console.log(report.synced, report.skipped, report.failed);
+ * ```
+ */
+export function createSync(input: SyncConfig): Sync {
+  const config = resolveConfig(input);
+  const redactor = new Redactor();
+  redactor.add(config.withings.clientSecret, config.apiToken, config.webhookSecret);
+  const log = redactor.logger(config.logger ?? jsonLogger());
+  const engine: Engine = {
+    config,
+    log,
+    redactor,
+    coordinator: new SyncCoordinator(config.store, config.leaseSeconds),
+    alertListeners: new Set(),
+    alert: (alert) => raiseAlert(engine, alert),
+    async hook(name, ...args) {
+      const hook = config.hooks?.[name] as ((...a: unknown[]) => unknown) | undefined;
+      if (!hook) return;
+      try {
+        await hook(...(redactor.value(args) as unknown[]));
+      } catch (error) {
+        log.error('hook.failed', { hook: name, error });
+      }
+    },
+  };
+
+  const run = (request: SyncRequest) =>
+    engine.coordinator.run(
+      request.userId,
+      () => syncAccount(engine, request),
+      () => ({
+        userId: request.userId,
+        trigger: request.trigger,
+        dryRun: request.dryRun,
+        startedAt: config.now().toISOString(),
+        durationMs: 0,
+        synced: [],
+        skipped: [],
+        failed: [],
+        upstreamCalls: { withings: 0, garmin: 0 },
+        coalesced: true,
+      }),
+    );
+
+  const resolveUser = async (userId: string | undefined): Promise<string> => {
+    if (userId !== undefined) return userId;
+    const active = (await config.store.list<AccountRecord>('account/')).filter((a) => !a.value.unlinkedAt);
+    if (active.length === 1) return (active[0] as { value: AccountRecord }).value.userId;
+    if (active.length === 0) throw new AccountNotFoundError('(none linked)');
+    throw new UserIdRequiredError(active.map((a) => a.value.userId));
+  };
+  const checkDays = (days: number) => {
+    if (!Number.isFinite(days) || days <= 0 || days > 3650)
+      throw new RangeError('days must be between 1 and 3650');
+  };
+
+  const sync: Sync = {
+    async syncRecent({ userId, days = 7, dryRun = false, maxEntries } = {}) {
+      checkDays(days);
+      return run({
+        userId: await resolveUser(userId),
+        trigger: 'recent',
+        dryRun,
+        maxEntries: maxEntries ?? config.maxEntriesPerSync,
+        since: new Date(config.now().getTime() - days * DAY_MS),
+      });
+    },
+    syncNotification(notification) {
+      return run({
+        userId: notification.userId,
+        trigger: 'webhook',
+        dryRun: false,
+        maxEntries: config.maxEntriesPerSync,
+        since: notification.startDate,
+      });
+    },
+    async backfill({ userId, from, to, dryRun = false, batchSize = 50, onProgress }) {
+      if (!(from instanceof Date) || Number.isNaN(from.getTime()))
+        throw new RangeError('backfill: from must be a valid Date');
+      const end = to ?? config.now();
+      if (end < from) throw new RangeError('backfill: to is before from');
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 500)
+        throw new RangeError('backfill: batchSize must be 1–500');
+      return run({
+        userId: await resolveUser(userId),
+        trigger: 'backfill',
+        dryRun,
+        maxEntries: Number.MAX_SAFE_INTEGER,
+        backfill: { from, to: end, batchSize, ...(onProgress ? { onProgress } : {}) },
+      });
+    },
+    reconcile: () =>
+      reconcile(engine, (userId) =>
+        run({ userId, trigger: 'reconcile', dryRun: false, maxEntries: config.maxEntriesPerSync }),
+      ),
+    doctor: () => doctor(engine),
+    accounts: createAccounts(engine),
+    handler: createHandler(engine, {
+      syncNotification: (notification) => sync.syncNotification(notification),
+      async syncAll({ days, userId }) {
+        const ids = userId
+          ? [userId]
+          : (await config.store.list<AccountRecord>('account/'))
+              .filter((a) => !a.value.unlinkedAt)
+              .map((a) => a.value.userId);
+        return Promise.all(ids.map((id) => sync.syncRecent({ userId: id, days })));
+      },
+      status: () => status(engine),
+    }),
+    webhookUrl: webhookUrl(config),
+  };
+  return sync;
+}
+
+async function status(engine: Engine) {
+  const { store } = engine.config;
+  const accounts = await store.list<AccountRecord>('account/');
+  return {
+    accounts: await Promise.all(
+      accounts.map(async ({ value: account }) => {
+        const [health, pending, withings, garmin] = await Promise.all([
+          store.get<HealthRecord>(keys.health(account.userId)),
+          store.get<PendingRecord>(keys.pending(account.userId)),
+          store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
+          store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
+        ]);
+        return {
+          userId: account.userId,
+          linkedAt: account.linkedAt,
+          ...(account.unlinkedAt ? { unlinkedAt: account.unlinkedAt } : {}),
+          lastSuccessAt: health?.value.lastSuccessAt ?? null,
+          lastAttemptAt: health?.value.lastAttemptAt ?? null,
+          lastError: health?.value.lastError ?? null,
+          reauthRequired: Object.keys(health?.value.reauth ?? {}),
+          subscription: health?.value.subscription ?? null,
+          pending: pending ? { count: pending.value.count, since: pending.value.firstAt } : null,
+          withings: withings
+            ? {
+                accessTokenExpiresAt: withings.value.expiresAt ?? null,
+                refreshedAt: withings.value.savedAt ?? null,
+              }
+            : null,
+          garmin: garmin
+            ? {
+                accessTokenExpiresAt: garmin.value.expiresAt ?? null,
+                refreshedAt: garmin.value.savedAt ?? null,
+              }
+            : null,
+        };
+      }),
+    ),
+  };
+}

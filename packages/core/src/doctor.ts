@@ -1,0 +1,205 @@
+import { garminClientFor, withingsClientFor } from './clients.js';
+import type { Engine } from './context.js';
+import { describeFailure } from './failures.js';
+import type { DoctorCheck, DoctorReport } from './report.js';
+import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
+import { webhookUrl } from './webhook-url.js';
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Real checks, one line each with a fix, safe to share: configuration, the store, and per account the
+ * Withings refresh (a real token refresh), the Garmin session (a real API call), the webhook
+ * subscription, the last success, pending notifications and the ledger.
+ */
+export async function doctor(engine: Engine): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const { config } = engine;
+  checks.push(
+    config.publicUrl
+      ? config.publicUrl.startsWith('https://')
+        ? ok('public URL', `webhook ${redactedWebhook(engine)}`)
+        : warn(
+            'public URL',
+            'publicUrl is not https',
+            'Withings only calls https URLs on port 443: put TLS in front',
+          )
+      : warn('public URL', 'no publicUrl: webhooks are not checked or re-created', 'set WG_SYNC_PUBLIC_URL'),
+    config.apiToken
+      ? ok('API token', 'set')
+      : warn('API token', 'not set: /sync/manual and /status are off', 'set WG_SYNC_API_TOKEN'),
+    config.webhookSecret
+      ? ok('webhook secret', 'set')
+      : warn(
+          'webhook secret',
+          'not set: anyone who guesses the URL can trigger syncs',
+          'set WG_SYNC_WEBHOOK_SECRET',
+        ),
+  );
+  checks.push(await storeCheck(engine));
+  let accounts: Array<{ value: AccountRecord }> = [];
+  try {
+    accounts = await config.store.list<AccountRecord>('account/');
+    checks.push(
+      accounts.length > 0
+        ? ok('accounts', `${accounts.length} linked`)
+        : fail('accounts', 'no account linked', 'run: wg-sync withings auth && wg-sync garmin login'),
+    );
+  } catch (error) {
+    const { code, message } = describeFailure(engine, error);
+    checks.push(fail('accounts', `${code}: ${message}`, 'fix or remove the file named in the message'));
+  }
+  const perAccount: DoctorReport['accounts'] = [];
+  for (const { value: account } of accounts) {
+    perAccount.push({ userId: account.userId, checks: await accountChecks(engine, account) });
+  }
+  const all = [...checks, ...perAccount.flatMap((a) => a.checks)];
+  const report: DoctorReport = {
+    ok: all.every((c) => c.status !== 'fail'),
+    checkedAt: config.now().toISOString(),
+    checks,
+    accounts: perAccount,
+  };
+  return engine.redactor.value(report) as DoctorReport;
+}
+
+async function accountChecks(engine: Engine, account: AccountRecord): Promise<DoctorCheck[]> {
+  const { store } = engine.config;
+  const { userId } = account;
+  const checks: DoctorCheck[] = [];
+  if (account.unlinkedAt) {
+    return [
+      fail(
+        'linked',
+        `the user unlinked wg-sync in Withings on ${account.unlinkedAt}`,
+        'link again: wg-sync withings auth',
+      ),
+    ];
+  }
+  const fetchImpl = engine.config.fetch ?? globalThis.fetch;
+  const [withings, garmin] = await Promise.all([
+    withingsClientFor(engine, userId, fetchImpl),
+    garminClientFor(engine, userId, fetchImpl),
+  ]);
+  if (!withings) checks.push(fail('Withings token', 'no stored tokens', 'run: wg-sync withings auth'));
+  else {
+    try {
+      const tokens = await withings.refresh();
+      checks.push(
+        ok('Withings token', `refreshed; access token valid until ${tokens.expiresAt.toISOString()}`),
+      );
+    } catch (error) {
+      const { code, message } = describeFailure(engine, error);
+      checks.push(
+        fail(
+          'Withings token',
+          `${code}: ${message}`,
+          code === 'REAUTH_REQUIRED' ? 'run: wg-sync withings auth' : 'try again later',
+        ),
+      );
+    }
+  }
+  if (!garmin) checks.push(fail('Garmin session', 'no stored session', 'run: wg-sync garmin login'));
+  else {
+    try {
+      const { displayName } = await garmin.verifySession();
+      checks.push(ok('Garmin session', `valid (profile ${displayName ? 'found' : 'empty'})`));
+    } catch (error) {
+      const { code, message } = describeFailure(engine, error);
+      const fix = ['REAUTH_REQUIRED', 'AUTH_EXPIRED'].includes(code)
+        ? 'run: wg-sync garmin login'
+        : 'try again later';
+      checks.push(fail('Garmin session', `${code}: ${message}`, fix));
+    }
+  }
+  const callbackUrl = webhookUrl(engine.config);
+  if (!callbackUrl) checks.push(warn('subscription', 'not checked (no publicUrl)', 'set WG_SYNC_PUBLIC_URL'));
+  else if (withings) {
+    try {
+      const present = await withings.notify.list();
+      checks.push(
+        present.some((p) => p.appli === 1 && p.callbackUrl === callbackUrl)
+          ? ok('subscription', 'Withings notifies the webhook')
+          : fail(
+              'subscription',
+              'Withings has no subscription for the webhook',
+              'run: wg-sync webhook subscribe (reconcile also restores it)',
+            ),
+      );
+    } catch (error) {
+      const { code } = describeFailure(engine, error);
+      checks.push(warn('subscription', `could not list subscriptions (${code})`, 'try again later'));
+    }
+  }
+  const health = (await store.get<HealthRecord>(keys.health(userId)))?.value;
+  const now = engine.config.now().getTime();
+  if (health?.lastSuccessAt) {
+    const days = (now - Date.parse(health.lastSuccessAt)) / DAY_MS;
+    checks.push(
+      days < engine.config.staleAfterDays
+        ? ok('last success', health.lastSuccessAt)
+        : warn(
+            'last success',
+            `${health.lastSuccessAt} (${Math.floor(days)} days ago; last error ${health.lastError?.code ?? 'none'})`,
+            'run: wg-sync sync',
+          ),
+    );
+  } else {
+    checks.push(warn('last success', 'never synced yet', 'run: wg-sync sync'));
+  }
+  const pending = (await store.get<PendingRecord>(keys.pending(userId)))?.value;
+  checks.push(
+    !pending
+      ? ok('pending notifications', 'none')
+      : now - Date.parse(pending.firstAt) > HOUR_MS
+        ? warn(
+            'pending notifications',
+            `${pending.count} since ${pending.firstAt}`,
+            'run: wg-sync sync (or check the last error)',
+          )
+        : ok('pending notifications', `${pending.count} waiting`),
+  );
+  const ledger = await store.list(keys.ledgerPrefix(userId));
+  checks.push(ok('ledger', `${ledger.length} synced groups remembered`));
+  return checks;
+}
+
+async function storeCheck(engine: Engine): Promise<DoctorCheck> {
+  const key = 'doctor/probe';
+  try {
+    const version = await engine.config.store.put(
+      key,
+      { at: engine.config.now().toISOString() },
+      { ttlSeconds: 60 },
+    );
+    await engine.config.store.delete(key, { ifVersion: version });
+    return ok('state store', 'readable and writable');
+  } catch (error) {
+    const { code, message } = describeFailure(engine, error);
+    return fail(
+      'state store',
+      `${code}: ${message}`,
+      'fix the state directory or table named in the message',
+    );
+  }
+}
+
+function redactedWebhook(engine: Engine): string {
+  const url = webhookUrl(engine.config) ?? '';
+  return engine.config.webhookSecret ? url.replace(engine.config.webhookSecret, '<secret>') : url;
+}
+
+const ok = (name: string, detail: string): DoctorCheck => ({ name, status: 'ok', detail });
+const warn = (name: string, detail: string, fix: string): DoctorCheck => ({
+  name,
+  status: 'warn',
+  detail,
+  fix,
+});
+const fail = (name: string, detail: string, fix: string): DoctorCheck => ({
+  name,
+  status: 'fail',
+  detail,
+  fix,
+});

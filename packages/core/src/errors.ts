@@ -1,0 +1,75 @@
+/** Base class of every error @wg-sync/core throws; `code` says what went wrong. */
+export abstract class SyncError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A compare-and-swap write found another version than expected (someone else wrote first). */
+export class StoreConflictError extends SyncError {
+  readonly code = 'STORE_CONFLICT' as const;
+  readonly key: string;
+
+  constructor(key: string, message = `state "${key}" was changed by someone else`) {
+    super(message);
+    this.key = key;
+  }
+}
+
+/** A stored entry cannot be read (not JSON, wrong envelope). It is never reset silently. */
+export class StoreCorruptError extends SyncError {
+  readonly code = 'STORE_CORRUPT' as const;
+  readonly key: string;
+  /** Where the entry lives (a file path for `fileStore`). */
+  readonly location: string;
+
+  constructor(key: string, location: string, reason: string, options?: ErrorOptions) {
+    super(
+      `state "${key}" at ${location} is corrupt (${reason}); fix or remove it by hand, nothing was changed`,
+      options,
+    );
+    this.key = key;
+    this.location = location;
+  }
+}
+
+/** The store itself failed (permissions, a symlink where a file should be, I/O). */
+export class StoreError extends SyncError {
+  readonly code = 'STORE_UNAVAILABLE' as const;
+}
+
+/** Configuration is missing or invalid; `problems` lists every one of them. */
+export class ConfigError extends SyncError {
+  readonly code = 'INVALID_CONFIG' as const;
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`wg-sync configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** An account operation named a Withings user that is not linked. */
+export class AccountNotFoundError extends SyncError {
+  readonly code = 'ACCOUNT_NOT_FOUND' as const;
+  readonly userId: string;
+
+  constructor(userId: string) {
+    super(`no linked account for Withings user ${userId}`);
+    this.userId = userId;
+  }
+}
+
+/** Several accounts are linked and the call did not say which one. */
+export class UserIdRequiredError extends SyncError {
+  readonly code = 'USER_ID_REQUIRED' as const;
+  readonly userIds: string[];
+
+  constructor(userIds: string[]) {
+    super(`several accounts are linked (${userIds.join(', ')}): pass userId`);
+    this.userIds = userIds;
+  }
+}

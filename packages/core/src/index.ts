@@ -1,0 +1,40 @@
+/**
+ * The wg-sync engine: Withings → Garmin weigh-in sync with an idempotency ledger, read-back
+ * verification, per-user leases, pluggable state stores, alerts, a doctor, and one Web-standard
+ * HTTP handler for every adapter.
+ *
+ * @packageDocumentation
+ */
+export type { AccountSummary, Accounts } from './accounts.js';
+export { CONFIG_ENV_VARS, loadConfigFromEnv, type SyncConfig, type SyncHooks } from './config.js';
+export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
+export {
+  AccountNotFoundError,
+  ConfigError,
+  StoreConflictError,
+  StoreCorruptError,
+  StoreError,
+  SyncError,
+  UserIdRequiredError,
+} from './errors.js';
+export type { HandlerContext } from './handler.js';
+export { jsonLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
+export { Redactor } from './redact.js';
+export type {
+  AlertType,
+  DoctorCheck,
+  DoctorReport,
+  FailedEntry,
+  ReconcileReport,
+  SkippedEntry,
+  SkipReason,
+  SyncAlert,
+  SyncedEntry,
+  SyncReport,
+  SyncTrigger,
+} from './report.js';
+export { fileStore } from './store/file-store.js';
+export { memoryStore } from './store/memory-store.js';
+export type { PutOptions, StateStore, VersionedValue } from './store/state-store.js';
+export type { BackfillProgress } from './sync-account.js';
+export { FIELD_MAP, type GarminWeightEntry } from './weight-entry.js';

@@ -1,0 +1,78 @@
+import type { LogFields, Logger } from './logger.js';
+
+const SECRET_KEY =
+  /token|secret|password|passwd|authorization|cookie|mfa|ticket|signature|nonce|api[-_]?key|credential/i;
+const PATTERNS: Array<[RegExp, string]> = [
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]'],
+  [/\bST-[A-Za-z0-9-]{6,}/g, 'ST-[redacted]'],
+  [
+    /\b(access_token|refresh_token|client_secret|code|password|service_ticket|ticket|mfaVerificationCode|di_token|di_refresh_token)(["']?\s*[=:]\s*["']?)([^&\s"',}]{4,})/gi,
+    '$1$2[redacted]',
+  ],
+];
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The one redaction layer: every log line, error message and report text passes through it. It
+ * removes every registered secret value (tokens, client secret, API token, webhook secret), values of
+ * secret-looking keys, and token-shaped strings (Bearer headers, JWTs, `ST-…` tickets, `code=` params).
+ */
+export class Redactor {
+  readonly #secrets = new Set<string>();
+
+  /** Registers values that must never be shown (empty and very short values are ignored). */
+  add(...values: Array<string | undefined | null>): void {
+    for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) this.#secrets.add(value);
+  }
+
+  /** Redacts a string. */
+  text(input: string): string {
+    let out = input;
+    // Longest first, so a secret that contains another is removed whole.
+    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
+      if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    }
+    for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+    return out;
+  }
+
+  /** Redacts any JSON-like value: strings, secret-named keys, errors (name, code, message). */
+  value(input: unknown, depth = 0): unknown {
+    if (typeof input === 'string') return this.text(input);
+    if (input === null || typeof input !== 'object') return input;
+    if (depth > 6) return '[…]';
+    if (input instanceof Date) return input.toISOString();
+    if (input instanceof Error) return this.error(input);
+    if (Array.isArray(input)) return input.map((item) => this.value(item, depth + 1));
+    return Object.fromEntries(
+      Object.entries(input).map(([key, inner]) => [
+        key,
+        SECRET_KEY.test(key) &&
+        inner !== null &&
+        inner !== undefined &&
+        typeof inner !== 'object' &&
+        typeof inner !== 'boolean'
+          ? '[redacted]'
+          : this.value(inner, depth + 1),
+      ]),
+    );
+  }
+
+  /** A loggable, redacted view of an error. */
+  error(error: unknown): { name: string; message: string; code?: unknown } {
+    if (!(error instanceof Error)) return { name: 'Error', message: this.text(String(error)) };
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: this.text(error.message), ...(code === undefined ? {} : { code }) };
+  }
+
+  /** Wraps a logger so that nothing reaches it unredacted. */
+  logger(inner: Logger): Logger {
+    const wrap =
+      (level: keyof Logger) =>
+      (event: string, fields?: LogFields): void => {
+        inner[level](event, fields === undefined ? undefined : (this.value(fields) as LogFields));
+      };
+    return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+  }
+}

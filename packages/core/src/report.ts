@@ -1,0 +1,116 @@
+/** What started a sync. */
+export type SyncTrigger = 'webhook' | 'manual' | 'recent' | 'backfill' | 'reconcile' | 'pending';
+
+/** Why a weigh-in was not uploaded. */
+export type SkipReason =
+  | 'duplicate-ledger'
+  | 'duplicate-garmin'
+  | 'ambiguous'
+  | 'manual'
+  | 'no-weight'
+  | 'cap'
+  | 'attribution'
+  | 'objective';
+
+/** A weigh-in that reached Garmin (or would have, in a dry run) and was read back. */
+export interface SyncedEntry {
+  groupIds: string[];
+  /** ISO instant of the weigh-in. */
+  takenAt: string;
+  /** Weight of a weigh-in (absent for a blood-pressure reading). */
+  weightKg?: number;
+  /** A blood-pressure reading (with `bloodPressure: true`). */
+  bloodPressure?: { systolic: number; diastolic: number; pulse?: number };
+  /** The body-composition fields sent with it (FIT field names of `WeightEntry`). */
+  fields: string[];
+  /** Garmin's id of the stored weigh-in, once read back. */
+  garminSamplePk?: number;
+}
+
+/** A weigh-in or group left out, and why. */
+export interface SkippedEntry {
+  groupIds: string[];
+  takenAt?: string;
+  reason: SkipReason;
+}
+
+/** A weigh-in (or a whole step) that failed; it is retried on the next sync. */
+export interface FailedEntry {
+  groupIds: string[];
+  takenAt?: string;
+  /** A stable code: `NOT_STORED`, `REAUTH_REQUIRED`, `RATE_LIMITED`, `UPSTREAM`, … */
+  code: string;
+  /** One line, secrets redacted. */
+  message: string;
+}
+
+/** The outcome of one sync for one account. JSON-serialisable. */
+export interface SyncReport {
+  userId: string;
+  trigger: SyncTrigger;
+  dryRun: boolean;
+  /** ISO instant. */
+  startedAt: string;
+  durationMs: number;
+  synced: SyncedEntry[];
+  skipped: SkippedEntry[];
+  failed: FailedEntry[];
+  /** HTTP round trips made by this sync. */
+  upstreamCalls: { withings: number; garmin: number };
+  /** True when this trigger joined a sync already running for the user instead of starting its own. */
+  coalesced: boolean;
+  /** The Withings cursor after the sync (ISO), when it moved. */
+  cursor?: string;
+}
+
+/** Kinds of alerts, each raised at most once a day per account and kind. */
+export type AlertType =
+  | 'REAUTH_REQUIRED'
+  | 'TOKEN_EXPIRING'
+  | 'SUBSCRIPTION_RESTORED'
+  | 'NOT_STORED'
+  | 'STALE'
+  | 'UNLINKED';
+
+/** Something a person should know about, before data is missed. */
+export interface SyncAlert {
+  type: AlertType;
+  userId: string;
+  /** One line with the fix, secrets redacted. */
+  message: string;
+  /** ISO instant. */
+  at: string;
+  /** For `REAUTH_REQUIRED`: which side must be authorized again. */
+  side?: 'withings' | 'garmin';
+}
+
+/** What {@link Sync.reconcile} did for every account. */
+export interface ReconcileReport {
+  startedAt: string;
+  durationMs: number;
+  accounts: Array<{
+    userId: string;
+    subscription: 'ok' | 'restored' | 'skipped' | 'failed' | 'unlinked';
+    report?: SyncReport;
+    error?: { code: string; message: string };
+  }>;
+  alerts: SyncAlert[];
+}
+
+/** One health check of {@link Sync.doctor}. */
+export interface DoctorCheck {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  /** What was found, secrets redacted. */
+  detail: string;
+  /** One line that says how to fix it (absent when ok). */
+  fix?: string;
+}
+
+/** The doctor's findings, shareable as they are (everything is redacted). */
+export interface DoctorReport {
+  ok: boolean;
+  checkedAt: string;
+  checks: DoctorCheck[];
+  accounts: Array<{ userId: string; checks: DoctorCheck[] }>;
+}

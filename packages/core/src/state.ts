@@ -1,0 +1,102 @@
+import type { WithingsTokens } from '@wg-sync/withings';
+import { StoreConflictError } from './errors.js';
+import type { StateStore, VersionedValue } from './store/state-store.js';
+
+/** Every key wg-sync writes; all are per Withings user id. */
+export const keys = {
+  account: (userId: string) => `account/${userId}`,
+  withingsTokens: (userId: string) => `withings/${userId}/tokens`,
+  garminSession: (userId: string) => `garmin/${userId}/session`,
+  cursor: (userId: string) => `cursor/${userId}`,
+  ledger: (userId: string, groupId: string) => `ledger/${userId}/${groupId}`,
+  ledgerPrefix: (userId: string) => `ledger/${userId}/`,
+  lock: (userId: string) => `lock/${userId}`,
+  pending: (userId: string) => `pending/${userId}`,
+  health: (userId: string) => `health/${userId}`,
+};
+
+/** A linked account: one Withings user mapped to one Garmin account. */
+export interface AccountRecord {
+  userId: string;
+  /** IANA zone used for blood-pressure timestamps and display (default: Withings' `timezone`). */
+  timeZone: string | null;
+  linkedAt: string;
+  /** Set when the user unlinked wg-sync in Withings (appli 46). */
+  unlinkedAt?: string;
+  /** The latest height Withings knows (type 4), for BMI; re-read monthly. */
+  heightM?: number;
+  heightCheckedAt?: string;
+}
+
+/** The account's Withings cursor (`lastupdate` for the next fetch). */
+export interface CursorRecord {
+  /** Epoch seconds of Withings' `updatetime` after the last fully successful sync. */
+  lastUpdate: number;
+}
+
+/** One uploaded (or found) weigh-in per Withings group id: the idempotency ledger. */
+export interface LedgerRecord {
+  takenAt: string;
+  weightKg?: number;
+  kind: 'weight' | 'blood-pressure';
+  /** `uploaded`: we sent and read it back; `found`: Garmin already had it. */
+  how: 'uploaded' | 'found';
+  at: string;
+  garminSamplePk?: number;
+}
+
+/** Notifications received but not yet synced (drained by the next sync or `reconcile`). */
+export interface PendingRecord {
+  /** Epoch seconds: the earliest `startdate` among pending notifications. */
+  since: number;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** Health of an account, for `/status`, `doctor` and alerts. */
+export interface HealthRecord {
+  lastAttemptAt?: string;
+  lastSuccessAt?: string;
+  lastError?: { code: string; message: string; at: string };
+  /** When each alert type was last raised (one per day per type). */
+  alerts?: Record<string, string>;
+  subscription?: { checkedAt: string; present: boolean; restoredAt?: string };
+  /** Set while a side needs the user to authorize again. */
+  reauth?: { withings?: string; garmin?: string };
+}
+
+/** Tokens as JSON (dates as ISO strings). */
+export function serializeWithingsTokens(tokens: WithingsTokens): Record<string, unknown> {
+  return { ...tokens, expiresAt: tokens.expiresAt.toISOString() };
+}
+
+export function parseWithingsTokens(raw: unknown): WithingsTokens {
+  const value = raw as Record<string, unknown>;
+  return {
+    userId: String(value.userId),
+    accessToken: String(value.accessToken),
+    refreshToken: String(value.refreshToken),
+    expiresAt: new Date(String(value.expiresAt)),
+    scope: Array.isArray(value.scope) ? value.scope.map(String) : [],
+  };
+}
+
+/** Read-modify-write with compare-and-swap, retried on conflict (bounded). */
+export async function update<T>(
+  store: StateStore,
+  key: string,
+  change: (current: T | undefined) => T,
+  options: { ttlSeconds?: number } = {},
+): Promise<VersionedValue<T>> {
+  for (let attempt = 0; ; attempt += 1) {
+    const current = await store.get<T>(key);
+    const value = change(current?.value);
+    try {
+      const version = await store.put(key, value, { ifVersion: current?.version ?? null, ...options });
+      return { value, version };
+    } catch (error) {
+      if (!(error instanceof StoreConflictError) || attempt >= 20) throw error;
+    }
+  }
+}

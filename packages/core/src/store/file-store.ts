@@ -1,0 +1,245 @@
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreConflictError, StoreCorruptError, StoreError } from '../errors.js';
+import {
+  assertValidKey,
+  firstVersion,
+  type PutOptions,
+  type StateStore,
+  type VersionedValue,
+} from './state-store.js';
+
+interface Envelope {
+  version: number;
+  expiresAt?: number;
+  value: unknown;
+}
+
+const SUFFIX = '.json';
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * A {@link StateStore} with one JSON file per key in `dir`: the embedded default for `wg-sync serve`
+ * and single-box setups. Writes go to a temporary file, are fsynced and renamed into place; files are
+ * 0600 in a 0700 directory; symlinks are refused; compare-and-swap holds across processes (a lock file
+ * per key). A file that cannot be read is a {@link StoreCorruptError} naming its path, never reset.
+ *
+ * @example
+ * ```ts
+ * const store = fileStore(`${process.env.HOME}/.config/wg-sync/state`);
+ * ```
+ */
+export function fileStore(dir: string, options: { now?: () => Date } = {}): StateStore {
+  const now = () => (options.now ?? (() => new Date()))().getTime();
+  const pathOf = (key: string) => join(dir, `${key.replaceAll('/', '+')}${SUFFIX}`);
+  const keyOf = (file: string) => file.slice(0, -SUFFIX.length).replaceAll('+', '/');
+  let ready: Promise<void> | undefined;
+  const ensureDir = () => {
+    ready ??= prepareDir(dir).catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    return ready;
+  };
+  const queues = new Map<string, Promise<unknown>>();
+
+  /** Serialises writers of one key in this process, then across processes with a lock file. */
+  async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = queues.get(key) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const release = await lockFile(`${pathOf(key)}.lock`);
+        try {
+          return await work();
+        } finally {
+          await release();
+        }
+      });
+    queues.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (queues.get(key) === run) queues.delete(key);
+    }
+  }
+
+  async function readEntry(key: string): Promise<Envelope | undefined> {
+    const path = pathOf(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ELOOP') throw new StoreError(`refusing to follow a symlink at ${path}`);
+      throw new StoreError(`cannot read ${path}: ${code ?? (error as Error).message}`, { cause: error });
+    }
+    let text: string;
+    try {
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text) as Envelope;
+    } catch (error) {
+      throw new StoreCorruptError(key, path, 'not JSON', { cause: error });
+    }
+    if (
+      !envelope ||
+      typeof envelope !== 'object' ||
+      !Number.isSafeInteger(envelope.version) ||
+      envelope.version < 1 ||
+      !('value' in envelope)
+    ) {
+      throw new StoreCorruptError(key, path, 'not a wg-sync state entry');
+    }
+    if (envelope.expiresAt !== undefined && envelope.expiresAt <= now()) return undefined;
+    return envelope;
+  }
+
+  async function writeEntry(key: string, envelope: Envelope): Promise<void> {
+    const path = pathOf(key);
+    const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const handle = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    try {
+      await handle.writeFile(JSON.stringify(envelope));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await assertNotSymlink(path);
+    await rename(temp, path);
+    await syncDir(dir);
+  }
+
+  return {
+    async get<T>(key: string) {
+      assertValidKey(key);
+      await ensureDir();
+      const entry = await readEntry(key);
+      return entry
+        ? ({ value: entry.value as T, version: entry.version } satisfies VersionedValue<T>)
+        : undefined;
+    },
+    async put(key: string, value: unknown, { ifVersion, ttlSeconds }: PutOptions = {}) {
+      assertValidKey(key);
+      if (JSON.stringify(value) === undefined) throw new TypeError(`state "${key}": value is not JSON`);
+      await ensureDir();
+      return exclusive(key, async () => {
+        const current = await readEntry(key);
+        if (
+          ifVersion !== undefined &&
+          (ifVersion === null ? current !== undefined : current?.version !== ifVersion)
+        ) {
+          throw new StoreConflictError(key);
+        }
+        const version = current ? current.version + 1 : firstVersion();
+        await writeEntry(key, {
+          version,
+          ...(ttlSeconds === undefined ? {} : { expiresAt: now() + ttlSeconds * 1000 }),
+          value,
+        });
+        return version;
+      });
+    },
+    async delete(key: string, { ifVersion }: { ifVersion?: number } = {}) {
+      assertValidKey(key);
+      await ensureDir();
+      await exclusive(key, async () => {
+        if (ifVersion !== undefined) {
+          const current = await readEntry(key);
+          if (current?.version !== ifVersion) throw new StoreConflictError(key);
+        }
+        await unlink(pathOf(key)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+        await syncDir(dir);
+      });
+    },
+    async list<T>(prefix: string) {
+      await ensureDir();
+      const keys = (await readdir(dir))
+        .filter((file) => file.endsWith(SUFFIX))
+        .map(keyOf)
+        .filter((key) => key.startsWith(prefix))
+        .sort();
+      const entries = await Promise.all(keys.map(async (key) => ({ key, entry: await readEntry(key) })));
+      return entries.flatMap(({ key, entry }) =>
+        entry ? [{ key, value: entry.value as T, version: entry.version }] : [],
+      );
+    },
+  };
+}
+
+async function prepareDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await lstat(dir);
+  if (stats.isSymbolicLink() || !stats.isDirectory()) {
+    throw new StoreError(`state directory ${dir} must be a real directory, not a symlink`);
+  }
+  if ((stats.mode & 0o077) !== 0 && process.platform !== 'win32') {
+    // Tighten a directory we created earlier with a looser umask; tokens live here.
+    const { chmod } = await import('node:fs/promises');
+    await chmod(dir, 0o700);
+  }
+}
+
+async function assertNotSymlink(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSymbolicLink())
+      throw new StoreError(`refusing to replace a symlink at ${path}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A cross-process lock: create the lock file exclusively; break it when its holder died long ago. */
+async function lockFile(path: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const handle = await open(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => unlink(path).catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new StoreError(`cannot create lock ${path}: ${(error as NodeJS.ErrnoException).code}`, {
+          cause: error,
+        });
+      }
+    }
+    const stats = await lstat(path).catch(() => undefined);
+    if (stats && Date.now() - stats.mtimeMs > LOCK_STALE_MS) {
+      await unlink(path).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() > deadline) throw new StoreError(`timed out waiting for lock ${path}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt * 2)));
+  }
+}

@@ -1,0 +1,59 @@
+/** A stored value and its version (for compare-and-swap). */
+export interface VersionedValue<T = unknown> {
+  value: T;
+  /**
+   * Opaque positive integer that changes on every write. A new key starts at an unpredictable number,
+   * so a key deleted and created again never reuses a version.
+   */
+  version: number;
+}
+
+/** Options of {@link StateStore.put}. */
+export interface PutOptions {
+  /**
+   * Compare-and-swap: write only if the current version is this one; `null` means "only if the key
+   * does not exist (or has expired)". Omit for an unconditional write.
+   */
+  ifVersion?: number | null;
+  /** The entry expires after this many seconds and then behaves as if absent. */
+  ttlSeconds?: number;
+}
+
+/**
+ * The small key-value store wg-sync keeps its state in: tokens, cursors, the upload ledger, leases.
+ * Keys are `/`-separated paths such as `withings/37012345/tokens`; values are JSON.
+ *
+ * Implementations: {@link memoryStore} (tests, one process), {@link fileStore} (default, one JSON
+ * file per key) and `dynamoStore` in `@wg-sync/adapter-lambda`. Every implementation must pass
+ * `runStateStoreContract` from `@wg-sync/core/testing`.
+ */
+export interface StateStore {
+  /** The value and version, or `undefined` when the key does not exist or has expired. */
+  get<T = unknown>(key: string): Promise<VersionedValue<T> | undefined>;
+  /**
+   * Writes a value and returns its new version.
+   * @throws {@link StoreConflictError} when `ifVersion` does not match.
+   */
+  put(key: string, value: unknown, options?: PutOptions): Promise<number>;
+  /**
+   * Deletes a key (no error when it does not exist, unless `ifVersion` is given).
+   * @throws {@link StoreConflictError} when `ifVersion` does not match.
+   */
+  delete(key: string, options?: { ifVersion?: number }): Promise<void>;
+  /** Every live entry whose key starts with `prefix`, sorted by key. */
+  list<T = unknown>(prefix: string): Promise<Array<{ key: string } & VersionedValue<T>>>;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._@:=-]*(\/[A-Za-z0-9._@:=-]+)*$/;
+
+/** Keys are plain path segments: no empty segment, no `..`, nothing a file system could misread. */
+export function assertValidKey(key: string): void {
+  if (typeof key !== 'string' || key.length > 512 || !KEY.test(key) || key.split('/').includes('..')) {
+    throw new TypeError(`invalid state key ${JSON.stringify(key)}`);
+  }
+}
+
+/** A version for a brand-new key: random, so delete-and-recreate never repeats one. */
+export function firstVersion(): number {
+  return 1 + Math.floor(Math.random() * 2 ** 40);
+}
