@@ -60,7 +60,9 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     () => garmin.close(),
   );
   let store: StateStore;
-  if (options.store === 'file') {
+  if (options.config?.store) {
+    store = options.config.store;
+  } else if (options.store === 'file') {
     const dir = await mkdtemp(join(tmpdir(), 'wg-sync-core-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     store = fileStore(join(dir, 'state'));
