@@ -74,6 +74,7 @@ export async function withingsClientFor(
     clientId: engine.config.withings.clientId,
     clientSecret: engine.config.withings.clientSecret,
     ...(engine.config.withings.baseUrl ? { baseUrl: engine.config.withings.baseUrl } : {}),
+    ...(engine.config.withings.timeoutMs ? { timeoutMs: engine.config.withings.timeoutMs } : {}),
     fetch: fetchImpl,
     now: engine.config.now,
     ...persisted,
@@ -115,6 +116,7 @@ export async function garminClientFor(
     fetch: fetchImpl,
     now: engine.config.now,
     ...(garmin?.urls ? { urls: garmin.urls } : {}),
+    ...(garmin?.timeoutMs ? { timeoutMs: garmin.timeoutMs } : {}),
     retry: { retries: 2, baseDelayMs: 500, maxDelayMs: 5000, ...garmin?.retry },
     ...persisted,
   });

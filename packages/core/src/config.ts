@@ -17,10 +17,18 @@ export interface SyncHooks {
 
 /** Configuration of {@link createSync}. */
 export interface SyncConfig {
-  withings: { clientId: string; clientSecret: string; baseUrl?: string };
+  withings: {
+    clientId: string;
+    clientSecret: string;
+    baseUrl?: string;
+    /** Time limit per Withings HTTP call (default 20 s). */
+    timeoutMs?: number;
+  };
   garmin?: {
     urls?: { sso?: string; diauth?: string; connectapi?: string };
     domain?: 'garmin.com' | 'garmin.cn';
+    /** Time limit per Garmin HTTP call (default 30 s). */
+    timeoutMs?: number;
     /** Retries of Garmin reads after 429/5xx (default 2 retries, 500 ms base, 5 s cap). */
     retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
   };

@@ -77,6 +77,21 @@ async function accountChecks(engine: Engine, account: AccountRecord): Promise<Do
       ),
     ];
   }
+  const stateKeys = [keys.withingsTokens, keys.garminSession, keys.cursor, keys.pending, keys.health].map(
+    (k) => k(userId),
+  );
+  const unreadable: string[] = [];
+  for (const key of stateKeys) {
+    try {
+      await store.get(key);
+    } catch (error) {
+      unreadable.push(describeFailure(engine, error).message);
+    }
+  }
+  if (unreadable.length > 0) {
+    return [fail('state', unreadable.join('; '), 'fix or remove the file named above (nothing was changed)')];
+  }
+  checks.push(ok('state', `${stateKeys.length} entries readable`));
   const fetchImpl = engine.config.fetch ?? globalThis.fetch;
   const [withings, garmin] = await Promise.all([
     withingsClientFor(engine, userId, fetchImpl),

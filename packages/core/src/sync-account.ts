@@ -3,6 +3,7 @@ import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
 import { syncBloodPressure } from './blood-pressure.js';
 import { countingFetch, garminClientFor, withingsClientFor } from './clients.js';
 import type { Engine } from './context.js';
+import { SyncError } from './errors.js';
 import { describeFailure, isReauth, sideOf } from './failures.js';
 import { needsReauth, raiseAlert, recordAttempt } from './health.js';
 import { findMatch, readBack } from './read-back.js';
@@ -50,6 +51,23 @@ export interface BackfillProgress {
  * ledger → cursor (only when nothing failed). Runs under the coordinator's lease.
  */
 export async function syncAccount(engine: Engine, request: SyncRequest): Promise<SyncReport> {
+  const state: RunState = { report: undefined };
+  try {
+    return await runSync(engine, request, state);
+  } catch (error) {
+    // A broken store (corrupt file, unreachable table) is reported like any failure: surfaced, never hidden.
+    if (!(error instanceof SyncError) || !state.report || !state.finish) throw error;
+    state.report.failed.push({ groupIds: [], ...describeFailure(engine, error) });
+    return state.finish({ ok: false });
+  }
+}
+
+interface RunState {
+  report: SyncReport | undefined;
+  finish?: (outcome: { ok: boolean }) => Promise<SyncReport>;
+}
+
+async function runSync(engine: Engine, request: SyncRequest, state: RunState): Promise<SyncReport> {
   const { store } = engine.config;
   const { userId } = request;
   const startedAt = engine.config.now();
@@ -94,6 +112,8 @@ export async function syncAccount(engine: Engine, request: SyncRequest): Promise
     });
     return report;
   };
+  state.report = report;
+  state.finish = finish;
   const failStep = async (error: unknown, groupIds: string[] = []) => {
     const { code, message } = describeFailure(engine, error);
     report.failed.push({ groupIds, code, message });

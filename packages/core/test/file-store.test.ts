@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileStore, StoreConflictError, StoreCorruptError, StoreError } from '../src/index.js';
+import { harness, minutesAgo } from './harness.js';
 
 let root: string;
 beforeEach(async () => {
@@ -99,5 +100,27 @@ describe('fileStore', () => {
     const dir = join(root, 'state');
     const version = await fileStore(dir).put('cursor/1', { lastUpdate: 1741600000 });
     expect(await fileStore(dir).get('cursor/1')).toEqual({ value: { lastUpdate: 1741600000 }, version });
+  });
+});
+
+describe('a corrupt state file during a sync', () => {
+  it('is reported as a failure and by doctor, and nothing is reset', async () => {
+    const h = await harness({ store: 'file' });
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(10), weightKg: 70 });
+    await h.sync.syncRecent();
+    const corrupted = join(h.stateDir ?? '', `cursor+${h.userId}.json`);
+    await writeFile(corrupted, '{"version":');
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 70.5 });
+    const report = await h.sync.syncRecent();
+    expect(report.failed).toMatchObject([
+      { code: 'STORE_CORRUPT', message: expect.stringContaining(corrupted) },
+    ]);
+    expect(await readFile(corrupted, 'utf8')).toBe('{"version":');
+    const doctor = await h.sync.doctor();
+    expect(doctor.ok).toBe(false);
+    expect(doctor.accounts[0]?.checks).toMatchObject([{ name: 'state', status: 'fail' }]);
+    // the person fixes the file: syncing resumes, nothing was lost
+    await rm(corrupted);
+    expect((await h.sync.syncRecent()).synced.map((s) => s.weightKg)).toEqual([70.5]);
   });
 });

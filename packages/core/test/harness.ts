@@ -38,6 +38,8 @@ export interface Harness {
   email: string;
   alerts: SyncAlert[];
   logs: string[];
+  /** The state directory when `store: 'file'`. */
+  stateDir?: string;
   /** Config used by `sync`, to build more instances. */
   config: SyncConfig;
 }
@@ -60,12 +62,14 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     () => garmin.close(),
   );
   let store: StateStore;
+  let stateDir: string | undefined;
   if (options.config?.store) {
     store = options.config.store;
   } else if (options.store === 'file') {
     const dir = await mkdtemp(join(tmpdir(), 'wg-sync-core-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    store = fileStore(join(dir, 'state'));
+    stateDir = join(dir, 'state');
+    store = fileStore(stateDir);
   } else {
     store = memoryStore();
   }
@@ -104,6 +108,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     alerts,
     logs,
     config,
+    ...(stateDir ? { stateDir } : {}),
   };
 }
 
