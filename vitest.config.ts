@@ -44,6 +44,10 @@ export default defineConfig({
           env,
         },
       })),
+      {
+        plugins: [workspaceSource()],
+        test: { name: 'faults', root: `${root}faults`, include: ['*.test.ts'], env, testTimeout: 60_000 },
+      },
       ...packages
         .filter((name) =>
           readdirSync(`${root}packages/${name}/test`).some((file) => file.endsWith('.tz.test.ts')),

@@ -1,0 +1,448 @@
+import { refreshGarminTokens } from '@wg-sync/garmin';
+import { notificationBody, WEBHOOK_SECRET, type World } from './world.js';
+
+export interface Scenario {
+  id: number;
+  name: string;
+  /** † scenarios also run on DynamoDB (dynalite) when a DynamoDB store is available. */
+  dynamo?: boolean;
+  options?: Parameters<typeof World.create>[0];
+  run(world: World): Promise<void>;
+}
+
+const post = (
+  world: World,
+  body: string,
+  path = `/webhook/withings/${WEBHOOK_SECRET}`,
+  contentType = 'application/x-www-form-urlencoded',
+) => fetch(`${world.server?.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+const hasAlert = (world: World, type: string) => world.alerts.some((a) => a.type === type);
+const failedWith = (report: { failed: Array<{ code: string }> } | undefined, code: string) =>
+  !!report?.failed.some((f) => f.code === code);
+
+/** Makes the stored access token of one side due, so the next call refreshes. */
+async function expireStoredToken(world: World, key: string) {
+  const stored = await world.store.get<Record<string, unknown>>(key);
+  await world.store.put(key, { ...stored?.value, expiresAt: new Date(Date.now() - 60_000).toISOString() });
+}
+
+export const scenarios: Scenario[] = [
+  {
+    id: 1,
+    name: 'Withings refresh race: 5 concurrent syncs in 5 engines over one store',
+    dynamo: true,
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      world.weighIn(ana, { minutesAgo: 5, weightKg: 80.1 });
+      await expireStoredToken(world, `withings/${ana.userId}/tokens`);
+      world.withings.latencyMs = 20;
+      const engines = Array.from({ length: 5 }, () => world.engine());
+      const reports = await Promise.all(engines.map((engine) => world.run(engine.syncRecent())));
+      world.withings.latencyMs = 0;
+      const tokens = await world.store.get<{ accessToken: string; refreshToken: string }>(
+        `withings/${ana.userId}/tokens`,
+      );
+      world.expectSurfaced(
+        'no sync failed',
+        reports.every((r) => r && r.failed.length === 0),
+      );
+      world.expectSurfaced(
+        'stored access token valid',
+        world.withings.isAccessTokenValid(tokens?.value.accessToken ?? ''),
+      );
+      world.expectSurfaced(
+        'stored refresh token valid',
+        world.withings.isRefreshTokenValid(tokens?.value.refreshToken ?? ''),
+      );
+    },
+  },
+  {
+    id: 2,
+    name: 'Withings refresh answered 503 (dead refresh token)',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.weighIn(ana, { minutesAgo: 60, weightKg: 70.2 });
+      await world.settle();
+      const cursor = await world.store.get(`cursor/${ana.userId}`);
+      world.withings.revokeTokens(ana.userId);
+      await expireStoredToken(world, `withings/${ana.userId}/tokens`);
+      world.weighIn(ana, { minutesAgo: 5, weightKg: 70.4 });
+      await world.settle();
+      world.expectSurfaced('REAUTH_REQUIRED alert', hasAlert(world, 'REAUTH_REQUIRED'));
+      world.expectSurfaced(
+        'cursor unchanged',
+        JSON.stringify(await world.store.get(`cursor/${ana.userId}`)) === JSON.stringify(cursor),
+      );
+      world.expectSurfaced('doctor fails', (await world.run(world.sync.doctor()))?.ok === false);
+      await world.link(ana); // the person authorizes again
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 3,
+    name: 'Withings 601 on getmeas, then recovery',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.withings.faults.add({ status: 601, waitSeconds: 68 }, 1, '/measure');
+      world.weighIn(ana, { minutesAgo: 3, weightKg: 64.4 });
+      await world.settle();
+      const health = await world.store.get<{ lastError?: { code: string } }>(`health/${ana.userId}`);
+      world.expectSurfaced('RATE_LIMITED recorded', health?.value.lastError?.code === 'RATE_LIMITED');
+      world.expectSurfaced(
+        'notification kept pending',
+        (await world.store.get(`pending/${ana.userId}`)) !== undefined,
+      );
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 4,
+    name: 'Withings malformed JSON, HTTP 500 and a timeout on getmeas',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      world.weighIn(ana, { minutesAgo: 3, weightKg: 90.9 });
+      for (const fault of ['malformed-json', { http: 500 }, 'hang'] as const) {
+        world.withings.faults.add(fault, 1, '/measure');
+        const report = await world.run(world.sync.syncRecent());
+        world.expectSurfaced(`${JSON.stringify(fault)} is a failed sync`, (report?.failed.length ?? 0) > 0);
+      }
+      world.expectSurfaced(
+        'timeout reported as TIMEOUT',
+        (await world.store.get<{ lastError?: { code: string } }>(`health/${ana.userId}`))?.value.lastError
+          ?.code === 'TIMEOUT',
+      );
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 5,
+    name: 'Withings pagination (3 pages) and a late-arriving group',
+    options: { pageSize: 2 },
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      for (let i = 6; i >= 2; i -= 1)
+        world.weighIn(ana, { minutesAgo: i * 60, weightKg: 75 + i / 10, notify: false });
+      await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'three getmeas pages read',
+        world.withings.requests.filter((r) => r.path === '/measure').length >= 3,
+      );
+      world.weighIn(ana, { minutesAgo: 12 * 24 * 60, weightKg: 74.4 }); // measured 12 days ago, uploaded now
+      await world.settle();
+    },
+  },
+  {
+    id: 6,
+    name: 'Body Cardio split groups plus an ambiguous group in one notification',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.weighIn(ana, { minutesAgo: 4, weightKg: 68.4, attrib: 1, notify: false }, false); // someone else?
+      world.weighIn(ana, {
+        minutesAgo: 3,
+        weightKg: 108.4,
+        fatPercent: 11.4,
+        hydrationKg: 70.4,
+        boneMassKg: 3.8,
+        muscleMassKg: 92.2,
+        heartRate: 90,
+        pulseWaveVelocity: 7.4,
+        layout: 'body-cardio',
+      });
+      await world.settle();
+      const stored = world.garmin.weighIns(ana.email)[0];
+      world.expectSurfaced(
+        'body composition arrived',
+        stored?.bodyFat === 11.4 && stored.muscleMass === 92200,
+      );
+    },
+  },
+  {
+    id: 7,
+    name: 'the same POST 3 times, then a burst of 20 for one user',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 77.7, notify: false });
+      const body = notificationBody(ana.userId);
+      for (let i = 0; i < 3; i += 1) world.seen.push(await (await post(world, body)).text());
+      await world.settle();
+      world.weighIn(ana, { minutesAgo: 1, weightKg: 77.9, notify: false });
+      const burst = await Promise.all(Array.from({ length: 20 }, () => post(world, body)));
+      world.expectSurfaced(
+        'every delivery answered 200',
+        burst.every((r) => r.status === 200),
+      );
+      await world.settle();
+    },
+  },
+  {
+    id: 8,
+    name: 'crash after the Garmin upload, before the ledger write, then rerun',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      world.weighIn(ana, { minutesAgo: 6, weightKg: 83.3 });
+      const realPut = world.store.put.bind(world.store);
+      let killed = false;
+      world.store.put = async (key, value, options) => {
+        if (key.startsWith('ledger/') && !killed) {
+          killed = true;
+          throw new Error('process killed');
+        }
+        return realPut(key, value, options);
+      };
+      await world.run(world.sync.syncRecent());
+      world.store.put = realPut;
+      await world.store.delete(`lock/${ana.userId}`); // the dead process's lease (its TTL would do the same)
+      const rerun = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'rerun found it in Garmin',
+        !!rerun?.skipped.some((s) => s.reason === 'duplicate-garmin'),
+      );
+    },
+  },
+  {
+    id: 9,
+    name: 'Garmin access token expired mid-sync (401) → refresh → retry',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.garmin.revokeAccessTokens(ana.email);
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 59.9 });
+      await world.settle();
+      const health = await world.store.get<{ lastError?: unknown }>(`health/${ana.userId}`);
+      world.expectSurfaced('no failure recorded', health?.value.lastError === undefined);
+    },
+  },
+  {
+    id: 10,
+    name: 'Garmin refresh invalid_grant → REAUTH alert, nothing lost once re-linked',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      const key = `garmin/${ana.userId}/session`;
+      const stored = await world.store.get<{
+        accessToken: string;
+        refreshToken: string;
+        clientId: string;
+        domain: 'garmin.com';
+      }>(key);
+      if (!stored) return;
+      // Someone else used this refresh token (it is single-use): ours is now dead.
+      await refreshGarminTokens({ ...stored.value, expiresAt: null }, { urls: world.garmin.urls });
+      world.garmin.revokeAccessTokens(ana.email);
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 61.6 });
+      await world.settle();
+      world.expectSurfaced(
+        'REAUTH_REQUIRED (garmin) alert',
+        world.alerts.some((a) => a.type === 'REAUTH_REQUIRED' && a.side === 'garmin'),
+      );
+      world.expectSurfaced('doctor fails', (await world.run(world.sync.doctor()))?.ok === false);
+      await world.link(ana);
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 11,
+    name: 'Garmin upload 429, then 5xx, then success',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.garmin.faults.add({ kind: 'rate-limited', retryAfterSeconds: 0 }, 1, /upload-service/);
+      world.garmin.faults.add('server-error', 1, /upload-service/);
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 72.7 });
+      await world.settle();
+      const health = await world.store.get<{ lastError?: { code: string } }>(`health/${ana.userId}`);
+      world.expectSurfaced('5xx upload recorded as a failure', health?.value.lastError?.code === 'UPSTREAM');
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 12,
+    name: 'Garmin phantom success (202, nothing stored)',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.garmin.faults.add('phantom-upload');
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 81.8 });
+      await world.settle();
+      world.expectSurfaced('NOT_STORED alert', hasAlert(world, 'NOT_STORED'));
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 13,
+    name: 'Garmin upload answers [] or an empty body',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      for (const [i, fault] of (['empty-array-upload', 'empty-body-upload'] as const).entries()) {
+        world.garmin.faults.add(fault);
+        world.weighIn(ana, { minutesAgo: 10 - i, weightKg: 66 + i });
+        const report = await world.run(world.sync.syncRecent());
+        world.expectSurfaced(`${fault} is PROTOCOL`, failedWith(report, 'PROTOCOL'));
+      }
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 14,
+    name: 'Garmin 409 duplicate upload',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      world.garmin.faults.add('duplicate-upload');
+      world.weighIn(ana, { minutesAgo: 3, weightKg: 69.6 });
+      const report = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('"duplicate" not taken on trust', failedWith(report, 'NOT_STORED'));
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 15,
+    name: 'Garmin range read fails while the upload path works',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      world.garmin.faults.add('server-error', 6, /weight\/range/);
+      world.weighIn(ana, { minutesAgo: 3, weightKg: 88.1 });
+      const report = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'sync failed instead of uploading blind',
+        (report?.failed.length ?? 0) > 0 && world.garmin.uploads().length === 0,
+      );
+      world.garmin.faults.clear();
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 16,
+    name: 'subscription dropped by Withings after failed deliveries → reconcile restores it',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      const url = await world.serve();
+      const withPublicUrl = world.engine({
+        publicUrl: url.replace(`/webhook/withings/${WEBHOOK_SECRET}`, ''),
+      });
+      world.down = true; // the deployment is unreachable for a while
+      world.weighIn(ana, { minutesAgo: 30, weightKg: 71.1 });
+      world.weighIn(ana, { minutesAgo: 20, weightKg: 71.3 });
+      await world.withings.settled();
+      world.expectSurfaced('Withings dropped it', world.withings.subscriptions(ana.userId).length === 0);
+      world.down = false;
+      const report = await world.run(withPublicUrl.reconcile());
+      world.expectSurfaced('restored', report?.accounts[0]?.subscription === 'restored');
+      world.expectSurfaced('SUBSCRIPTION_RESTORED alert', hasAlert(world, 'SUBSCRIPTION_RESTORED'));
+      world.expectSurfaced(
+        'subscribed again',
+        world.withings.subscriptions(ana.userId).some((s) => s.callbackUrl === url),
+      );
+    },
+  },
+  {
+    id: 17,
+    name: 'webhook while Garmin is slow (5 s): acknowledged within Withings’ 2 s, synced later',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.garmin.latencyMs = 5000;
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 95.5 });
+      await world.withings.settled(); // a delivery counts only if answered 2xx within 2 s
+      world.expectSurfaced(
+        'delivered (answered in time)',
+        world.withings.deliveries.every((d) => d.delivered),
+      );
+      world.garmin.latencyMs = 0;
+      await world.settle();
+    },
+  },
+  {
+    id: 18,
+    name: 'corrupt state file → clear error, no reset, no loss',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana || !world.dir) return;
+      world.weighIn(ana, { minutesAgo: 30, weightKg: 67.7 });
+      await world.run(world.sync.syncRecent());
+      const { readFile, rm, writeFile } = await import('node:fs/promises');
+      const path = `${world.dir}/cursor+${ana.userId}.json`;
+      await writeFile(path, '{"version":4,"value":');
+      world.weighIn(ana, { minutesAgo: 5, weightKg: 67.9 });
+      const report = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'STORE_CORRUPT failure names the file',
+        !!report?.failed.some((f) => f.code === 'STORE_CORRUPT' && f.message.includes(path)),
+      );
+      world.expectSurfaced('doctor fails', (await world.run(world.sync.doctor()))?.ok === false);
+      world.expectSurfaced('file left as it was', (await readFile(path, 'utf8')) === '{"version":4,"value":');
+      await rm(path); // the person removes the broken file
+      await world.run(world.sync.syncRecent());
+    },
+  },
+  {
+    id: 19,
+    name: 'forged webhooks: unknown user, wrong secret path, oversized body, wrong content type',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      const before = world.upstreamRequests();
+      const answers = [
+        await post(world, notificationBody('99999999')),
+        await post(world, notificationBody(ana.userId), '/webhook/withings/not-the-secret-000000'),
+        await post(world, notificationBody(ana.userId), '/webhook/withings'),
+        await post(world, `${notificationBody(ana.userId)}&pad=${'x'.repeat(8000)}`),
+        await post(
+          world,
+          JSON.stringify({ userid: ana.userId, appli: 1 }),
+          `/webhook/withings/${WEBHOOK_SECRET}`,
+          'application/json',
+        ),
+      ];
+      for (const answer of answers) world.seen.push(await answer.text());
+      await world.settle();
+      world.expectSurfaced(
+        'statuses 200/404/404/413/415',
+        answers.map((a) => a.status).join() === '200,404,404,413,415',
+      );
+      world.expectSurfaced('no upstream call', world.upstreamRequests() === before);
+      const status = await fetch(`${world.server?.url}/status`, {
+        headers: { authorization: 'Bearer wrong' },
+      });
+      world.expectSurfaced('status refuses a wrong token', status.status === 401);
+    },
+  },
+  {
+    id: 20,
+    name: 'two users on one deployment, interleaved weigh-ins',
+    options: { people: 2 },
+    async run(world) {
+      const [ana, bo] = world.people;
+      if (!ana || !bo) return;
+      await world.serve();
+      world.weighIn(ana, { minutesAgo: 9, weightKg: 58.8 });
+      world.weighIn(bo, { minutesAgo: 8, weightKg: 98.8 });
+      world.weighIn(ana, { minutesAgo: 7, weightKg: 58.9 });
+      world.weighIn(bo, { minutesAgo: 6, weightKg: 98.6 });
+      await world.settle();
+    },
+  },
+];

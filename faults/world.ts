@@ -1,0 +1,264 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createSync,
+  fileStore,
+  type Logger,
+  type StateStore,
+  type Sync,
+  type SyncAlert,
+  type SyncConfig,
+} from '@wg-sync/core';
+import { type GarminTokens, garminLogin } from '@wg-sync/garmin';
+import {
+  type GarminSim,
+  type SimHttpServer,
+  type SimWeighIn,
+  startGarminSim,
+  startHttpServer,
+  startWithingsSim,
+  type WithingsSim,
+} from '@wg-sync/testkit';
+import { WithingsClient } from '@wg-sync/withings';
+
+/** The four numbers every scenario must keep at zero, plus the upstream calls it took. */
+export interface ScenarioNumbers {
+  lost: number;
+  duplicated: number;
+  leaked: number;
+  unsurfaced: number;
+  upstreamCalls: number;
+}
+
+export interface Person {
+  userId: string;
+  email: string;
+  password: string;
+}
+
+/** How a store is made; the DynamoDB variant comes from @wg-sync/adapter-lambda when available. */
+export type StoreFactory = () => Promise<{ store: StateStore; dir?: string; close(): Promise<void> }>;
+
+export const fileStoreFactory: StoreFactory = async () => {
+  const root = await mkdtemp(join(tmpdir(), 'wg-sync-faults-'));
+  const dir = join(root, 'state');
+  return { store: fileStore(dir), dir, close: () => rm(root, { recursive: true, force: true }) };
+};
+
+export const API_TOKEN = 'faults-api-token-0123456789';
+export const WEBHOOK_SECRET = 'faults-hook-secret-0123456789';
+
+/**
+ * Everything one scenario runs against: both simulators on loopback, a real store, engines over it
+ * (several = several processes), the handler served over HTTP and subscribed at Withings, and the
+ * bookkeeping to compute the four numbers.
+ */
+export class World {
+  readonly alerts: SyncAlert[] = [];
+  readonly logs: string[] = [];
+  /** Everything a person or a log could see: responses, reports, errors. */
+  readonly seen: string[] = [];
+  readonly expected: Array<{ email: string; takenAt: Date; weightKg: number }> = [];
+  readonly surfaced: Array<{ what: string; ok: boolean }> = [];
+  readonly background: Promise<unknown>[] = [];
+  people: Person[] = [];
+  sync!: Sync;
+  server?: SimHttpServer;
+  /** While true the served endpoint answers 503, as a crashed or unreachable deployment would. */
+  down = false;
+  #cleanup: Array<() => Promise<unknown>> = [];
+  #baseline = 0;
+  #config!: SyncConfig;
+
+  private constructor(
+    readonly withings: WithingsSim,
+    readonly garmin: GarminSim,
+    readonly store: StateStore,
+    readonly dir: string | undefined,
+  ) {}
+
+  static async create(
+    options: { people?: number; store?: StoreFactory; config?: Partial<SyncConfig>; pageSize?: number } = {},
+  ) {
+    const withings = await startWithingsSim({
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      delivery: { retryDelaysMs: [0, 20], dropAfterFailures: 2 },
+    });
+    const garmin = await startGarminSim({ accounts: [] });
+    const made = await (options.store ?? fileStoreFactory)();
+    const world = new World(withings, garmin, made.store, made.dir);
+    world.#cleanup.push(
+      () => withings.close(),
+      () => garmin.close(),
+      () => made.close(),
+    );
+    const logger: Logger = Object.fromEntries(
+      (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+        level,
+        (event: string, fields?: Record<string, unknown>) =>
+          world.logs.push(JSON.stringify({ level, event, ...fields })),
+      ]),
+    ) as unknown as Logger;
+    world.#config = {
+      withings: {
+        clientId: withings.clientId,
+        clientSecret: withings.clientSecret,
+        baseUrl: withings.url,
+        timeoutMs: 1000,
+      },
+      garmin: { urls: garmin.urls, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 20 }, timeoutMs: 10_000 },
+      store: made.store,
+      apiToken: API_TOKEN,
+      webhookSecret: WEBHOOK_SECRET,
+      readBack: { attempts: 3, delayMs: 5 },
+      logger,
+      hooks: { onAlert: (alert) => void world.alerts.push(alert) },
+      ...options.config,
+    };
+    world.sync = world.engine();
+    for (let i = 0; i < (options.people ?? 1); i += 1) await world.addPerson();
+    world.#baseline = world.upstreamRequests();
+    return world;
+  }
+
+  /** Another engine over the same store: another process or Lambda container. */
+  engine(overrides: Partial<SyncConfig> = {}): Sync {
+    return createSync({ ...this.#config, ...overrides });
+  }
+
+  async addPerson(): Promise<Person> {
+    const n = this.people.length + 1;
+    const person = {
+      userId: this.withings.addUser(),
+      email: `person${n}@example.com`,
+      password: `pw-person-${n}-5e3c9a`,
+    };
+    this.garmin.addAccount({ email: person.email, password: person.password, timeZone: 'Europe/Berlin' });
+    await this.link(person);
+    this.people.push(person);
+    return person;
+  }
+
+  async link(person: Person): Promise<void> {
+    await this.sync.accounts.link({
+      withings: this.withings.issueTokens(person.userId),
+      garmin: await this.garminTokens(person),
+    });
+  }
+
+  garminTokens(person: Person): Promise<GarminTokens> {
+    return garminLogin({ email: person.email, password: person.password, urls: this.garmin.urls });
+  }
+
+  /** Serves `sync.handler` on loopback (with waitUntil, like the Express adapter) and subscribes it at Withings. */
+  async serve(sync: Sync = this.sync): Promise<string> {
+    this.server = await startHttpServer(async (request) => {
+      if (this.down) return new Response('service unavailable', { status: 503 });
+      const response = await sync.handler(request, { waitUntil: (p) => void this.background.push(p) });
+      this.seen.push(await response.clone().text());
+      return response;
+    });
+    this.#cleanup.push(() => this.server?.close() ?? Promise.resolve());
+    const url = `${this.server.url}/webhook/withings/${WEBHOOK_SECRET}`;
+    for (const person of this.people) {
+      const client = new WithingsClient({
+        clientId: this.withings.clientId,
+        clientSecret: this.withings.clientSecret,
+        baseUrl: this.withings.url,
+        tokens: this.withings.issueTokens(person.userId),
+      });
+      await client.notify.subscribe({ callbackUrl: url, appli: 1 });
+    }
+    this.#baseline = this.upstreamRequests();
+    return url;
+  }
+
+  /** A weigh-in on the simulated scale; `expected` ones must end up in the person's Garmin exactly once. */
+  weighIn(person: Person, spec: Omit<SimWeighIn, 'takenAt'> & { minutesAgo: number }, expected = true) {
+    const takenAt = new Date(Math.floor((Date.now() - spec.minutesAgo * 60_000) / 1000) * 1000);
+    const { minutesAgo: _minutes, ...rest } = spec;
+    const result = this.withings.addWeighIn(person.userId, { ...rest, takenAt });
+    if (expected) this.expected.push({ email: person.email, takenAt, weightKg: spec.weightKg });
+    return result;
+  }
+
+  /** Waits for webhook deliveries and the syncs they started. */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 5; round += 1) {
+      await this.withings.settled();
+      const pending = this.background.splice(0);
+      if (pending.length === 0) break;
+      const reports = await Promise.allSettled(pending);
+      for (const r of reports)
+        this.seen.push(JSON.stringify(r.status === 'fulfilled' ? r.value : String(r.reason)));
+    }
+  }
+
+  /** Runs something a user would run and keeps whatever it shows (report, error). */
+  async run<T>(promise: Promise<T>): Promise<T | undefined> {
+    try {
+      const value = await promise;
+      this.seen.push(JSON.stringify(value));
+      return value;
+    } catch (error) {
+      this.seen.push(`${(error as Error).message} ${JSON.stringify(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Records whether a failure the scenario caused was surfaced (alert, failed entry, failing doctor). */
+  expectSurfaced(what: string, ok: boolean): void {
+    this.surfaced.push({ what, ok });
+  }
+
+  upstreamRequests(): number {
+    return this.withings.requests.length + this.garmin.requests.length;
+  }
+
+  numbers(): ScenarioNumbers {
+    const tolerance = { ms: 120_000, kg: 0.1 };
+    let lost = 0;
+    let duplicated = 0;
+    const matchedPks = new Set<number>();
+    for (const person of this.people) {
+      const stored = this.garmin.weighIns(person.email);
+      for (const want of this.expected.filter((e) => e.email === person.email)) {
+        const hits = stored.filter(
+          (g) =>
+            Math.abs(g.timestampGMT - want.takenAt.getTime()) <= tolerance.ms &&
+            Math.abs(g.weight / 1000 - want.weightKg) <= tolerance.kg,
+        );
+        if (hits.length === 0) lost += 1;
+        duplicated += Math.max(0, hits.length - 1);
+        for (const hit of hits) matchedPks.add(hit.samplePk);
+      }
+      duplicated += stored.filter((g) => !matchedPks.has(g.samplePk)).length; // unexpected or misrouted entries
+    }
+    const secrets = [
+      ...this.withings.secrets(),
+      ...this.garmin.secrets(),
+      ...this.people.map((p) => p.password),
+      API_TOKEN,
+      WEBHOOK_SECRET,
+    ];
+    const everything = [...this.logs, ...this.seen, JSON.stringify(this.alerts)].join('\n');
+    return {
+      lost,
+      duplicated,
+      leaked: secrets.filter((secret) => everything.includes(secret)).length,
+      unsurfaced: this.surfaced.filter((s) => !s.ok).length,
+      upstreamCalls: this.upstreamRequests() - this.#baseline,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.#cleanup.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+/** A Withings-style notification POST, as Withings sends it. */
+export function notificationBody(userId: string, minutesBack = 10): string {
+  const now = Math.floor(Date.now() / 1000);
+  return `userid=${userId}&appli=1&startdate=${now - minutesBack * 60}&enddate=${now}`;
+}
