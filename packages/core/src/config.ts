@@ -9,6 +9,8 @@ import type { StateStore } from './store/state-store.js';
 export interface SyncHooks {
   /** After every sync that uploaded something (not for dry runs). */
   onSynced?: (report: SyncReport) => void | Promise<void>;
+  /** After every sync, whatever its outcome (dry runs and coalesced triggers included). */
+  onReport?: (report: SyncReport) => void | Promise<void>;
   /** For every alert (also logged at `warn`). Send it by e-mail, ntfy, Home Assistant… */
   onAlert?: (alert: SyncAlert) => void | Promise<void>;
   /** For every error a sync records (already redacted). */

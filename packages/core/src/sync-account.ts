@@ -99,6 +99,7 @@ async function runSync(engine: Engine, request: SyncRequest, state: RunState): P
         await engine.hook('onError', { code: failure.code, message: failure.message, userId });
       if (report.synced.length > 0) await engine.hook('onSynced', report);
     }
+    await engine.hook('onReport', report);
     engine.log.info('sync.completed', {
       userId,
       trigger: report.trigger,

@@ -195,3 +195,45 @@ describe('accounts', () => {
     ).rejects.toThrow(RangeError);
   });
 });
+
+describe('accounts in two steps (as the CLI links them)', () => {
+  it('setWithings creates the account, syncs ask for Garmin until setGarmin, then work', async () => {
+    const h = await harness();
+    const other = h.withings.addUser();
+    const created = await h.sync.accounts.setWithings(h.withings.issueTokens(other), {
+      timeZone: 'Europe/Paris',
+    });
+    expect(created).toMatchObject({
+      userId: other,
+      timeZone: 'Europe/Paris',
+      sessions: { withings: true, garmin: false },
+    });
+    const before = await h.sync.syncRecent({ userId: other });
+    expect(before.failed).toMatchObject([{ code: 'REAUTH_REQUIRED' }]);
+    h.garmin.addAccount({ email: 'cy@example.com', password: 'pw-cy-1234567' });
+    const { garminLogin } = await import('@wg-sync/garmin');
+    const linked = await h.sync.accounts.setGarmin(
+      other,
+      await garminLogin({ email: 'cy@example.com', password: 'pw-cy-1234567', urls: h.garmin.urls }),
+    );
+    expect(linked.sessions).toEqual({ withings: true, garmin: true });
+    h.withings.addWeighIn(other, { takenAt: minutesAgo(3), weightKg: 55.5 });
+    expect((await h.sync.syncRecent({ userId: other })).synced).toHaveLength(1);
+    await expect(h.sync.accounts.setGarmin('424242', linked as never)).rejects.toBeInstanceOf(
+      AccountNotFoundError,
+    );
+  });
+
+  it('onReport sees every sync, failed and dry ones too', async () => {
+    const reports: string[] = [];
+    const h = await harness({
+      config: {
+        hooks: { onReport: (r) => void reports.push(`${r.trigger}:${r.dryRun}:${r.failed.length}`) },
+      },
+    });
+    await h.sync.syncRecent({ dryRun: true });
+    h.withings.faults.add({ http: 500 }, 1, '/measure');
+    await h.sync.syncRecent();
+    expect(reports).toEqual(['recent:true:0', 'recent:false:1']);
+  });
+});
