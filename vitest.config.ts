@@ -42,6 +42,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.tz.test.ts'],
           env,
+          // CLI tests spawn the real executable several times per test.
+          ...(name === 'cli' ? { testTimeout: 60_000 } : {}),
         },
       })),
       {

@@ -98,6 +98,8 @@ const envSchema = z.object({
   WG_SYNC_INCLUDE_MANUAL: bool.optional(),
   WG_SYNC_BLOOD_PRESSURE: bool.optional(),
   WG_SYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  WG_SYNC_READBACK_ATTEMPTS: positiveInt.max(20).optional(),
+  WG_SYNC_READBACK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 });
 
 /** The environment variables {@link loadConfigFromEnv} reads. */
@@ -159,6 +161,14 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
     ...(e.WG_SYNC_INCLUDE_MANUAL === undefined ? {} : { includeManual: e.WG_SYNC_INCLUDE_MANUAL }),
     ...(e.WG_SYNC_BLOOD_PRESSURE === undefined ? {} : { bloodPressure: e.WG_SYNC_BLOOD_PRESSURE }),
     logger: jsonLogger({ level: (e.WG_SYNC_LOG_LEVEL ?? 'info') as LogLevel }),
+    ...(e.WG_SYNC_READBACK_ATTEMPTS !== undefined || e.WG_SYNC_READBACK_DELAY_MS !== undefined
+      ? {
+          readBack: {
+            ...(e.WG_SYNC_READBACK_ATTEMPTS !== undefined ? { attempts: e.WG_SYNC_READBACK_ATTEMPTS } : {}),
+            ...(e.WG_SYNC_READBACK_DELAY_MS !== undefined ? { delayMs: e.WG_SYNC_READBACK_DELAY_MS } : {}),
+          },
+        }
+      : {}),
   };
 }
 

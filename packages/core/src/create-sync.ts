@@ -1,5 +1,8 @@
+import type { GarminClient } from '@wg-sync/garmin';
+import type { WithingsClient } from '@wg-sync/withings';
 import type { WithingsNotification } from '@wg-sync/withings/notification';
 import { type Accounts, createAccounts } from './accounts.js';
+import { garminClientFor, withingsClientFor } from './clients.js';
 import { resolveConfig, type SyncConfig } from './config.js';
 import type { Engine } from './context.js';
 import { SyncCoordinator } from './coordinator.js';
@@ -59,6 +62,13 @@ export interface Sync {
   handler(request: Request, ctx?: HandlerContext): Promise<Response>;
   /** The callback URL subscriptions use (`publicUrl/webhook/withings[/secret]`), when `publicUrl` is set. */
   readonly webhookUrl: string | undefined;
+  /**
+   * A Withings client for an account whose rotating tokens are persisted to the store (for tools such
+   * as `wg-sync webhook subscribe`); `undefined` when the account has no Withings tokens.
+   */
+  withingsClient(userId: string): Promise<WithingsClient | undefined>;
+  /** The same for the account's Garmin session. */
+  garminClient(userId: string): Promise<GarminClient | undefined>;
 }
 
 /**
@@ -183,6 +193,8 @@ export function createSync(input: SyncConfig): Sync {
       status: () => status(engine),
     }),
     webhookUrl: webhookUrl(config),
+    withingsClient: (userId) => withingsClientFor(engine, userId, config.fetch ?? globalThis.fetch),
+    garminClient: (userId) => garminClientFor(engine, userId, config.fetch ?? globalThis.fetch),
   };
   return sync;
 }

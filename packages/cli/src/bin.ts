@@ -1,0 +1,5 @@
+import { main } from './main.js';
+
+void main().then((code) => {
+  process.exitCode = code;
+});

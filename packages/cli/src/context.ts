@@ -1,0 +1,110 @@
+import { join, resolve } from 'node:path';
+import {
+  createSync,
+  type Logger,
+  loadConfigFromEnv,
+  memoryStore,
+  type StateStore,
+  type Sync,
+  type SyncConfig,
+} from '@wg-sync/core';
+import { configDir, type Env, ensurePrivateDir, loadEnvironment } from './environment.js';
+import { CliError, EXIT } from './errors.js';
+
+/** Flags every command understands. */
+export const globalArgs = {
+  store: {
+    type: 'string',
+    description: 'state store: file:<dir> (default: <config dir>/state), dynamodb:<table>, or memory',
+    valueHint: 'kind:where',
+  },
+  'config-dir': {
+    type: 'string',
+    description: 'config directory (default ~/.config/wg-sync)',
+    valueHint: 'dir',
+  },
+  verbose: { type: 'boolean', description: 'print the engine’s log lines (redacted) on stderr' },
+} as const;
+
+export interface GlobalFlags {
+  store?: string;
+  'config-dir'?: string;
+  verbose?: boolean;
+}
+
+/** What a command works with: the merged environment, the store and the engine. */
+export interface CliContext {
+  env: Env;
+  dir: string;
+  store: StateStore;
+  sync: Sync;
+  config: SyncConfig;
+}
+
+export async function openStore(spec: string | undefined, dir: string, env: Env): Promise<StateStore> {
+  const chosen =
+    spec ??
+    env.WG_SYNC_STORE ??
+    (env.WG_SYNC_STATE_DIR ? `file:${env.WG_SYNC_STATE_DIR}` : `file:${join(dir, 'state')}`);
+  const [kind, ...rest] = chosen.split(':');
+  const where = rest.join(':');
+  if (kind === 'memory') return memoryStore();
+  if (kind === 'file') {
+    const path = resolve(where || join(dir, 'state'));
+    if (!where) await ensurePrivateDir(dir);
+    const { fileStore } = await import('@wg-sync/core');
+    return fileStore(path);
+  }
+  if (kind === 'dynamodb' && where) {
+    const lambda = (await import('@wg-sync/adapter-lambda' as string).catch(() => undefined)) as
+      | { dynamoStore(options: { tableName: string }): StateStore }
+      | undefined;
+    if (!lambda) {
+      throw new CliError('the DynamoDB store needs @wg-sync/adapter-lambda', {
+        exitCode: EXIT.USAGE,
+        fix: 'npm install @wg-sync/adapter-lambda (and AWS credentials in the environment)',
+      });
+    }
+    return lambda.dynamoStore({ tableName: where });
+  }
+  throw new CliError(`unknown --store ${JSON.stringify(chosen)}`, {
+    exitCode: EXIT.USAGE,
+    fix: 'use file:<dir>, dynamodb:<table> or memory',
+  });
+}
+
+/** A logger for the terminal: nothing unless --verbose, then one redacted line per event on stderr. */
+function terminalLogger(verbose: boolean): Logger {
+  const write = (level: string) => (event: string, fields?: Record<string, unknown>) => {
+    if (!verbose && level !== 'error') return;
+    process.stderr.write(`${JSON.stringify({ level, event, ...fields })}\n`);
+  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** Loads the configuration (environment, .env, config dir), opens the store and creates the engine. */
+export async function openContext(
+  flags: GlobalFlags,
+  overrides: Partial<SyncConfig> = {},
+): Promise<CliContext> {
+  const dir = configDir(flags['config-dir'], process.env);
+  const env = await loadEnvironment(dir);
+  const store = await openStore(flags.store, dir, env);
+  const base = loadConfigFromEnv({ ...env, WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state') });
+  const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };
+  return { env, dir, store, config, sync: createSync(config) };
+}
+
+/** The account a command acts on: `--user`, else the only one linked. */
+export async function pickUser(sync: Sync, user: string | undefined): Promise<string> {
+  if (user) return user;
+  const accounts = (await sync.accounts.list()).filter((a) => !a.unlinkedAt);
+  if (accounts.length === 1) return (accounts[0] as { userId: string }).userId;
+  if (accounts.length === 0) {
+    throw new CliError('no account linked yet', { exitCode: EXIT.USAGE, fix: 'run: wg-sync withings auth' });
+  }
+  throw new CliError(`several accounts are linked (${accounts.map((a) => a.userId).join(', ')})`, {
+    exitCode: EXIT.USAGE,
+    fix: 'pass --user <Withings user id>',
+  });
+}

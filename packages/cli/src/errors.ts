@@ -1,0 +1,97 @@
+/** Exit codes of the `wg-sync` command (documented in the README). */
+export const EXIT = {
+  /** Done, nothing failed. */
+  OK: 0,
+  /** Done, but something failed: a sync with failed entries, a doctor check that failed. */
+  FAILED: 1,
+  /** Wrong usage or configuration (a missing variable, a bad flag). */
+  USAGE: 2,
+  /** A person must sign in or authorize again (Withings or Garmin). */
+  AUTH: 3,
+  /** An upstream refused or could not be reached (rate limit, Cloudflare block, network). */
+  UPSTREAM: 4,
+  /** The state store failed (corrupt file, permissions, unreachable table). */
+  STORE: 5,
+} as const;
+
+/** An error the CLI prints as one line plus the fix, then exits with `exitCode`. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  readonly fix?: string;
+
+  constructor(message: string, options: { exitCode?: number; fix?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.exitCode = options.exitCode ?? EXIT.FAILED;
+    if (options.fix) this.fix = options.fix;
+  }
+}
+
+const AUTH_CODES = new Set([
+  'REAUTH_REQUIRED',
+  'INVALID_CREDENTIALS',
+  'MFA_INVALID',
+  'AUTH_EXPIRED',
+  'INVALID_TOKEN',
+]);
+const UPSTREAM_CODES = new Set([
+  'RATE_LIMITED',
+  'BLOCKED',
+  'UPSTREAM',
+  'TIMEOUT',
+  'PROTOCOL',
+  'FORBIDDEN',
+  'CALLBACK_UNREACHABLE',
+]);
+const STORE_CODES = new Set(['STORE_CORRUPT', 'STORE_UNAVAILABLE', 'STORE_CONFLICT']);
+
+/** Turns any error into the line, the fix and the exit code the CLI shows. */
+export function explain(error: unknown): { message: string; fix?: string; exitCode: number } {
+  if (error instanceof CliError)
+    return { message: error.message, ...(error.fix ? { fix: error.fix } : {}), exitCode: error.exitCode };
+  const code = (error as { code?: unknown })?.code;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n');
+  if (code === 'INVALID_CONFIG') {
+    return {
+      message: `configuration: ${message
+        .slice(1)
+        .map((l) => l.replace(/^\s*-\s*/, ''))
+        .join('; ')}`,
+      fix: 'set the variables in the environment, in ./.env or in ~/.config/wg-sync/config.env (see wg-sync --help)',
+      exitCode: EXIT.USAGE,
+    };
+  }
+  if (code === 'USER_ID_REQUIRED' || code === 'ACCOUNT_NOT_FOUND') {
+    return {
+      message: message[0] ?? '',
+      fix: 'pass --user <Withings user id> (wg-sync accounts lists them)',
+      exitCode: EXIT.USAGE,
+    };
+  }
+  if (typeof code === 'string' && AUTH_CODES.has(code)) {
+    return {
+      message: message[0] ?? '',
+      fix: 'sign in again: wg-sync withings auth / wg-sync garmin login',
+      exitCode: EXIT.AUTH,
+    };
+  }
+  if (typeof code === 'string' && UPSTREAM_CODES.has(code)) {
+    const fix =
+      code === 'BLOCKED'
+        ? 'Garmin blocks scripted sign-ins from this network: use wg-sync garmin login --method browser'
+        : code === 'RATE_LIMITED'
+          ? 'wait a while (minutes to hours for Garmin sign-ins) and try again'
+          : 'try again later; wg-sync doctor shows what works';
+    return { message: message[0] ?? '', fix, exitCode: EXIT.UPSTREAM };
+  }
+  if (typeof code === 'string' && STORE_CODES.has(code)) {
+    return {
+      message: message[0] ?? '',
+      fix: 'fix or remove the file named above; nothing was changed',
+      exitCode: EXIT.STORE,
+    };
+  }
+  if (error instanceof RangeError || error instanceof TypeError)
+    return { message: message[0] ?? '', exitCode: EXIT.USAGE };
+  return { message: message[0] ?? 'unexpected error', exitCode: EXIT.FAILED };
+}
