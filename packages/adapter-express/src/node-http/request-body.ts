@@ -1,0 +1,123 @@
+import type { IncomingMessage } from 'node:http';
+import { PayloadTooLargeError } from './payload-too-large-error.js';
+
+const encoder = new TextEncoder();
+
+/**
+ * The body of `req` for a Web `Request`: the bytes a body parser (`express.urlencoded()`, `json()`,
+ * `text()`, `raw()`…) already read, re-encoded, when the stream has been drained; otherwise a stream
+ * over the unread body that fails with {@link PayloadTooLargeError} past `limit` bytes.
+ */
+export function requestBody(
+  req: IncomingMessage,
+  limit: number,
+  onTooLarge: () => void,
+): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array<ArrayBuffer>> {
+  if (!alreadyRead(req)) return streamBody(req, limit, onTooLarge);
+  // Reading a drained stream would wait forever; what the parser left is all there is.
+  const bytes = reencode(req);
+  if (bytes.byteLength > limit) {
+    onTooLarge();
+    throw new PayloadTooLargeError(limit);
+  }
+  return bytes;
+}
+
+function alreadyRead(req: IncomingMessage): boolean {
+  return req.readableEnded || req.readableDidRead || (req.complete && !req.readable);
+}
+
+function reencode(req: IncomingMessage): Uint8Array<ArrayBuffer> {
+  const { body } = req as IncomingMessage & { body?: unknown };
+  if (body === undefined) return new Uint8Array(0);
+  if (typeof body === 'string') return encoder.encode(body);
+  // A copy: the parser's Buffer may be a view into a larger, pooled ArrayBuffer.
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded' && body !== null && typeof body === 'object') {
+    return encoder.encode(formEncode(body));
+  }
+  return encoder.encode(JSON.stringify(body) ?? '');
+}
+
+/** Flat fields as `a=1&b=2`, repeated keys for arrays, `a[b]=c` for what `qs` (extended: true) nested. */
+function formEncode(fields: object): string {
+  const params = new URLSearchParams();
+  const add = (key: string, value: unknown): void => {
+    if (value === undefined) return;
+    if (Array.isArray(value)) for (const item of value) add(key, item);
+    else if (value !== null && typeof value === 'object') {
+      for (const [inner, item] of Object.entries(value)) add(`${key}[${inner}]`, item);
+    } else params.append(key, value === null ? '' : String(value));
+  };
+  for (const [key, value] of Object.entries(fields)) add(key, value);
+  return params.toString();
+}
+
+function streamBody(
+  req: IncomingMessage,
+  limit: number,
+  onTooLarge: () => void,
+): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let size = 0;
+  let detach = (): void => {};
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    start(controller) {
+      const onData = (chunk: Buffer | string) => {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += bytes.byteLength;
+        if (size > limit) {
+          detach();
+          onTooLarge();
+          controller.error(new PayloadTooLargeError(limit));
+          discard(req);
+          return;
+        }
+        // Socket chunks are never backed by a SharedArrayBuffer.
+        controller.enqueue(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength));
+        // Backpressure: nothing is buffered beyond what the reader asked for.
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      };
+      const onEnd = () => {
+        detach();
+        controller.close();
+      };
+      const onError = (error: Error) => {
+        detach();
+        controller.error(error);
+      };
+      const onClose = () => {
+        if (req.readableEnded) return;
+        detach();
+        controller.error(new Error('the client closed the connection before the body was complete'));
+      };
+      detach = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('close', onClose);
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+      req.on('close', onClose);
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      detach();
+      discard(req);
+    },
+  });
+}
+
+/**
+ * Lets the rest of an unwanted body flow into nowhere: Node does not dump a request that was partly
+ * read, and a paused one would stall the keep-alive connection behind it.
+ */
+function discard(req: IncomingMessage): void {
+  req.on('error', () => undefined);
+  req.resume();
+}

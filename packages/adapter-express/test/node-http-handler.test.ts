@@ -1,0 +1,93 @@
+import { createServer } from 'node:http';
+import { ConfigError } from '@wg-sync/core';
+import { describe, expect, it, vi } from 'vitest';
+import { nodeHttpHandler } from '../src/node-http/index.js';
+import { FORM, linkedWorld, listen, minutesAgo, notification } from './harness.js';
+
+const timeout = () => ({ signal: AbortSignal.timeout(5000) });
+
+describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () => {
+  it('serves the engine: health, webhook HEAD, a webhook synced in the background, drain', async () => {
+    const world = await linkedWorld();
+    const handler = nodeHttpHandler(world.sync);
+    const url = await listen(createServer(handler));
+
+    const health = await fetch(`${url}/health`, timeout());
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    const head = await fetch(`${url}/webhook/withings`, { method: 'HEAD', ...timeout() });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+
+    world.withings.addWeighIn(world.userId, { takenAt: minutesAgo(2), weightKg: 82.4, notify: false });
+    const webhook = await fetch(`${url}/webhook/withings`, {
+      method: 'POST',
+      headers: FORM,
+      body: notification(world.userId),
+      ...timeout(),
+    });
+    expect(await webhook.json()).toEqual({ status: 'accepted' });
+    await handler.drain();
+    expect(world.garmin.weighIns(world.email)).toMatchObject([{ weight: 82400 }]);
+  });
+
+  it('answers 413 itself for a Content-Length over maxBodySize, and for a chunked body that passes it', async () => {
+    const world = await linkedWorld();
+    const url = await listen(createServer(nodeHttpHandler(world.sync, { maxBodySize: 64 })));
+    const declared = await fetch(`${url}/webhook/withings`, {
+      method: 'POST',
+      headers: FORM,
+      body: notification(world.userId).padEnd(100, '&x=1'),
+      ...timeout(),
+    });
+    expect(declared.status).toBe(413);
+    expect(declared.headers.get('connection')).toBe('close');
+    expect(await declared.json()).toEqual({
+      error: { code: 'BODY_TOO_LARGE', message: 'request bodies are at most 64 bytes' },
+    });
+
+    // No Content-Length: the engine reads the stream, which fails at 64 bytes; the client still gets 413.
+    const chunks = [notification(world.userId), '&pad=', 'x'.repeat(200)];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const streamed = await fetch(`${url}/webhook/withings`, {
+      method: 'POST',
+      headers: FORM,
+      body: stream,
+      duplex: 'half',
+      ...timeout(),
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
+    expect(world.withings.requests).toHaveLength(0);
+  });
+
+  it('reports a handler that throws through onError and answers a bare 500', async () => {
+    const onError = vi.fn();
+    const broken = {
+      handler: async (): Promise<Response> => {
+        throw new Error('engine bug with Bearer abcdefghijklmnopqrstuvwxyz');
+      },
+    };
+    const url = await listen(createServer(nodeHttpHandler(broken, { onError })));
+    const answer = await fetch(`${url}/health`, timeout());
+    expect(answer.status).toBe(500);
+    const text = await answer.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(text).not.toContain('abcdefghijklmnop');
+    expect(onError).toHaveBeenCalledWith(
+      expect.objectContaining({ message: expect.stringContaining('engine bug') }),
+    );
+  });
+
+  it('refuses bad options when it is made, not on the first request', () => {
+    const sync = { handler: async () => new Response(null) };
+    expect(() => nodeHttpHandler(sync, { maxBodySize: 1.5 })).toThrow(ConfigError);
+    expect(() => nodeHttpHandler(sync, { onError: 'log' as never })).toThrow(/onError must be a function/);
+  });
+});

@@ -1,0 +1,154 @@
+import { createServer, request as httpRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { writeResponse } from '../src/node-http/index.js';
+import { listen } from './harness.js';
+
+interface Received {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  chunks: Array<{ text: string; at: number }>;
+  error?: string;
+}
+
+/** Requests `url` with node:http and records every body chunk with its arrival time. */
+function receive(url: string, method = 'GET'): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const req = httpRequest(url, { method, timeout: 5000 });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const received: Received = { status: res.statusCode ?? 0, headers: res.headers, chunks: [] };
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => received.chunks.push({ text, at: Date.now() - started }));
+      res.on('end', () => resolve(received));
+      res.on('error', (error) => resolve({ ...received, error: error.message }));
+      res.on('aborted', () => resolve({ ...received, error: 'aborted' }));
+    });
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('writeResponse', { timeout: 10_000 }, () => {
+  it('writes the status, every header, and each Set-Cookie separately', async () => {
+    const url = await listen(
+      createServer((_req, res) => {
+        const headers = new Headers({ 'content-type': 'application/json', 'x-multi': 'a' });
+        headers.append('x-multi', 'b');
+        headers.append('set-cookie', 'a=1; Path=/; HttpOnly');
+        headers.append('set-cookie', 'b=2, with a comma; Path=/');
+        void writeResponse(new Response('{"ok":true}', { status: 201, statusText: 'Made', headers }), res);
+      }),
+    );
+    const received = await receive(url);
+    expect(received.status).toBe(201);
+    expect(received.headers['content-type']).toBe('application/json');
+    expect(received.headers['x-multi']).toBe('a, b');
+    expect(received.headers['set-cookie']).toEqual(['a=1; Path=/; HttpOnly', 'b=2, with a comma; Path=/']);
+    expect(received.chunks.map((c) => c.text).join('')).toBe('{"ok":true}');
+  });
+
+  it('streams the body: the first chunk arrives before the stream has ended', async () => {
+    const url = await listen(
+      createServer((_req, res) => {
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(new TextEncoder().encode('first;'));
+            await sleep(300);
+            controller.enqueue(new TextEncoder().encode('second'));
+            controller.close();
+          },
+        });
+        void writeResponse(new Response(body), res);
+      }),
+    );
+    const received = await receive(url);
+    expect(received.chunks.map((c) => c.text).join('')).toBe('first;second');
+    expect(received.chunks.length).toBeGreaterThanOrEqual(2);
+    const [first, last] = [received.chunks[0]?.at ?? 0, received.chunks.at(-1)?.at ?? 0];
+    expect(last - first).toBeGreaterThanOrEqual(250);
+  });
+
+  it('sends no body for HEAD and cancels the body stream instead of reading it', async () => {
+    const cancelled: string[] = [];
+    const url = await listen(
+      createServer((req, res) => {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('only for GET'));
+            controller.close();
+          },
+          cancel() {
+            cancelled.push(req.method ?? '');
+          },
+        });
+        void writeResponse(
+          req.url === '/empty' ? new Response(null, { status: 204 }) : new Response(body),
+          res,
+        );
+      }),
+    );
+    const head = await receive(url, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.chunks).toEqual([]);
+    const empty = await receive(`${url}/empty`);
+    expect(empty.status).toBe(204);
+    expect(empty.chunks).toEqual([]);
+    const get = await receive(url);
+    expect(get.chunks.map((c) => c.text).join('')).toBe('only for GET');
+    expect(cancelled).toEqual(['HEAD']);
+  });
+
+  it('cancels the body stream when the client goes away mid-body', async () => {
+    let cancelled = false;
+    const url = await listen(
+      createServer((_req, res) => {
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await sleep(20);
+            controller.enqueue(new TextEncoder().encode('tick\n'));
+          },
+          cancel() {
+            cancelled = true;
+          },
+        });
+        void writeResponse(new Response(body), res);
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(url, { timeout: 5000 });
+      req.on('error', () => resolve());
+      req.on('response', (res) => res.once('data', () => req.destroy()));
+      req.on('close', () => resolve());
+      req.on('timeout', () => reject(new Error('timed out')));
+      req.end();
+    });
+    const deadline = Date.now() + 2000;
+    while (!cancelled && Date.now() < deadline) await sleep(10);
+    expect(cancelled).toBe(true);
+  });
+
+  it('cuts the connection and rejects when the body fails after the headers went out', async () => {
+    let rejection: unknown;
+    const url = await listen(
+      createServer((_req, res) => {
+        let sent = false;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent) controller.error(new Error('upstream broke'));
+            else controller.enqueue(new TextEncoder().encode('partial'));
+            sent = true;
+          },
+        });
+        writeResponse(new Response(body), res).catch((error: unknown) => {
+          rejection = error;
+        });
+      }),
+    );
+    const received = await receive(url).catch((error: Error) => ({ error: error.message, chunks: [] }));
+    expect(received.error).toBeDefined(); // aborted / socket hang up: not a clean end
+    expect((rejection as Error).message).toBe('upstream broke');
+  });
+});
