@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { ConfigError } from '@wg-sync/core';
 import { describe, expect, it, vi } from 'vitest';
 import { nodeHttpHandler } from '../src/node-http/index.js';
@@ -65,6 +65,27 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     expect(world.withings.requests).toHaveLength(0);
+  });
+
+  it('closes the connection when it answers before the client has sent the whole body', async () => {
+    const world = await linkedWorld();
+    const url = await listen(createServer(nodeHttpHandler(world.sync)));
+    // A body that never ends: the engine stops reading at its 4 KiB limit and answers 413.
+    const answer = await new Promise<{ status: number; connection: string | undefined; closed: boolean }>(
+      (resolve, reject) => {
+        const req = request(`${url}/webhook/withings`, { method: 'POST', headers: FORM, timeout: 5000 });
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.on('error', reject);
+        const pump = setInterval(() => req.write('x'.repeat(1024)), 5);
+        req.on('response', (res) => {
+          clearInterval(pump);
+          res.resume();
+          const result = { status: res.statusCode ?? 0, connection: res.headers.connection };
+          req.socket?.once('close', () => resolve({ ...result, closed: true }));
+        });
+      },
+    );
+    expect(answer).toEqual({ status: 413, connection: 'close', closed: true });
   });
 
   it('reports a handler that throws through onError and answers a bare 500', async () => {

@@ -52,6 +52,9 @@ export async function handleNodeRequest(
 }
 
 async function send(tasks: BackgroundTasks, response: Response, res: ServerResponse): Promise<void> {
+  // Answered before the client finished sending (a 413, a 415 on a large body): closing is cheaper
+  // than reading the rest just to keep the connection alive, and bounds what a client can push.
+  if (!res.req.complete) res.setHeader('connection', 'close');
   try {
     await writeResponse(response, res);
   } catch (error) {
