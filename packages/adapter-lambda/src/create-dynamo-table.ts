@@ -9,6 +9,7 @@ import { DYNAMO_TABLE_SCHEMA } from './dynamo-store.js';
 
 /** Options of {@link createDynamoTable}. */
 export interface CreateDynamoTableOptions {
+  /** The table to create (3–255 characters: `A-Z a-z 0-9 _ - .`). */
   tableName: string;
   /** Default: a new `DynamoDBClient` with region and credentials from the environment. */
   client?: DynamoDBClient;

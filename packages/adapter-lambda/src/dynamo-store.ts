@@ -21,9 +21,13 @@ import {
  * the attribute to enable DynamoDB TTL on.
  */
 export const DYNAMO_TABLE_SCHEMA = {
+  /** Partition key (S): the state key, such as `withings/37012345/tokens`. */
   partitionKey: 'key',
+  /** The value as JSON text (S). */
   valueAttribute: 'value',
+  /** The compare-and-swap version (N). */
   versionAttribute: 'version',
+  /** Expiry in epoch seconds (N), for entries written with a TTL: enable DynamoDB TTL on it. */
   ttlAttribute: 'expiresAt',
 } as const;
 
@@ -54,7 +58,7 @@ const NAMES = { '#val': 'value', '#v': 'version', '#e': 'expiresAt' };
 const LIVE = '(attribute_not_exists(#e) OR #e > :now)';
 
 /**
- * A {@link StateStore} on one DynamoDB table, with compare-and-swap as conditional writes and
+ * A `StateStore` (from `@wg-sync/core`) on one DynamoDB table, with compare-and-swap as conditional writes and
  * strongly consistent reads. DynamoDB's TTL deletes expired items late (up to days), so reads and
  * conditions treat an item whose `expiresAt` has passed as absent.
  *

@@ -51,7 +51,11 @@ describe('dynamoStore beyond the contract', () => {
 
   it('drops the TTL when an entry is written again without one', async () => {
     let clock = Date.parse('2026-11-20T06:00:00Z');
-    const store = dynamoStore({ tableName: await db.table(), client: db.client(), now: () => new Date(clock) });
+    const store = dynamoStore({
+      tableName: await db.table(),
+      client: db.client(),
+      now: () => new Date(clock),
+    });
     await store.put('pending/1', 1, { ttlSeconds: 10 });
     await store.put('pending/1', 2);
     clock += 60_000;
@@ -79,7 +83,9 @@ describe('dynamoStore beyond the contract', () => {
     const error = await store.put('account/1', { secret: 'value-that-must-not-appear' }).catch((e) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error.code).toBe('STORE_UNAVAILABLE');
-    expect(error.message).toMatch(/UpdateItem of "account\/1" in table no-such-table failed \(ResourceNotFoundException/);
+    expect(error.message).toMatch(
+      /UpdateItem of "account\/1" in table no-such-table failed \(ResourceNotFoundException/,
+    );
     expect(error.message).not.toContain('value-that-must-not-appear');
   });
 

@@ -1,0 +1,147 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Sync } from '@wg-sync/core';
+import { AsyncEventRejectedError } from '../errors.js';
+
+/** A validated Withings notification, as `sync.syncNotification` takes it. */
+export type WithingsNotification = Parameters<Sync['syncNotification']>[0];
+
+/** The marker property of the adapter's own async event; its value names the format version. */
+export const ASYNC_EVENT_MARKER = 'wg-sync';
+const FORMAT = 'notification/v1';
+const MAX_PAYLOAD_CHARS = 2048;
+/** Lambda's async queue and this host may disagree a little about the time. */
+const CLOCK_SKEW_SECONDS = 300;
+
+/** The event `lambdaAdapter` invokes its own function with: a signed, serialised notification. */
+export interface AsyncNotificationEvent {
+  [ASYNC_EVENT_MARKER]: typeof FORMAT;
+  /** JSON of {@link SignedPayload}, signed byte for byte (no canonicalisation needed). */
+  payload: string;
+  /** base64url HMAC-SHA256 of `payload` under the derived key. */
+  signature: string;
+}
+
+interface SignedPayload {
+  /** The function the event is meant for. */
+  fn: string;
+  /** Epoch seconds when it was signed. */
+  iat: number;
+  n: {
+    userId: string;
+    appli: number;
+    start: number;
+    end: number;
+    date?: string;
+    action?: string;
+    deviceId?: string;
+  };
+}
+
+/** True for anything that claims to be the adapter's async event (it may still be forged). */
+export function isAsyncNotificationEvent(event: unknown): event is Record<string, unknown> {
+  return typeof event === 'object' && event !== null && ASYNC_EVENT_MARKER in event;
+}
+
+const sign = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+
+/** Serialises and signs a notification for `functionName`. */
+export function signAsyncNotification(
+  notification: WithingsNotification,
+  options: { key: Buffer; functionName: string; now: Date },
+): AsyncNotificationEvent {
+  const { userId, appli, startDate, endDate, date, action, deviceId } = notification;
+  const body: SignedPayload = {
+    fn: options.functionName,
+    iat: Math.floor(options.now.getTime() / 1000),
+    n: {
+      userId,
+      appli,
+      start: Math.floor(startDate.getTime() / 1000),
+      end: Math.floor(endDate.getTime() / 1000),
+      ...(date === undefined ? {} : { date }),
+      ...(action === undefined ? {} : { action }),
+      ...(deviceId === undefined ? {} : { deviceId }),
+    },
+  };
+  const payload = JSON.stringify(body);
+  return { [ASYNC_EVENT_MARKER]: FORMAT, payload, signature: sign(options.key, payload) };
+}
+
+/**
+ * Authenticates an async event and returns its notification.
+ *
+ * @param options.functionName - This function's name; an event signed for another function is refused.
+ * @param options.maxAgeSeconds - Older events are refused (replays of a valid one only repeat an idempotent sync).
+ * @throws {@link AsyncEventRejectedError} `MALFORMED`, `BAD_SIGNATURE`, `EXPIRED` or `WRONG_FUNCTION`.
+ */
+export function verifyAsyncNotification(
+  event: Record<string, unknown>,
+  options: { key: Buffer; functionName: string | undefined; now: Date; maxAgeSeconds: number },
+): WithingsNotification {
+  const { payload, signature } = event;
+  if (
+    event[ASYNC_EVENT_MARKER] !== FORMAT ||
+    typeof payload !== 'string' ||
+    typeof signature !== 'string' ||
+    payload.length > MAX_PAYLOAD_CHARS
+  ) {
+    throw new AsyncEventRejectedError('MALFORMED', `async event is not a ${FORMAT} event`);
+  }
+  const expected = Buffer.from(sign(options.key, payload));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new AsyncEventRejectedError('BAD_SIGNATURE', 'async event signature does not match');
+  }
+  const body = parsePayload(payload);
+  if (options.functionName !== undefined && body.fn !== options.functionName) {
+    throw new AsyncEventRejectedError('WRONG_FUNCTION', 'async event was signed for another function');
+  }
+  const age = Math.floor(options.now.getTime() / 1000) - body.iat;
+  if (age > options.maxAgeSeconds || age < -CLOCK_SKEW_SECONDS) {
+    throw new AsyncEventRejectedError(
+      'EXPIRED',
+      `async event is ${age} s old (accepted: up to ${options.maxAgeSeconds} s)`,
+    );
+  }
+  const { n } = body;
+  return {
+    userId: n.userId,
+    appli: n.appli,
+    startDate: new Date(n.start * 1000),
+    endDate: new Date(n.end * 1000),
+    ...(n.date === undefined ? {} : { date: n.date }),
+    ...(n.action === undefined ? {} : { action: n.action }),
+    ...(n.deviceId === undefined ? {} : { deviceId: n.deviceId }),
+  };
+}
+
+const epoch = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < 2 ** 32;
+const optionalText = (v: unknown, pattern: RegExp) =>
+  v === undefined || (typeof v === 'string' && pattern.test(v));
+
+/** A correct signature means we wrote it, but the shape is still checked before the engine sees it. */
+function parsePayload(payload: string): SignedPayload {
+  let body: SignedPayload | undefined;
+  try {
+    body = JSON.parse(payload) as SignedPayload;
+  } catch {
+    body = undefined;
+  }
+  const n = body?.n;
+  const valid =
+    typeof body?.fn === 'string' &&
+    epoch(body.iat) &&
+    typeof n?.userId === 'string' &&
+    /^\d{1,20}$/.test(n.userId) &&
+    Number.isSafeInteger(n.appli) &&
+    n.appli > 0 &&
+    epoch(n.start) &&
+    epoch(n.end) &&
+    n.start <= n.end &&
+    optionalText(n.date, /^[0-9-]{1,10}$/) &&
+    optionalText(n.action, /^[a-z_]{1,32}$/) &&
+    optionalText(n.deviceId, /^[0-9a-zA-Z]{1,64}$/);
+  if (!valid || !body)
+    throw new AsyncEventRejectedError('MALFORMED', 'async event payload is not a notification');
+  return body;
+}

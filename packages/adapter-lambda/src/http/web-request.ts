@@ -1,0 +1,58 @@
+/** What every HTTP event shape boils down to before it becomes a Web `Request`. */
+export interface RequestParts {
+  method: string;
+  /** `Host` header or the API's domain name; anything that is not a plain host falls back to a placeholder. */
+  host: string | undefined;
+  /** The route path, stage and base path already removed. */
+  path: string;
+  /** The query string without `?` (already encoded). */
+  query: string;
+  headers: Headers;
+  body: string | null | undefined;
+  isBase64Encoded: boolean | undefined;
+}
+
+const PLACEHOLDER_HOST = 'lambda.invalid';
+const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
+
+/** Builds the Web `Request` the engine's handler takes (GET and HEAD carry no body, as fetch requires). */
+export function webRequest(parts: RequestParts): Request {
+  const url = new URL(`https://${parts.host && HOST.test(parts.host) ? parts.host : PLACEHOLDER_HOST}`);
+  // The setter percent-encodes `?` and `#` inside the path, so they cannot turn into a query or fragment.
+  url.pathname = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
+  url.search = parts.query;
+  const method = parts.method.toUpperCase();
+  const hasBody = method !== 'GET' && method !== 'HEAD' && parts.body != null && parts.body !== '';
+  return new Request(url, {
+    method,
+    headers: parts.headers,
+    ...(hasBody
+      ? { body: parts.isBase64Encoded ? Buffer.from(parts.body as string, 'base64') : (parts.body as string) }
+      : {}),
+  });
+}
+
+/**
+ * Adds header values, skipping those `Headers` refuses (characters outside Latin-1, line breaks): one
+ * odd header from a client must not turn a request into a 500.
+ */
+export function appendHeader(headers: Headers, name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    headers.append(name, value);
+  } catch {
+    // Unrepresentable in a Web Request; the handler never needs such a header.
+  }
+}
+
+/**
+ * Removes the stage (`/prod`) or a custom-domain base path from the front of a path, but only as a
+ * whole segment: `/prod/webhook/withings` → `/webhook/withings`, `/production` stays.
+ */
+export function stripPrefix(path: string, prefix: string | undefined): string {
+  if (!prefix || prefix === '$default') return path;
+  const segment = `/${prefix.replace(/^\/+|\/+$/g, '')}`;
+  if (segment === '/') return path;
+  if (path === segment) return '/';
+  return path.startsWith(`${segment}/`) ? path.slice(segment.length) : path;
+}

@@ -1,0 +1,47 @@
+/**
+ * Run wg-sync on AWS Lambda: {@link lambdaAdapter} mounts the engine's one HTTP handler on API
+ * Gateway (REST and HTTP APIs) and Function URLs, runs `reconcile` on a schedule and processes
+ * webhooks through a signed asynchronous self-invocation; {@link dynamoStore} keeps the state in
+ * DynamoDB; {@link secretsFromSecretsManager} reads the static credentials; and
+ * {@link lambdaHandlerFromEnv} wires all of it from environment variables in one line.
+ *
+ * @packageDocumentation
+ */
+export { type CreateDynamoTableOptions, createDynamoTable } from './create-dynamo-table.js';
+export { DYNAMO_TABLE_SCHEMA, type DynamoStoreOptions, dynamoStore } from './dynamo-store.js';
+export {
+  AsyncEventRejectedError,
+  type AsyncRejectionReason,
+  LambdaAdapterError,
+  type LambdaAdapterErrorCode,
+  SecretsManagerError,
+  UnknownEventError,
+} from './errors.js';
+export { type LambdaAdapterOptions, lambdaAdapter } from './lambda-adapter.js';
+export type {
+  ApiGatewayV1Event,
+  ApiGatewayV1Result,
+  ApiGatewayV2Event,
+  ApiGatewayV2Result,
+  LambdaAdapterResult,
+  LambdaContextLike,
+  LambdaEventResult,
+  LambdaHandler,
+  NotificationRejectedResult,
+  NotificationSyncedResult,
+  ReconcileResult,
+  ScheduledEvent,
+} from './lambda-events.js';
+export {
+  LAMBDA_ENV_VARS,
+  type LambdaHandlerFromEnvOptions,
+  lambdaHandlerFromEnv,
+} from './lambda-handler-from-env.js';
+export {
+  SECRET_KEYS,
+  type SecretKey,
+  type SecretsFromSecretsManagerOptions,
+  type SecretsLoader,
+  secretsFromSecretsManager,
+  type WgSyncSecrets,
+} from './secrets-from-secrets-manager.js';

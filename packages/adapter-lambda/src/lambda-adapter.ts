@@ -1,0 +1,148 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { jsonLogger, type Logger, Redactor, type Sync } from '@wg-sync/core';
+import { isAsyncNotificationEvent } from './async/async-notification.js';
+import { asyncSigningKey } from './async/async-signing-key.js';
+import { deferBySelfInvoke } from './async/defer-by-self-invoke.js';
+import { runAsyncNotification } from './async/run-async-notification.js';
+import { LambdaAdapterError, UnknownEventError } from './errors.js';
+import { httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
+import type { LambdaAdapterResult, LambdaContextLike, LambdaHandler } from './lambda-events.js';
+import { isScheduledEvent } from './scheduled-event.js';
+
+/** Options of {@link lambdaAdapter}. */
+export interface LambdaAdapterOptions {
+  /**
+   * How a webhook is processed. `async-invoke` (default): the webhook is validated and recorded,
+   * queued as a signed async invocation of this function and answered 200 `queued` at once; the
+   * queued event runs the sync. `inline`: the sync runs in the same invocation and the answer waits
+   * for it (tests, small setups, Function URLs).
+   */
+  processing?: 'async-invoke' | 'inline';
+  /** The Lambda client for the self-invocation (default: a new `LambdaClient`, region from the environment). */
+  lambdaClient?: LambdaClient;
+  /**
+   * The function to queue notifications on (name or ARN). Default: the invoked function
+   * (`context.invokedFunctionArn`, else `AWS_LAMBDA_FUNCTION_NAME`).
+   */
+  functionName?: string;
+  /**
+   * Any secret string of the deployment; the async events' HMAC key is derived from it with HKDF.
+   * Default: `WITHINGS_CLIENT_SECRET` from the environment. Required for `async-invoke`.
+   */
+  signingSecret?: string;
+  /** Async events older than this are refused (default 3600 s, the template's `MaximumEventAgeInSeconds`). */
+  asyncMaxAgeSeconds?: number;
+  /** A custom-domain base path to remove from every request path (stages are removed on their own). */
+  basePath?: string;
+  /** Where the adapter's own lines go (default: a JSON logger on stdout/stderr). Lines are redacted. */
+  logger?: Logger;
+  /** Clock for signing and checking async events. */
+  now?: () => Date;
+}
+
+/**
+ * Mounts the engine on AWS Lambda: one handler for API Gateway REST (v1) and HTTP API (v2) events,
+ * Function URL events, EventBridge scheduled events (→ `sync.reconcile()`) and the adapter's own
+ * signed async notifications (→ `sync.syncNotification()`). It only translates I/O; every route and
+ * all protocol logic stay in `sync.handler`.
+ *
+ * @throws {@link LambdaAdapterError} `INVALID_OPTIONS` at creation when `async-invoke` has no signing secret.
+ *
+ * @example
+ * ```ts
+ * import { createSync, loadConfigFromEnv } from '@wg-sync/core';
+ * import { dynamoStore, lambdaAdapter } from '@wg-sync/adapter-lambda';
+ *
+ * const sync = createSync({ ...loadConfigFromEnv(), store: dynamoStore({ tableName: process.env.WG_SYNC_TABLE! }) });
+ * export const handler = lambdaAdapter(sync);
+ * ```
+ */
+export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): LambdaHandler {
+  const processing = options.processing ?? 'async-invoke';
+  if (processing !== 'async-invoke' && processing !== 'inline') {
+    throw new LambdaAdapterError('INVALID_OPTIONS', 'processing must be "async-invoke" or "inline"');
+  }
+  const secret = options.signingSecret ?? process.env.WITHINGS_CLIENT_SECRET;
+  if (processing === 'async-invoke' && !secret) {
+    throw new LambdaAdapterError(
+      'INVALID_OPTIONS',
+      'processing "async-invoke" signs its queued events: pass signingSecret (or set WITHINGS_CLIENT_SECRET), or use processing: "inline"',
+    );
+  }
+  const key = secret ? asyncSigningKey(secret) : undefined;
+  const redactor = new Redactor();
+  redactor.add(secret);
+  const log = redactor.logger(options.logger ?? jsonLogger());
+  const now = options.now ?? (() => new Date());
+  let lambdaClient = options.lambdaClient;
+  const settings = {
+    key,
+    log,
+    now,
+    maxAgeSeconds: options.asyncMaxAgeSeconds ?? 3600,
+    functionName: options.functionName,
+  };
+
+  return async function handler(
+    event: unknown,
+    context: LambdaContextLike = {},
+  ): Promise<LambdaAdapterResult> {
+    const processor = httpProcessorFor(event);
+    if (processor) {
+      const pending: Array<Promise<unknown>> = [];
+      const defer =
+        processing === 'async-invoke' && key
+          ? deferBySelfInvoke({
+              client: () => (lambdaClient ??= new LambdaClient({})),
+              key,
+              now,
+              target:
+                options.functionName ?? context.invokedFunctionArn ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
+            })
+          : undefined;
+      const result = await viaProcessor(
+        processor,
+        event,
+        (request) =>
+          sync.handler(request, { waitUntil: (p) => void pending.push(p), ...(defer ? { defer } : {}) }),
+        options.basePath === undefined ? {} : { basePath: options.basePath },
+      );
+      // Lambda freezes the process once the handler returns, so work handed to waitUntil finishes first.
+      await settle(pending, context, log);
+      return result;
+    }
+    if (isScheduledEvent(event)) {
+      log.info('lambda.schedule', { time: event.time });
+      return { kind: 'reconcile', report: await sync.reconcile() };
+    }
+    if (isAsyncNotificationEvent(event)) return runAsyncNotification(sync, event, context, settings);
+    throw new UnknownEventError(eventKeys(event));
+  };
+}
+
+async function settle(pending: Array<Promise<unknown>>, context: LambdaContextLike, log: Logger) {
+  if (pending.length === 0) return;
+  const left = context.getRemainingTimeInMillis?.();
+  const all = Promise.allSettled(pending);
+  if (left === undefined) {
+    await all;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const finished = await Promise.race([
+    all.then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, left - 1000));
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!finished) log.warn('lambda.background.unfinished', { pending: pending.length });
+}
+
+/** Top-level key names only, filtered to harmless characters: an unknown event may carry anything. */
+function eventKeys(event: unknown): string[] {
+  if (typeof event !== 'object' || event === null) return [typeof event];
+  return Object.keys(event)
+    .slice(0, 12)
+    .map((key) => key.replace(/[^\w.-]/g, '?').slice(0, 40));
+}

@@ -1,0 +1,159 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  ConfigError,
+  createSync,
+  jsonLogger,
+  type Logger,
+  loadConfigFromEnv,
+  Redactor,
+  type SyncConfig,
+} from '@wg-sync/core';
+import { dynamoStore } from './dynamo-store.js';
+import { httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
+import { type LambdaAdapterOptions, lambdaAdapter } from './lambda-adapter.js';
+import type { LambdaHandler } from './lambda-events.js';
+import {
+  SECRET_KEYS,
+  type SecretsLoader,
+  secretsFromSecretsManager,
+} from './secrets-from-secrets-manager.js';
+
+/**
+ * The environment variables {@link lambdaHandlerFromEnv} reads on top of core's `CONFIG_ENV_VARS`
+ * (`WITHINGS_CLIENT_ID`, `WG_SYNC_PUBLIC_URL`, `WG_SYNC_LOG_LEVEL`, …), with what each one is for.
+ */
+export const LAMBDA_ENV_VARS = {
+  /** Required: the {@link dynamoStore} table. */
+  WG_SYNC_TABLE: 'required: the DynamoDB table holding tokens, cursors, the ledger and leases',
+  /** Optional: the secret {@link secretsFromSecretsManager} reads; its values win over the environment's. */
+  WG_SYNC_SECRET_ID:
+    'the Secrets Manager secret (name or ARN) with WITHINGS_CLIENT_ID, WITHINGS_CLIENT_SECRET, WG_SYNC_API_TOKEN, WG_SYNC_WEBHOOK_SECRET',
+  /** Optional: {@link LambdaAdapterOptions.processing}. */
+  WG_SYNC_PROCESSING: 'how webhooks are processed: async-invoke (default) or inline',
+} as const;
+
+/** Options of {@link lambdaHandlerFromEnv}: injection points for tests and unusual setups. */
+export interface LambdaHandlerFromEnvOptions {
+  /** Default: `process.env`, read on the first event. */
+  env?: Record<string, string | undefined>;
+  /** The client {@link dynamoStore} uses (default: region and credentials from the environment). */
+  dynamoClient?: DynamoDBClient;
+  /** The client {@link secretsFromSecretsManager} uses. */
+  secretsClient?: SecretsManagerClient;
+  /** The client the async self-invocation uses. */
+  lambdaClient?: LambdaClient;
+  /** Overrides the JSON logger at `WG_SYNC_LOG_LEVEL`. */
+  logger?: Logger;
+  /** Merged over the configuration read from the environment (for instance `fetch` or `hooks`). */
+  config?: Partial<SyncConfig>;
+}
+
+/**
+ * The whole Lambda deployment in one line: `export const handler = lambdaHandlerFromEnv()`.
+ *
+ * On the first event (never at import, so a cold start makes no network call before it is needed)
+ * it reads the secret named by `WG_SYNC_SECRET_ID`, merges its values over the environment, builds
+ * the configuration with `loadConfigFromEnv`, stores state in {@link dynamoStore} on `WG_SYNC_TABLE`
+ * and mounts the engine with {@link lambdaAdapter} (async-invoke signed with a key derived from the
+ * Withings client secret). The result is kept for the life of the container.
+ *
+ * If the configuration or the secret is unusable, it logs one `lambda.config.invalid` line listing
+ * every problem, answers HTTP events with a 500 JSON error (`{"error":{"code","message"}}`, no
+ * secret values) and fails other events; the next event tries again, so a fixed secret is picked up
+ * without a redeploy.
+ *
+ * @example
+ * ```ts
+ * // handler.ts, bundled for nodejs22.x
+ * import { lambdaHandlerFromEnv } from '@wg-sync/adapter-lambda';
+ * export const handler = lambdaHandlerFromEnv();
+ * ```
+ */
+export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}): LambdaHandler {
+  let ready: Promise<LambdaHandler> | undefined;
+  let loadSecrets: SecretsLoader | undefined;
+
+  const build = async (env: Record<string, string | undefined>): Promise<LambdaHandler> => {
+    const problems: string[] = [];
+    const tableName = env.WG_SYNC_TABLE?.trim();
+    if (!tableName) problems.push(`WG_SYNC_TABLE is required (${LAMBDA_ENV_VARS.WG_SYNC_TABLE})`);
+    const processing = env.WG_SYNC_PROCESSING?.trim() || 'async-invoke';
+    if (processing !== 'async-invoke' && processing !== 'inline')
+      problems.push('WG_SYNC_PROCESSING must be async-invoke or inline');
+    const secretId = env.WG_SYNC_SECRET_ID?.trim();
+    if (secretId) loadSecrets ??= secretsFromSecretsManager(secretId, clientOption(options.secretsClient));
+    const secrets = loadSecrets ? await loadSecrets() : {};
+    let config: SyncConfig | undefined;
+    try {
+      config = loadConfigFromEnv({ ...env, ...secrets });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+    if (problems.length > 0 || !config || !tableName) throw new ConfigError(problems);
+    const logger = options.logger ?? config.logger;
+    const sync = createSync({
+      ...config,
+      store: dynamoStore({ tableName, ...clientOption(options.dynamoClient) }),
+      ...(logger ? { logger } : {}),
+      ...options.config,
+    });
+    return lambdaAdapter(sync, {
+      processing: processing as 'async-invoke' | 'inline',
+      signingSecret: config.withings.clientSecret,
+      ...(options.lambdaClient ? { lambdaClient: options.lambdaClient } : {}),
+      ...(logger ? { logger } : {}),
+    });
+  };
+
+  return async function handler(event, context) {
+    const env = options.env ?? process.env;
+    let adapter: LambdaHandler;
+    try {
+      ready ??= build(env);
+      adapter = await ready;
+    } catch (error) {
+      ready = undefined;
+      // Forget the secret too: the usual fix is put-secret-value, and warm containers should see it.
+      loadSecrets = undefined;
+      const redactor = new Redactor();
+      redactor.add(...SECRET_KEYS.map((name) => env[name]));
+      const log = redactor.logger(options.logger ?? jsonLogger({ level: logLevel(env) }));
+      return configFailure(event, error, log, redactor);
+    }
+    return adapter(event, context);
+  };
+}
+
+function clientOption<C>(client: C | undefined): { client?: C } {
+  return client ? { client } : {};
+}
+
+function logLevel(env: Record<string, string | undefined>) {
+  const level = env.WG_SYNC_LOG_LEVEL?.trim();
+  return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
+}
+
+async function configFailure(event: unknown, error: unknown, log: Logger, redactor: Redactor) {
+  const code = (error as { code?: unknown })?.code;
+  const problems = error instanceof ConfigError ? error.problems : undefined;
+  log.error('lambda.config.invalid', {
+    code: typeof code === 'string' ? code : 'INTERNAL',
+    ...(problems ? { problems } : { error }),
+  });
+  const processor = httpProcessorFor(event);
+  if (!processor) throw error;
+  const body = {
+    error: {
+      code: typeof code === 'string' ? code : 'INTERNAL',
+      message: problems
+        ? `wg-sync is not configured: ${problems.join('; ')}`
+        : `wg-sync could not start: ${redactor.text((error as Error)?.message ?? 'unknown error')}`,
+    },
+  };
+  return viaProcessor(processor, event, async () =>
+    Response.json(body, { status: 500, headers: { 'cache-control': 'no-store' } }),
+  );
+}

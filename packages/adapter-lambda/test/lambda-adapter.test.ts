@@ -1,0 +1,276 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { signAsyncNotification } from '../src/async/async-notification.js';
+import { asyncSigningKey } from '../src/async/async-signing-key.js';
+import { LambdaAdapterError, UnknownEventError } from '../src/errors.js';
+import { lambdaAdapter } from '../src/lambda-adapter.js';
+import type { ApiGatewayV1Result, LambdaAdapterResult, LambdaEventResult } from '../src/lambda-events.js';
+import {
+  fixture,
+  lambdaContext,
+  minutesAgo,
+  notificationBody,
+  WEBHOOK_SECRET,
+  type World,
+  world,
+} from './harness.js';
+
+const lambdaClient = new LambdaClient({
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+const lambdaMock = mockClient(lambdaClient);
+afterEach(() => {
+  lambdaMock.reset();
+});
+
+const queuedAnswer = () => lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
+const invokes = () => lambdaMock.commandCalls(InvokeCommand).map((call) => call.args[0].input);
+const payloadOf = (input: { Payload?: Uint8Array }) =>
+  JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
+const bodyOf = (result: LambdaAdapterResult) => {
+  const http = result as ApiGatewayV1Result;
+  return JSON.parse(http.isBase64Encoded ? Buffer.from(http.body, 'base64').toString() : http.body);
+};
+const asEvent = (result: LambdaAdapterResult) => result as LambdaEventResult;
+
+/** A webhook event of the given shape carrying a notification for a weigh-in the simulator holds. */
+async function weighInEvent(w: World, shape: string) {
+  const takenAt = minutesAgo(5);
+  w.withings.addWeighIn(w.userId, { takenAt, weightKg: 81.4, fatPercent: 21.2 });
+  const event = fixture<{ body: string; isBase64Encoded: boolean }>(shape);
+  const body = notificationBody(w.userId, takenAt);
+  event.body = event.isBase64Encoded ? Buffer.from(body).toString('base64') : body;
+  return event;
+}
+
+function expectNoSecrets(w: World, ...things: unknown[]) {
+  const text = JSON.stringify(things) + w.logs.join('\n');
+  for (const secret of w.secrets()) expect(text).not.toContain(secret);
+}
+
+describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () => {
+  it.each(['api-gateway-v1-webhook-post', 'api-gateway-v2-webhook-post', 'function-url-webhook-post'])(
+    '%s: answers 200 queued with no upstream call, queues one signed event that performs the sync',
+    async (shape) => {
+      const w = await world();
+      queuedAnswer();
+      const handler = lambdaAdapter(w.sync, {
+        lambdaClient,
+        signingSecret: w.withings.clientSecret,
+        logger: w.config.logger,
+      });
+      const event = await weighInEvent(w, shape);
+      const before = w.upstreamCalls();
+
+      const answer = await handler(event, lambdaContext());
+      expect(answer).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+      expect(bodyOf(answer)).toEqual({ status: 'queued' });
+      expect(w.upstreamCalls()).toBe(before);
+      expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(0);
+      expect(await w.store.get(`pending/${w.userId}`)).toBeDefined();
+
+      expect(invokes()).toHaveLength(1);
+      const [invoke] = invokes();
+      expect(invoke).toMatchObject({
+        FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:wg-sync-test-sync',
+        InvocationType: 'Event',
+      });
+      const queued = payloadOf(invoke as { Payload?: Uint8Array });
+      expect(queued['wg-sync']).toBe('notification/v1');
+
+      // Lambda later delivers the queued payload to the same function.
+      const ran = asEvent(await handler(queued, lambdaContext()));
+      expect(ran).toMatchObject({ kind: 'notification', status: 'synced' });
+      if (ran.kind !== 'notification' || ran.status !== 'synced') throw new Error('not synced');
+      expect(ran.report.synced).toHaveLength(1);
+      expect(ran.report.failed).toEqual([]);
+      const stored = w.garmin.weighIns(w.garminEmail);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]?.weight).toBeCloseTo(81_400, -2);
+      expect(stored[0]?.bodyFat).toBeCloseTo(21.2, 1);
+      expect(await w.store.get(`pending/${w.userId}`)).toBeUndefined();
+      expect(invokes()).toHaveLength(1);
+      expectNoSecrets(w, answer, invoke, ran);
+    },
+  );
+
+  it('refuses forged, tampered, foreign, expired and malformed async events: logged, nothing synced', async () => {
+    const w = await world();
+    queuedAnswer();
+    const now = new Date();
+    const handler = lambdaAdapter(w.sync, {
+      lambdaClient,
+      signingSecret: w.withings.clientSecret,
+      logger: w.config.logger,
+    });
+    await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
+    const genuine = payloadOf(invokes()[0] as { Payload?: Uint8Array });
+    const before = w.upstreamCalls();
+    const notification = {
+      userId: w.userId,
+      appli: 1,
+      startDate: minutesAgo(10),
+      endDate: minutesAgo(1),
+    };
+    const signed = (key: Buffer, functionName: string, at: Date) =>
+      signAsyncNotification(notification, { key, functionName, now: at });
+    const ownKey = asyncSigningKey(w.withings.clientSecret);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['unsigned', { ...genuine, signature: '' }, 'BAD_SIGNATURE'],
+      [
+        'signature of another payload',
+        { ...genuine, signature: signed(ownKey, 'x', now).signature },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'tampered user',
+        { ...genuine, payload: String(genuine.payload).replace(`"userId":"${w.userId}"`, '"userId":"999"') },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'another key',
+        { ...signed(asyncSigningKey('not-the-client-secret'), 'wg-sync-test-sync', now) },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'the raw client secret as key',
+        { ...signed(Buffer.from(w.withings.clientSecret), 'wg-sync-test-sync', now) },
+        'BAD_SIGNATURE',
+      ],
+      ['another function', { ...signed(ownKey, 'wg-sync-staging-sync', now) }, 'WRONG_FUNCTION'],
+      [
+        'expired',
+        { ...signed(ownKey, 'wg-sync-test-sync', new Date(now.getTime() - 2 * 3600_000)) },
+        'EXPIRED',
+      ],
+      [
+        'from the future',
+        { ...signed(ownKey, 'wg-sync-test-sync', new Date(now.getTime() + 3600_000)) },
+        'EXPIRED',
+      ],
+      ['marker only', { 'wg-sync': 'notification/v1' }, 'MALFORMED'],
+      ['unknown version', { ...genuine, 'wg-sync': 'notification/v0' }, 'MALFORMED'],
+    ];
+    for (const [name, event, reason] of cases) {
+      const result = await handler(event, lambdaContext());
+      expect(result, name).toEqual({ kind: 'notification', status: 'rejected', reason });
+    }
+    const rejected = w.logs
+      .map((line) => JSON.parse(line))
+      .filter((l) => l.event === 'lambda.async.rejected');
+    expect(rejected.map((l) => [l.level, l.reason])).toEqual(cases.map(([, , reason]) => ['error', reason]));
+    expect(w.upstreamCalls()).toBe(before);
+    expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(0);
+    expect(invokes()).toHaveLength(1);
+    expectNoSecrets(w);
+
+    // The genuine one still works after all that.
+    expect(await handler(genuine, lambdaContext())).toMatchObject({ status: 'synced' });
+    expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
+  });
+
+  it('answers 500 when the event cannot be queued; the notification stays pending for reconcile', async () => {
+    const w = await world();
+    lambdaMock.on(InvokeCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const handler = lambdaAdapter(w.sync, {
+      lambdaClient,
+      signingSecret: w.withings.clientSecret,
+      logger: w.config.logger,
+    });
+    const before = w.upstreamCalls();
+    const answer = await handler(await weighInEvent(w, 'api-gateway-v2-webhook-post'), lambdaContext());
+    expect(answer).toMatchObject({ statusCode: 500 });
+    expect(bodyOf(answer).error.code).toBe('SELF_INVOKE_FAILED');
+    expect(bodyOf(answer).error.message).toMatch(/AccessDeniedException.*lambda:InvokeFunction itself/);
+    expect(await w.store.get(`pending/${w.userId}`)).toBeDefined();
+    expect(w.upstreamCalls()).toBe(before);
+
+    const reconciled = asEvent(await handler(fixture('eventbridge-scheduled-event'), lambdaContext()));
+    expect(reconciled.kind).toBe('reconcile');
+    expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
+    expect(await w.store.get(`pending/${w.userId}`)).toBeUndefined();
+  });
+
+  it('needs a signing secret', () => {
+    vi.stubEnv('WITHINGS_CLIENT_SECRET', undefined);
+    try {
+      const create = () => lambdaAdapter({} as never);
+      expect(create).toThrow(LambdaAdapterError);
+      expect(create).toThrow(/signingSecret/);
+      expect(() => lambdaAdapter({} as never, { processing: 'inline' })).not.toThrow();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('lambdaAdapter, the other events', { timeout: 30_000 }, () => {
+  it('inline: the webhook syncs in the same invocation, nothing is queued', async () => {
+    const w = await world();
+    const handler = lambdaAdapter(w.sync, { processing: 'inline', lambdaClient, logger: w.config.logger });
+    const answer = await handler(await weighInEvent(w, 'api-gateway-v2-webhook-post'), lambdaContext());
+    expect(answer).toMatchObject({ statusCode: 200 });
+    // The engine answers `accepted` (handed to waitUntil); the adapter returns only once that work is done.
+    expect(bodyOf(answer)).toEqual({ status: 'accepted' });
+    expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
+    expect(invokes()).toHaveLength(0);
+    expectNoSecrets(w, answer);
+  });
+
+  it('a scheduled event runs reconcile for every account', async () => {
+    const w = await world();
+    w.withings.addWeighIn(w.userId, { takenAt: minutesAgo(30), weightKg: 79.9 });
+    const handler = lambdaAdapter(w.sync, { processing: 'inline', logger: w.config.logger });
+    const result = asEvent(await handler(fixture('eventbridge-scheduled-event'), lambdaContext()));
+    if (result.kind !== 'reconcile') throw new Error(`expected reconcile, got ${result.kind}`);
+    expect(result.report.accounts.map((a) => [a.userId, a.report?.synced.length])).toEqual([[w.userId, 1]]);
+    expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
+    expect(w.logs.some((l) => l.includes('"lambda.schedule"'))).toBe(true);
+  });
+
+  it('serves the secret webhook path (HEAD for Withings’ check) and the bearer routes', async () => {
+    const w = await world({ webhookSecret: WEBHOOK_SECRET });
+    const handler = lambdaAdapter(w.sync, { processing: 'inline', logger: w.config.logger });
+    const head = await handler(fixture('api-gateway-v1-webhook-head'), lambdaContext());
+    expect(head).toEqual({
+      statusCode: 200,
+      headers: {},
+      multiValueHeaders: {},
+      body: '',
+      isBase64Encoded: false,
+    });
+    const open = fixture<{ path: string }>('api-gateway-v1-webhook-head');
+    open.path = '/webhook/withings/wrong-secret-0123456789';
+    expect(await handler(open, lambdaContext())).toMatchObject({ statusCode: 404 });
+
+    const status = await handler(fixture('api-gateway-v1-status-get'), lambdaContext());
+    expect(status).toMatchObject({ statusCode: 200 });
+    expect(bodyOf(status).accounts.map((a: { userId: string }) => a.userId)).toEqual([w.userId]);
+    const manual = await handler(fixture('api-gateway-v2-manual-sync'), lambdaContext());
+    expect(manual).toMatchObject({ statusCode: 200 });
+    expect(bodyOf(manual).reports).toHaveLength(1);
+    const denied = fixture<{ headers: Record<string, string> }>('api-gateway-v2-manual-sync');
+    denied.headers.authorization = 'Bearer wrong-token-0123456789';
+    expect(await handler(denied, lambdaContext())).toMatchObject({ statusCode: 401 });
+    expectNoSecrets(w, head, status, manual);
+  });
+
+  it('refuses an unknown event with a typed error that names its keys, never its values', async () => {
+    const w = await world();
+    const handler = lambdaAdapter(w.sync, { processing: 'inline', logger: w.config.logger });
+    const error = await handler({ Records: [{ body: 'value-that-must-not-appear' }] }, lambdaContext()).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UnknownEventError);
+    expect(error).toMatchObject({ code: 'UNKNOWN_EVENT', keys: ['Records'] });
+    expect(String((error as Error).message)).not.toContain('value-that-must-not-appear');
+    await expect(handler('just a string', lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
+    await expect(handler(null, lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
+  });
+});

@@ -1,0 +1,190 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CONFIG_ENV_VARS, ConfigError, type Logger } from '@wg-sync/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiGatewayV1Result, ApiGatewayV2Result } from '../src/lambda-events.js';
+import { LAMBDA_ENV_VARS, lambdaHandlerFromEnv } from '../src/lambda-handler-from-env.js';
+import { SECRET_KEYS } from '../src/secrets-from-secrets-manager.js';
+import {
+  fixture,
+  lambdaContext,
+  minutesAgo,
+  notificationBody,
+  WEBHOOK_SECRET,
+  type World,
+  world,
+} from './harness.js';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const secretsClient = new SecretsManagerClient({ region: 'eu-west-1', credentials });
+const lambdaClient = new LambdaClient({ region: 'eu-west-1', credentials });
+const sm = mockClient(secretsClient);
+const lambda = mockClient(lambdaClient);
+afterEach(() => {
+  sm.reset();
+  lambda.reset();
+});
+
+const SECRET_ID = 'wg-sync/credentials';
+const API_TOKEN = 'api-token-from-the-secret-0123';
+
+function collect(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+    void lines.push(JSON.stringify({ level, event, ...fields }));
+  return {
+    logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    lines,
+  };
+}
+
+/** The environment the SAM template sets, pointed at the simulators and the local table. */
+function envFor(w: World): Record<string, string> {
+  return {
+    WG_SYNC_TABLE: w.tableName,
+    WG_SYNC_SECRET_ID: SECRET_ID,
+    WITHINGS_BASE_URL: w.withings.url,
+    GARMIN_SSO_URL: w.garmin.urls.sso,
+    GARMIN_DIAUTH_URL: w.garmin.urls.diauth,
+    GARMIN_CONNECTAPI_URL: w.garmin.urls.connectapi,
+    WG_SYNC_READBACK_DELAY_MS: '5',
+    WG_SYNC_LOG_LEVEL: 'info',
+  };
+}
+
+const secretFor = (w: World) => ({
+  WITHINGS_CLIENT_ID: w.withings.clientId,
+  WITHINGS_CLIENT_SECRET: w.withings.clientSecret,
+  WG_SYNC_API_TOKEN: API_TOKEN,
+  WG_SYNC_WEBHOOK_SECRET: WEBHOOK_SECRET,
+});
+
+const json = (result: unknown) => JSON.parse((result as ApiGatewayV1Result | ApiGatewayV2Result).body);
+
+describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
+  it('wires secret, table, engine and adapter on the first event, once, and runs the async-invoke flow', async () => {
+    const w = await world();
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: JSON.stringify(secretFor(w)),
+    });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const { logger, lines } = collect();
+    const handler = lambdaHandlerFromEnv({
+      env: envFor(w),
+      secretsClient,
+      lambdaClient,
+      dynamoClient: w.db.client(),
+      logger,
+    });
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+
+    const takenAt = minutesAgo(3);
+    w.withings.addWeighIn(w.userId, { takenAt, weightKg: 80.2 });
+    const webhook = fixture<{ path: string; body: string }>('api-gateway-v1-webhook-post');
+    webhook.path = `/webhook/withings/${WEBHOOK_SECRET}`;
+    webhook.body = notificationBody(w.userId, takenAt);
+    const before = w.upstreamCalls();
+    const answer = await handler(webhook, lambdaContext());
+    expect(answer).toMatchObject({ statusCode: 200 });
+    expect(json(answer)).toEqual({ status: 'queued' });
+    expect(w.upstreamCalls()).toBe(before);
+
+    const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array;
+    const queued = JSON.parse(Buffer.from(payload).toString());
+    expect(await handler(queued, lambdaContext())).toMatchObject({ kind: 'notification', status: 'synced' });
+    expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
+
+    const manual = fixture<{ headers: Record<string, string> }>('api-gateway-v2-manual-sync');
+    manual.headers.authorization = `Bearer ${API_TOKEN}`;
+    expect(await handler(manual, lambdaContext())).toMatchObject({ statusCode: 200 });
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(lines.some((l) => l.includes('"webhook.accepted"'))).toBe(true);
+    const shown = JSON.stringify([answer, queued]) + lines.join('\n');
+    for (const secret of [...w.secrets(), API_TOKEN]) expect(shown).not.toContain(secret);
+  });
+
+  it('answers 500 with every configuration problem and no secret value, then recovers once the secret is fixed', async () => {
+    const w = await world();
+    const badSecret = {
+      WITHINGS_CLIENT_SECRET: 'a-real-client-secret-value',
+      WG_SYNC_WEBHOOK_SECRET: 'short!',
+    };
+    let stored = JSON.stringify(badSecret);
+    sm.on(GetSecretValueCommand).callsFake(async () => ({ SecretString: stored }));
+    const { logger, lines } = collect();
+    const env = { ...envFor(w), WG_SYNC_TABLE: '', WG_SYNC_PROCESSING: 'later' };
+    const handler = lambdaHandlerFromEnv({
+      env,
+      secretsClient,
+      lambdaClient,
+      dynamoClient: w.db.client(),
+      logger,
+    });
+
+    const answer = (await handler(
+      fixture('api-gateway-v2-manual-sync'),
+      lambdaContext(),
+    )) as ApiGatewayV2Result;
+    expect(answer.statusCode).toBe(500);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    const { error } = json(answer);
+    expect(error.code).toBe('INVALID_CONFIG');
+    for (const name of [
+      'WG_SYNC_TABLE',
+      'WG_SYNC_PROCESSING',
+      'WITHINGS_CLIENT_ID',
+      'WG_SYNC_WEBHOOK_SECRET',
+    ])
+      expect(error.message).toContain(name);
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'lambda.config.invalid');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'error', code: 'INVALID_CONFIG' });
+    expect(logged[0].problems).toHaveLength(4);
+    const shown = JSON.stringify(answer) + lines.join('\n');
+    for (const value of Object.values(badSecret)) expect(shown).not.toContain(value);
+
+    // Non-HTTP events fail the invocation (so the Errors alarm sees it).
+    await expect(handler(fixture('eventbridge-scheduled-event'), lambdaContext())).rejects.toBeInstanceOf(
+      ConfigError,
+    );
+
+    // The operator fixes the secret and the environment; the same warm handler picks it up.
+    stored = JSON.stringify(secretFor(w));
+    env.WG_SYNC_TABLE = w.tableName;
+    env.WG_SYNC_PROCESSING = 'inline';
+    const manual = fixture<{ headers: Record<string, string> }>('api-gateway-v2-manual-sync');
+    manual.headers.authorization = `Bearer ${API_TOKEN}`;
+    expect(await handler(manual, lambdaContext())).toMatchObject({ statusCode: 200 });
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
+
+  it('answers 500 SECRET_UNAVAILABLE when the secret cannot be read', async () => {
+    const w = await world();
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
+    const { logger, lines } = collect();
+    const handler = lambdaHandlerFromEnv({
+      env: envFor(w),
+      secretsClient,
+      dynamoClient: w.db.client(),
+      logger,
+    });
+    const answer = await handler(fixture('api-gateway-v1-webhook-head'), lambdaContext());
+    expect(answer).toMatchObject({ statusCode: 500 });
+    expect(json(answer).error).toEqual({
+      code: 'SECRET_UNAVAILABLE',
+      message: `wg-sync could not start: could not read secret ${SECRET_ID} (ResourceNotFoundException)`,
+    });
+    expect(lines.some((l) => l.includes('lambda.config.invalid'))).toBe(true);
+  });
+
+  it('takes every secret key from the environment too (same names as loadConfigFromEnv)', () => {
+    const read = [...Object.keys(LAMBDA_ENV_VARS), ...CONFIG_ENV_VARS];
+    for (const name of Object.keys(LAMBDA_ENV_VARS)) expect(name).toMatch(/^WG_SYNC_[A-Z_]+$/);
+    for (const key of SECRET_KEYS) expect(read).toContain(key);
+  });
+});
