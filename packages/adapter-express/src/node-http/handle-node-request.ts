@@ -1,13 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sync } from '@wg-sync/core';
 import type { BackgroundTasks } from './background-tasks.js';
-import { exceededBodyLimit, incomingMessageToRequest } from './incoming-message-to-request.js';
+import {
+  exceededBodyLimit,
+  type IncomingMessageToRequestOptions,
+  incomingMessageToRequest,
+} from './incoming-message-to-request.js';
 import { PayloadTooLargeError } from './payload-too-large-error.js';
 import { writeResponse } from './write-response.js';
 
 /** What a Node handler passes on for one request. */
 export interface NodeRequestOptions {
+  /** See {@link IncomingMessageToRequestOptions.maxBodySize}. */
   maxBodySize?: number;
+  /** See {@link IncomingMessageToRequestOptions.trustProxy}. */
   trustProxy?: boolean;
   /** Path and query as the handler should see them (a mount path removed). */
   url?: string;
