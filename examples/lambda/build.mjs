@@ -1,0 +1,45 @@
+// Bundles src/handler.ts into dist/ for the nodejs22.x arm64 runtime: dist/ is the whole deploy
+// artifact (template.yaml's CodeUri), nothing else is uploaded.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+const external = process.env.WG_SYNC_EXTERNAL_AWS_SDK === '1' ? ['@aws-sdk/*', '@smithy/*'] : [];
+
+await rm('dist', { recursive: true, force: true });
+await mkdir('dist');
+const result = await build({
+  entryPoints: { handler: 'src/handler.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  // @wg-sync/garmin imports the FIT SDK profile (about 900 KB) with `await import()` only when it
+  // uploads: as its own chunk it stays out of the cold start.
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  // Prefer the ESM builds (the AWS SDK ships both): they tree-shake, and ESM output then needs no
+  // require() shim.
+  mainFields: ['module', 'main'],
+  minify: true,
+  legalComments: 'none',
+  // Browser login (playwright-core) runs on a laptop via the CLI, never in Lambda.
+  external: ['playwright-core', ...external],
+  // The AWS SDK is bundled although nodejs22.x ships one: the runtime's copy is not pinned (AWS
+  // updates it without notice) and loads from hundreds of unminified files; the bundled 3.1164.0 is
+  // the version the tests ran against. Measured with WG_SYNC_EXTERNAL_AWS_SDK=1 (see README).
+  metafile: true,
+  logLevel: 'warning',
+});
+// `sam build` runs its Node.js builder on CodeUri, which needs a package.json (no dependencies: all
+// is bundled).
+await writeFile(
+  'dist/package.json',
+  `${JSON.stringify({ name: 'wg-sync-lambda-bundle', version: '0.0.0', private: true, type: 'module' }, null, 2)}\n`,
+);
+const outputs = Object.entries(result.metafile.outputs).map(([file, { bytes }]) => ({ file, bytes }));
+const total = outputs.reduce((sum, o) => sum + o.bytes, 0);
+console.log(
+  `bundled ${outputs.length} files, ${total} bytes: ${outputs.map((o) => `${o.file} ${o.bytes}`).join(', ')}`,
+);

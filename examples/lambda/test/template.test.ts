@@ -1,0 +1,397 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DYNAMO_TABLE_SCHEMA, LAMBDA_HANDLER_ENV_VARS, SECRET_KEYS } from '@wg-sync/adapter-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CollectionTag, parse, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundle = join(root, 'dist', 'handler.mjs');
+
+// CloudFormation's short forms, read as the long forms they stand for.
+const INTRINSICS = [
+  'Ref',
+  'Condition',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'Select',
+];
+const longName = (name: string) => (name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`);
+const customTags = INTRINSICS.flatMap((name): Array<ScalarTag | CollectionTag> => {
+  const tag = `!${name}`;
+  const wrap = (value: unknown) => ({ [longName(name)]: value });
+  return [
+    { tag, resolve: (text: string) => wrap(name === 'GetAtt' ? text.split('.') : text) },
+    { tag, collection: 'seq', resolve: (node: YAMLMap.Parsed | YAMLSeq.Parsed) => wrap(node.toJSON()) },
+    { tag, collection: 'map', resolve: (node: YAMLMap.Parsed | YAMLSeq.Parsed) => wrap(node.toJSON()) },
+  ];
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: a parsed template is untyped JSON, read field by field in assertions
+type Json = Record<string, any>;
+const template: Json = parse(readFileSync(join(root, 'template.yaml'), 'utf8'), { customTags });
+const resources: Json = template.Resources;
+const fn: Json = resources.SyncFunction.Properties;
+/** CloudFormation `${…}` placeholders, written without tripping the template-literal lint. */
+const cfnSub = (text: string) => ({ 'Fn::Sub': text.replaceAll('$(', '${').replaceAll(')', '}') });
+const FUNCTION_NAME = cfnSub('$(AWS::StackName)-sync');
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
+
+/** An API Gateway REST (v1) event as the template's API sends it (stage `prod`). */
+function restEvent(method: string, path: string, headers: Record<string, string> = {}) {
+  const all = { Host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', 'User-Agent': 'probe', ...headers };
+  return {
+    resource: path,
+    path,
+    httpMethod: method,
+    headers: all,
+    multiValueHeaders: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, [v]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { stage: 'prod', path: `/prod${path}`, httpMethod: method, domainName: all.Host },
+    body: null,
+    isBase64Encoded: false,
+  };
+}
+
+interface Probe {
+  importMs: number;
+  exportsHandler: boolean;
+  results: Array<{ statusCode: number; body: string }>;
+  stderr: string;
+}
+
+/** Imports the bundle in a fresh node process with only `env`, and runs `events` through its handler. */
+function runBundle(env: Record<string, string>, events: unknown[]): Probe {
+  const script = `
+    const started = performance.now();
+    const mod = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+    const importMs = performance.now() - started;
+    const events = JSON.parse(process.env.PROBE_EVENTS);
+    const results = [];
+    for (const event of events) results.push(await mod.handler(event, { functionName: 'wg-sync-sync' }));
+    process.stdout.write(JSON.stringify({ importMs, exportsHandler: typeof mod.handler === 'function', results }));
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    // No AWS credentials and no metadata service: any AWS call would fail the probe instead of hanging.
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      PROBE_EVENTS: JSON.stringify(events),
+      ...env,
+    },
+    timeout: 20_000,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`bundle probe failed (${run.status ?? run.signal}): ${run.stderr}`);
+  return { ...(JSON.parse(run.stdout) as Omit<Probe, 'stderr'>), stderr: run.stderr };
+}
+
+/** CloudWatch Logs' JSON filter `{ $.field = "value" }` (the only form the template uses). */
+function matchesFilter(pattern: string, line: string): boolean {
+  const match = /^\{ \$\.(\w+) = "([^"]*)" \}$/.exec(pattern);
+  if (!match) throw new Error(`unsupported filter pattern ${pattern}`);
+  try {
+    return (JSON.parse(line) as Json)[match[1] as string] === match[2];
+  } catch {
+    return false;
+  }
+}
+
+/** The other resources a value refers to (Ref, GetAtt, `${X}` in Sub). */
+function references(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) references(item, out);
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') out.add(inner);
+      else if (key === 'Fn::GetAtt') out.add((inner as string[])[0] as string);
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? inner[0] : inner;
+        for (const m of String(text).matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g))
+          out.add(m[1] as string);
+        if (Array.isArray(inner)) references(inner[1], out);
+      } else references(inner, out);
+    }
+  }
+  return out;
+}
+
+beforeAll(() => {
+  // `pnpm test` builds first; a lone `vitest run --project example-lambda` may not have.
+  if (!existsSync(bundle)) execFileSync(process.execPath, ['build.mjs'], { cwd: root, stdio: 'inherit' });
+}, 120_000);
+
+describe('template.yaml: the API', () => {
+  const paths: Json = resources.SyncApi.Properties.DefinitionBody.paths;
+  const routes = Object.entries(paths).flatMap(([path, item]) =>
+    Object.keys(item as Json)
+      .filter((key) => METHODS.includes(key.toUpperCase()))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+
+  it('has exactly the routes of DESIGN.md, each a Lambda proxy integration on the function', () => {
+    expect(routes.sort()).toEqual(
+      [
+        'GET /health',
+        'HEAD /health',
+        'HEAD /webhook/withings',
+        'GET /webhook/withings',
+        'POST /webhook/withings',
+        'HEAD /webhook/withings/{secret}',
+        'GET /webhook/withings/{secret}',
+        'POST /webhook/withings/{secret}',
+        'POST /sync/manual',
+        'GET /status',
+      ].sort(),
+    );
+    for (const [path, item] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(item as Json)) {
+        if (!METHODS.includes(method.toUpperCase())) continue;
+        const integration = operation['x-amazon-apigateway-integration'];
+        expect(integration, `${method} ${path}`).toMatchObject({ type: 'aws_proxy', httpMethod: 'POST' });
+        expect(integration.uri['Fn::Sub']).toMatch(/:function:\$\{AWS::StackName\}-sync\/invocations$/);
+      }
+    }
+    expect(fn.FunctionName).toEqual(FUNCTION_NAME);
+    expect(resources.ApiInvokePermission.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { Ref: 'SyncFunction' },
+    });
+  });
+
+  it('serves, through the bundled handler, exactly those methods on those paths', () => {
+    const env = {
+      WG_SYNC_TABLE: 'wg-sync-state',
+      WITHINGS_CLIENT_ID: 'probe-client-id',
+      WITHINGS_CLIENT_SECRET: 'probe-client-secret-0123456789',
+      WG_SYNC_API_TOKEN: 'probe-api-token-0123456789',
+      AWS_REGION: 'eu-west-1',
+      WG_SYNC_LOG_LEVEL: 'error',
+    };
+    const secret = 'probe-webhook-secret-0123';
+    const concrete = (path: string) => path.replace('{secret}', secret);
+    for (const withSecret of [false, true]) {
+      const candidates = Object.keys(paths).filter((path) => path.includes('{secret}') === withSecret);
+      const probes = [
+        ...candidates.flatMap((path) => METHODS.map((method) => [method, path])),
+        ['GET', '/nope'],
+      ];
+      const { results } = runBundle(
+        withSecret ? { ...env, WG_SYNC_WEBHOOK_SECRET: secret } : env,
+        probes.map(([method, path]) => restEvent(method as string, concrete(path as string))),
+      );
+      const served = probes
+        .filter((_, i) => ![404, 405].includes(results[i]?.statusCode as number))
+        .map(([method, path]) => `${method} ${path}`);
+      expect(served.sort()).toEqual(routes.filter((r) => r.includes('{secret}') === withSecret).sort());
+      expect(results.every((r) => r.statusCode < 500)).toBe(true);
+    }
+  });
+});
+
+describe('template.yaml: the function', () => {
+  it('runs the esbuild bundle on nodejs22.x arm64 with a sync-sized timeout', () => {
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      CodeUri: 'dist/',
+      Handler: 'handler.handler',
+    });
+    expect(fn.Timeout).toBeGreaterThanOrEqual(60);
+    expect(fn.Timeout).toBeLessThanOrEqual(900);
+    expect(fn.MemorySize).toBeGreaterThanOrEqual(256);
+    expect(existsSync(join(root, fn.CodeUri, `${fn.Handler.split('.')[0]}.mjs`))).toBe(true);
+  });
+
+  it('runs reconcile from an EventBridge schedule every 6 hours', () => {
+    const schedules = Object.values(fn.Events as Json).filter((event) => event.Type === 'Schedule');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0].Properties).toMatchObject({ Schedule: 'rate(6 hours)', Enabled: true });
+  });
+
+  it('sets the variables the handler needs, only ones it reads, and no secret', () => {
+    const variables: Json = fn.Environment.Variables;
+    for (const name of Object.keys(variables)) expect(LAMBDA_HANDLER_ENV_VARS).toContain(name);
+    expect(variables.WG_SYNC_TABLE).toEqual({ Ref: 'StateTable' });
+    expect(variables.WG_SYNC_SECRET_ID).toEqual({ Ref: 'CredentialsSecret' });
+    expect(variables.WG_SYNC_PUBLIC_URL['Fn::Sub']).toMatch(
+      /^https:\/\/\$\{SyncApi\}\.execute-api\..*\/\$\{StageName\}$/,
+    );
+    expect(['async-invoke', 'inline']).toContain(variables.WG_SYNC_PROCESSING);
+    for (const key of SECRET_KEYS) expect(variables).not.toHaveProperty(key);
+    // Async events older than the adapter accepts (3600 s) must not be delivered at all.
+    expect(fn.EventInvokeConfig.MaximumEventAgeInSeconds).toBeLessThanOrEqual(3600);
+  });
+
+  it('has least-privilege permissions: its table, its secret, itself', () => {
+    expect(fn.Policies).toHaveLength(1);
+    const statements: Json[] = fn.Policies[0].Statement;
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(Object.keys(bySid).sort()).toEqual(['Credentials', 'QueueWebhooksOnItself', 'StateTable']);
+    for (const statement of statements) expect(statement.Effect).toBe('Allow');
+    expect(bySid.StateTable.Action.sort()).toEqual(
+      ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'].sort(),
+    );
+    expect(bySid.StateTable.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+    expect(bySid.Credentials.Action).toBe('secretsmanager:GetSecretValue');
+    expect(bySid.Credentials.Resource).toEqual({ Ref: 'CredentialsSecret' });
+    expect(bySid.QueueWebhooksOnItself.Action).toBe('lambda:InvokeFunction');
+    expect(bySid.QueueWebhooksOnItself.Resource).toEqual([
+      cfnSub('arn:$(AWS::Partition):lambda:$(AWS::Region):$(AWS::AccountId):function:$(AWS::StackName)-sync'),
+      cfnSub(
+        'arn:$(AWS::Partition):lambda:$(AWS::Region):$(AWS::AccountId):function:$(AWS::StackName)-sync:*',
+      ),
+    ]);
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+      for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+    }
+  });
+});
+
+describe('template.yaml: state, secret, alarms', () => {
+  it('creates the table dynamoStore expects: on demand, key (S), TTL on expiresAt', () => {
+    const table = resources.StateTable.Properties;
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.KeySchema).toEqual([{ AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }]);
+    expect(table.AttributeDefinitions).toEqual([
+      { AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+    ]);
+    expect(table.TimeToLiveSpecification).toEqual({
+      AttributeName: DYNAMO_TABLE_SCHEMA.ttlAttribute,
+      Enabled: true,
+    });
+  });
+
+  it('creates the secret with exactly the keys the adapter reads', () => {
+    const generate = resources.CredentialsSecret.Properties.GenerateSecretString;
+    const keys = [...Object.keys(JSON.parse(generate.SecretStringTemplate)), generate.GenerateStringKey];
+    expect(keys.sort()).toEqual([...SECRET_KEYS].sort());
+  });
+
+  it('alarms on function errors, alert lines and error lines, to an SNS topic with an e-mail subscription', () => {
+    const alarms = Object.values(resources).filter(
+      (r: Json) => r.Type === 'AWS::CloudWatch::Alarm',
+    ) as Json[];
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+    expect(alarms.map((a) => a.Properties.MetricName)).toContainEqual('Errors');
+    expect(resources.FunctionErrorsAlarm.Properties.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: { Ref: 'SyncFunction' } },
+    ]);
+    expect(resources.AlertEmailSubscription.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: { Ref: 'AlertEmail' },
+      TopicArn: { Ref: 'AlertTopic' },
+    });
+    for (const filter of ['AlertMetricFilter', 'ErrorLogMetricFilter']) {
+      const properties = resources[filter].Properties;
+      expect(properties.LogGroupName).toEqual({ Ref: 'SyncLogGroup' });
+      const metric = properties.MetricTransformations[0];
+      const alarm = alarms.find(
+        (a) => JSON.stringify(a.Properties.MetricName) === JSON.stringify(metric.MetricName),
+      );
+      expect(alarm?.Properties.Namespace, filter).toBe(metric.MetricNamespace);
+    }
+    expect(resources.SyncLogGroup.Properties.LogGroupName).toEqual(
+      cfnSub('/aws/lambda/$(AWS::StackName)-sync'),
+    );
+  });
+
+  it('the alert filter matches the line core writes for an alert (the event name is in the bundle)', () => {
+    const pattern = resources.AlertMetricFilter.Properties.FilterPattern;
+    expect(
+      matchesFilter(
+        pattern,
+        '{"level":"warn","time":"2026-11-20T06:00:00.000Z","event":"alert","type":"STALE"}',
+      ),
+    ).toBe(true);
+    expect(matchesFilter(pattern, '{"level":"info","event":"sync.completed"}')).toBe(false);
+    const code = readdirSync(join(root, 'dist'), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.mjs'))
+      .map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'))
+      .join('\n');
+    expect(code).toMatch(/\.warn\("alert",/);
+  });
+
+  it('has no circular dependency between resources (the self-invoke ARN and the public URL are built by name)', () => {
+    const names = new Set(Object.keys(resources));
+    const edges = new Map(
+      Object.entries(resources).map(([name, resource]) => [
+        name,
+        [...references((resource as Json).Properties), ...[(resource as Json).DependsOn ?? []].flat()].filter(
+          (ref: string) => names.has(ref) && ref !== name,
+        ),
+      ]),
+    );
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (name: string, trail: string[]) => {
+      if (state.get(name) === 'done') return;
+      if (state.get(name) === 'visiting') throw new Error(`cycle: ${[...trail, name].join(' → ')}`);
+      state.set(name, 'visiting');
+      for (const next of edges.get(name) ?? []) visit(next, [...trail, name]);
+      state.set(name, 'done');
+    };
+    for (const name of names) visit(name, []);
+    expect(edges.get('SyncFunction')).toContain('SyncApi');
+    expect(edges.get('SyncApi')).not.toContain('SyncFunction');
+  });
+
+  it('outputs the webhook URL, the manual-sync URL and the table name', () => {
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['WebhookUrl', 'ManualSyncUrl', 'StateTableName']),
+    );
+    expect(template.Outputs.WebhookUrl.Value['Fn::Sub']).toMatch(/\/webhook\/withings$/);
+    expect(template.Outputs.ManualSyncUrl.Value['Fn::Sub']).toMatch(/\/sync\/manual$/);
+    expect(template.Outputs.StateTableName.Value).toEqual({ Ref: 'StateTable' });
+  });
+});
+
+describe('the bundle (dist/)', () => {
+  it('loads in a fresh node process, exports handler, does no work at import and answers a config error clearly', () => {
+    const probe = runBundle({}, [restEvent('GET', '/health')]);
+    expect(probe.exportsHandler).toBe(true);
+    const [answer] = probe.results;
+    expect(answer?.statusCode).toBe(500);
+    const { error } = JSON.parse(answer?.body ?? '{}');
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.message).toMatch(/WG_SYNC_TABLE is required/);
+    expect(error.message).toMatch(/WITHINGS_CLIENT_ID is required/);
+    const logged = probe.stderr.split('\n').filter((line) => line.includes('lambda.config.invalid'));
+    expect(logged).toHaveLength(1);
+    expect(matchesFilter(resources.ErrorLogMetricFilter.Properties.FilterPattern, logged[0] as string)).toBe(
+      true,
+    );
+    console.log(`bundled handler: imported in ${probe.importMs.toFixed(1)} ms`);
+  });
+
+  it('keeps the FIT SDK out of the cold start: its own chunk, not statically imported', () => {
+    const staticGraph = new Set<string>();
+    const walk = (file: string) => {
+      if (staticGraph.has(file)) return;
+      staticGraph.add(file);
+      const code = readFileSync(file, 'utf8');
+      for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?"(\.[^"]+)"/g))
+        walk(join(dirname(file), m[1] as string));
+    };
+    walk(bundle);
+    const chunks = readdirSync(join(root, 'dist', 'chunks')).map((name) =>
+      join(root, 'dist', 'chunks', name),
+    );
+    const fit = chunks.filter((file) => readFileSync(file, 'utf8').includes('weightedSwissBallPlank'));
+    expect(fit.length).toBeGreaterThan(0);
+    for (const file of fit) expect(staticGraph.has(file)).toBe(false);
+    expect(readFileSync(bundle, 'utf8')).not.toMatch(/require\("@aws-sdk/);
+  });
+});
