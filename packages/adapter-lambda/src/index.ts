@@ -34,6 +34,7 @@ export type {
 } from './lambda-events.js';
 export {
   LAMBDA_ENV_VARS,
+  LAMBDA_HANDLER_ENV_VARS,
   type LambdaHandlerFromEnvOptions,
   lambdaHandlerFromEnv,
 } from './lambda-handler-from-env.js';

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
+  CONFIG_ENV_VARS,
   ConfigError,
   createSync,
   jsonLogger,
@@ -33,6 +34,16 @@ export const LAMBDA_ENV_VARS = {
   /** Optional: {@link LambdaAdapterOptions.processing}. */
   WG_SYNC_PROCESSING: 'how webhooks are processed: async-invoke (default) or inline',
 } as const;
+
+/**
+ * Every environment variable {@link lambdaHandlerFromEnv} reads: {@link LAMBDA_ENV_VARS} and core's
+ * `CONFIG_ENV_VARS`. A deployment template should set nothing else (the reference template's test
+ * checks it).
+ */
+export const LAMBDA_HANDLER_ENV_VARS: readonly string[] = [
+  ...Object.keys(LAMBDA_ENV_VARS),
+  ...CONFIG_ENV_VARS,
+];
 
 /** Options of {@link lambdaHandlerFromEnv}: injection points for tests and unusual setups. */
 export interface LambdaHandlerFromEnvOptions {
