@@ -60,6 +60,12 @@ export interface SyncConfig {
   readBack?: { attempts?: number; delayMs?: number };
   /** How long a per-user sync lease lives if its holder dies (default 120 s). */
   leaseSeconds?: number;
+  /**
+   * Syncs this process runs at once, across accounts (default 4); more wait their turn. A burst of
+   * webhooks for many users then neither floods Withings (120 requests per minute per app) nor slows
+   * the acknowledgements down. Triggers for a user already syncing always join that sync.
+   */
+  maxConcurrentSyncs?: number;
   /** Look this many days back on an account's first sync (default 7). */
   initialLookbackDays?: number;
   /** Raise `STALE` after this many days without a successful sync (default 7). */
@@ -188,6 +194,7 @@ export interface ResolvedConfig extends SyncConfig {
   now: () => Date;
   readBack: { attempts: number; delayMs: number };
   leaseSeconds: number;
+  maxConcurrentSyncs: number;
   initialLookbackDays: number;
   staleAfterDays: number;
 }
@@ -207,6 +214,9 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
   }
   if (config.apiToken !== undefined && config.apiToken.length < 16)
     problems.push('apiToken must be at least 16 characters');
+  const concurrent = config.maxConcurrentSyncs ?? 4;
+  if (!Number.isInteger(concurrent) || concurrent < 1)
+    problems.push('maxConcurrentSyncs must be a positive integer');
   const max = config.maxEntriesPerSync ?? 5;
   if (!Number.isInteger(max) || max < 1) problems.push('maxEntriesPerSync must be a positive integer');
   if (problems.length) throw new ConfigError(problems);
@@ -223,6 +233,7 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     now: config.now ?? (() => new Date()),
     readBack: { attempts: config.readBack?.attempts ?? 3, delayMs: config.readBack?.delayMs ?? 1500 },
     leaseSeconds: config.leaseSeconds ?? 120,
+    maxConcurrentSyncs: concurrent,
     initialLookbackDays: config.initialLookbackDays ?? 7,
     staleAfterDays: config.staleAfterDays ?? 7,
   };

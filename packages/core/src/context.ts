@@ -1,8 +1,10 @@
 import type { ResolvedConfig } from './config.js';
 import type { SyncCoordinator } from './coordinator.js';
 import type { Logger } from './logger.js';
+import type { PendingWriter } from './pending-writer.js';
 import type { Redactor } from './redact.js';
 import type { SyncAlert } from './report.js';
+import type { VersionedValue } from './store/state-store.js';
 
 /** What every part of the engine shares. */
 export interface Engine {
@@ -11,6 +13,10 @@ export interface Engine {
   log: Logger;
   redactor: Redactor;
   coordinator: SyncCoordinator;
+  /** Reads a key, sharing reads already in flight (for the webhook's hot path). */
+  read: <T>(key: string) => Promise<VersionedValue<T> | undefined>;
+  /** Records webhook notifications in `pending/<user>`, batching bursts per user. */
+  pending: PendingWriter;
   /** Called with every alert raised (reconcile collects them for its report). */
   alertListeners: Set<(alert: SyncAlert) => void>;
   /** Raises an alert (deduplicated per account, type and day), logs it and calls `hooks.onAlert`. */

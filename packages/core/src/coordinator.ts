@@ -12,11 +12,15 @@ import type { StateStore } from './store/state-store.js';
 export class SyncCoordinator {
   readonly #running = new Map<string, { done: Promise<SyncReport>; again: boolean }>();
   readonly #owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  readonly #turns: TurnQueue;
 
   constructor(
     private readonly store: StateStore,
     private readonly leaseSeconds: number,
-  ) {}
+    maxConcurrent = 4,
+  ) {
+    this.#turns = new TurnQueue(maxConcurrent);
+  }
 
   /**
    * Runs `execute` under the user's lease, or joins the sync already running.
@@ -29,7 +33,8 @@ export class SyncCoordinator {
       return { ...(await running.done), coalesced: true };
     }
     const slot = { done: undefined as unknown as Promise<SyncReport>, again: false };
-    slot.done = this.#leased(userId, slot, execute, busy);
+    // The slot is taken before waiting for a turn, so triggers that arrive meanwhile join this sync.
+    slot.done = this.#turns.run(() => this.#leased(userId, slot, execute, busy));
     this.#running.set(userId, slot);
     try {
       return await slot.done;
@@ -95,6 +100,27 @@ export class SyncCoordinator {
     // A failed sync keeps its pending record on purpose: reconcile retries it later.
     if (report.failed.length > 0 || report.dryRun) return false;
     return (await this.store.get(keys.pending(userId))) !== undefined;
+  }
+}
+
+/** At most `size` tasks at once; the others wait in arrival order. */
+class TurnQueue {
+  #active = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active += 1;
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      // The turn passes straight to the next waiter, so #active stays counted for it.
+      if (next) next();
+      else this.#active -= 1;
+    }
   }
 }
 

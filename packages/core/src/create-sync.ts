@@ -11,9 +11,11 @@ import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
 import { createHandler, type HandlerContext } from './handler.js';
 import { raiseAlert } from './health.js';
 import { jsonLogger } from './logger.js';
+import { PendingWriter } from './pending-writer.js';
 import { reconcile } from './reconcile.js';
 import { Redactor } from './redact.js';
 import type { DoctorReport, ReconcileReport, SyncReport } from './report.js';
+import { sharedReader } from './shared-read.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
 import { type BackfillProgress, type SyncRequest, syncAccount } from './sync-account.js';
 import { webhookUrl } from './webhook-url.js';
@@ -95,7 +97,9 @@ export function createSync(input: SyncConfig): Sync {
     config,
     log,
     redactor,
-    coordinator: new SyncCoordinator(config.store, config.leaseSeconds),
+    coordinator: new SyncCoordinator(config.store, config.leaseSeconds, config.maxConcurrentSyncs),
+    pending: new PendingWriter(config.store),
+    read: sharedReader(config.store),
     alertListeners: new Set(),
     alert: (alert) => raiseAlert(engine, alert),
     async hook(name, ...args) {

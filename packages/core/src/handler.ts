@@ -7,7 +7,7 @@ import type { Engine } from './context.js';
 import { raiseAlert } from './health.js';
 import { errorResponse, json, readBody, secretEquals } from './http.js';
 import type { SyncReport } from './report.js';
-import { type AccountRecord, keys, type PendingRecord, update } from './state.js';
+import { type AccountRecord, keys, update } from './state.js';
 
 /** Extras an adapter passes with each request. */
 export interface HandlerContext {
@@ -135,7 +135,7 @@ async function webhook(
   }
   const { store } = engine.config;
   const { userId, appli } = notification;
-  const account = await store.get<AccountRecord>(keys.account(userId));
+  const account = await engine.read<AccountRecord>(keys.account(userId));
   if (!account || account.value.unlinkedAt) {
     engine.log.info('webhook.ignored', { userId, appli, reason: account ? 'unlinked' : 'unknown user' });
     return json({ status: 'ignored', reason: account ? 'account unlinked' : 'unknown user' });
@@ -161,16 +161,11 @@ async function webhook(
   }
 
   // Durable first: if anything below is lost, reconcile drains this record.
-  const now = engine.config.now().toISOString();
-  await update<PendingRecord>(store, keys.pending(userId), (current) => ({
-    since: Math.min(
-      current?.since ?? Number.POSITIVE_INFINITY,
-      Math.floor(notification.startDate.getTime() / 1000),
-    ),
-    count: (current?.count ?? 0) + 1,
-    firstAt: current?.firstAt ?? now,
-    lastAt: now,
-  }));
+  await engine.pending.record(
+    userId,
+    Math.floor(notification.startDate.getTime() / 1000),
+    engine.config.now().toISOString(),
+  );
   engine.log.info('webhook.accepted', { userId, appli });
 
   if (ctx.defer) {

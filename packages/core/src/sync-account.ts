@@ -1,21 +1,13 @@
-import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
 import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
 import { syncBloodPressure } from './blood-pressure.js';
 import { countingFetch, garminClientFor, withingsClientFor } from './clients.js';
 import type { Engine } from './context.js';
 import { SyncError } from './errors.js';
 import { describeFailure, isReauth, sideOf } from './failures.js';
-import { needsReauth, raiseAlert, recordAttempt } from './health.js';
-import { findMatch, readBack } from './read-back.js';
+import { needsReauth, recordAttempt } from './health.js';
+import { findMatch } from './read-back.js';
 import type { SkipReason, SyncReport, SyncTrigger } from './report.js';
-import {
-  type AccountRecord,
-  type CursorRecord,
-  keys,
-  type LedgerRecord,
-  type PendingRecord,
-  update,
-} from './state.js';
+import { type AccountRecord, type CursorRecord, keys, type PendingRecord, update } from './state.js';
 import { uploadBatch, writeLedger } from './upload-batch.js';
 import { sentFields, toGarminEntry } from './weight-entry.js';
 
