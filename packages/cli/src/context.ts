@@ -56,9 +56,8 @@ export async function openStore(spec: string | undefined, dir: string, env: Env)
     return fileStore(path);
   }
   if (kind === 'dynamodb' && where) {
-    const lambda = (await import('@wg-sync/adapter-lambda' as string).catch(() => undefined)) as
-      | { dynamoStore(options: { tableName: string }): StateStore }
-      | undefined;
+    // Optional peer dependency: only people who deploy on Lambda install it (it brings the AWS SDK).
+    const lambda = await import('@wg-sync/adapter-lambda').catch(() => undefined);
     if (!lambda) {
       throw new CliError('the DynamoDB store needs @wg-sync/adapter-lambda', {
         exitCode: EXIT.USAGE,

@@ -33,10 +33,12 @@ export const rootCommand = defineCommand({
     backfill: () => import('./commands/backfill.js').then((m) => m.backfill),
     doctor: () => import('./commands/doctor.js').then((m) => m.doctor),
     accounts: () => import('./commands/accounts.js').then((m) => m.accounts),
+    serve: () => import('./commands/serve.js').then((m) => m.serve),
+    demo: () => import('./commands/demo.js').then((m) => m.demo),
   },
 });
 
-type AnyCommand = CommandDef<any>;
+type AnyCommand = CommandDef;
 
 async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
   return typeof value === 'function' ? (value as () => T | Promise<T>)() : value;

@@ -6,7 +6,17 @@ describe('wg-sync: help, usage and configuration errors', () => {
     const { env } = await cliWorld();
     const help = await run(['--help'], env);
     expect(help.code).toBe(0);
-    for (const command of ['withings', 'garmin', 'webhook', 'sync', 'backfill', 'doctor', 'accounts']) {
+    for (const command of [
+      'withings',
+      'garmin',
+      'webhook',
+      'sync',
+      'backfill',
+      'serve',
+      'doctor',
+      'accounts',
+      'demo',
+    ]) {
       expect(help.stdout).toContain(command);
     }
     expect(help.stdout).toMatch(/Exit codes: 0 ok, 1 something failed, 2 usage/);
@@ -22,6 +32,8 @@ describe('wg-sync: help, usage and configuration errors', () => {
       ['backfill'],
       ['doctor'],
       ['accounts', 'list'],
+      ['serve'],
+      ['demo'],
     ]) {
       const help = await run([...args, '--help'], env);
       expect(help.code, args.join(' ')).toBe(0);

@@ -99,7 +99,7 @@ export const withingsAuth = defineCommand({
 });
 
 /** A one-shot callback server on 127.0.0.1 that resolves with the authorization code. */
-async function startCallbackServer(
+export async function startCallbackServer(
   port: number,
   state: string,
 ): Promise<{ server: Server; callback: Promise<string> }> {
@@ -161,7 +161,7 @@ async function startCallbackServer(
   return { server, callback };
 }
 
-function withTimeout(promise: Promise<string>, ms: number): Promise<string> {
+export function withTimeout(promise: Promise<string>, ms: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

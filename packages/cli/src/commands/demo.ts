@@ -1,0 +1,26 @@
+import { defineCommand } from 'citty';
+import { EXIT } from '../errors.js';
+import { printJson, say } from '../terminal.js';
+
+export const demo = defineCommand({
+  meta: {
+    name: 'demo',
+    description:
+      'the whole job offline, in seconds: simulated Withings and Garmin, wg-sync serve, webhook → fetch → dedup → FIT → upload → read-back',
+  },
+  args: {
+    json: {
+      type: 'boolean',
+      description: 'print { reports: SyncReport[], garmin: GarminWeighIn[] } instead of the story',
+      default: false,
+    },
+  },
+  async run({ args }) {
+    const { runDemo } = await import('../demo/run-demo.js');
+    const result = await runDemo(args.json ? () => undefined : say);
+    if (args.json) printJson(result);
+    // The story promises two weigh-ins in Garmin and no failure; anything else is a bug worth a non-zero exit.
+    const failed = result.reports.some((r) => r.failed.length > 0) || result.garmin.length !== 2;
+    process.exitCode = failed ? EXIT.FAILED : EXIT.OK;
+  },
+});

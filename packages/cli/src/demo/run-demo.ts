@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSync, fileStore, type Sync, type SyncReport } from '@wg-sync/core';
+import { type GarminWeighIn, garminLogin } from '@wg-sync/garmin';
+import { withingsOAuth } from '@wg-sync/withings';
+import { startCallbackServer, withTimeout } from '../commands/withings-auth.js';
+import { startServer } from '../server.js';
+import { allowOnConsentPage } from './consent.js';
+import { describeStep, type Marks, mark } from './narrate.js';
+
+/** What `wg-sync demo --json` prints. */
+export interface DemoResult {
+  /** Every sync report, in order (one per webhook-triggered sync). */
+  reports: SyncReport[];
+  /** What the simulated Garmin account holds at the end. */
+  garmin: GarminWeighIn[];
+}
+
+const TIME_ZONE = 'Europe/Berlin';
+const GARMIN_EMAIL = 'demo@example.com';
+const MINUTE = 60_000;
+const STEP_TIMEOUT_MS = 15_000;
+
+/**
+ * The offline demo: both simulators and `wg-sync serve` on loopback, an account linked through the
+ * simulated consent page and Garmin sign-in, the webhook subscribed, then four weigh-ins on the
+ * simulated scale, narrated step by step. No network, no accounts.
+ */
+export async function runDemo(say: (line: string) => void): Promise<DemoResult> {
+  const { startGarminSim, startWithingsSim } = await import('@wg-sync/testkit');
+  const dir = await mkdtemp(join(tmpdir(), 'wg-sync-demo-'));
+  const garminPassword = randomBytes(12).toString('base64url');
+  const withings = await startWithingsSim();
+  const garmin = await startGarminSim({
+    accounts: [{ email: GARMIN_EMAIL, password: garminPassword, timeZone: TIME_ZONE }],
+  });
+  const reports: SyncReport[] = [];
+  let reportArrived: (() => void) | undefined;
+  const sync = createSync({
+    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
+    garmin: { urls: garmin.urls },
+    store: fileStore(join(dir, 'state')),
+    hooks: {
+      onReport(report) {
+        reports.push(report);
+        reportArrived?.();
+      },
+    },
+    // The simulator stores uploads at once; real Garmin needs the default 1.5 s before the first read.
+    readBack: { attempts: 3, delayMs: 50 },
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const server = await startServer(sync, { port: 0, host: '127.0.0.1' });
+  const nextReport = () =>
+    withTimeout(
+      new Promise<string>((resolve) => {
+        reportArrived = () => resolve('');
+      }),
+      STEP_TIMEOUT_MS,
+    );
+
+  try {
+    say('wg-sync demo: everything below runs on this machine (127.0.0.1), against simulated Withings and');
+    say('Garmin Connect servers that speak the real protocols. No network, no accounts.');
+    say('');
+    say(`  Withings simulator   ${withings.url}`);
+    say(`  Garmin simulator     ${garmin.url}`);
+    say(`  wg-sync serve        ${server.url}   (state in ${join(dir, 'state')})`);
+    say('');
+
+    const userId = await linkWithings(sync, withings, say);
+    await linkGarmin(sync, userId, garmin.urls, garminPassword, say);
+    const callbackUrl = `${server.url}/webhook/withings`;
+    const client = await sync.withingsClient(userId);
+    await client?.notify.subscribe({ callbackUrl, appli: 1, comment: 'wg-sync demo' });
+    say(`3. Webhook: Withings checked ${callbackUrl} with HEAD (200) and subscribed it (appli 1).`);
+    say('');
+
+    const now = Date.now();
+    const steps: Array<{ title: string; act: (marks: Marks) => Promise<void> }> = [
+      {
+        title: 'A weigh-in on a Body+ scale (one measure group)',
+        act: async () => {
+          withings.addWeighIn(userId, {
+            takenAt: new Date(now - 30 * MINUTE),
+            weightKg: 81.37,
+            fatPercent: 21.4,
+            layout: 'single',
+          });
+        },
+      },
+      {
+        title: 'A weigh-in on a Body Cardio (Withings splits it into 3 groups)',
+        act: async () => {
+          withings.addWeighIn(userId, {
+            takenAt: new Date(now - 20 * MINUTE),
+            weightKg: 81.12,
+            fatPercent: 21.1,
+            fatMassKg: 17.12,
+            muscleMassKg: 60.9,
+            hydrationKg: 44.8,
+            boneMassKg: 3.21,
+            heartRate: 62,
+            pulseWaveVelocity: 7.4,
+            layout: 'body-cardio',
+          });
+        },
+      },
+      {
+        title: 'A guest steps on the scale (Withings cannot tell whose weigh-in it is: attrib 1)',
+        act: async () => {
+          withings.addWeighIn(userId, { takenAt: new Date(now - 10 * MINUTE), weightKg: 64.5, attrib: 1 });
+        },
+      },
+      {
+        title: 'Withings delivers the last notification again (it does, after timeouts)',
+        act: async () => {
+          const last = withings.deliveries.at(-1);
+          if (!last) throw new Error('no notification was delivered');
+          const response = await fetch(callbackUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: last.body,
+          });
+          await response.arrayBuffer();
+        },
+      },
+    ];
+
+    for (const [index, step] of steps.entries()) {
+      say(`${index + 4}. ${step.title}`);
+      const marks = mark(withings, garmin);
+      const arrived = nextReport();
+      await step.act(marks);
+      await arrived;
+      await withings.settled();
+      for (const line of describeStep(reports.at(-1) as SyncReport, marks, withings, garmin))
+        say(`   ${line}`);
+      say('');
+    }
+
+    const held = (await (
+      await sync.garminClient(userId)
+    )?.listWeighIns({
+      from: new Date(now - 2 * 24 * 60 * MINUTE),
+      to: new Date(now + 24 * 60 * MINUTE),
+    })) as GarminWeighIn[];
+    say('What Garmin Connect now holds:');
+    for (const w of held) {
+      const parts = [
+        `${w.weightKg.toFixed(2)} kg`,
+        w.fatPercent === undefined ? '' : `fat ${w.fatPercent} %`,
+        w.muscleMassKg === undefined ? '' : `muscle ${w.muscleMassKg} kg`,
+        w.hydrationPercent === undefined ? '' : `water ${w.hydrationPercent} %`,
+        w.boneMassKg === undefined ? '' : `bone ${w.boneMassKg} kg`,
+      ].filter(Boolean);
+      say(`  ${w.takenAt.toISOString()}  ${parts.join(', ')}`);
+    }
+    const uploads = garmin.uploads().length;
+    say('');
+    say(
+      `${held.length} weigh-ins in Garmin from ${reports.length} syncs and ${uploads} uploads: ` +
+        `the guest's weigh-in was left out, the repeated notification uploaded nothing.`,
+    );
+    return { reports, garmin: held };
+  } finally {
+    await server.close();
+    await Promise.all([withings.close(), garmin.close()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function linkWithings(
+  sync: Sync,
+  withings: { url: string; clientId: string; clientSecret: string; addUser(o: { timeZone: string }): string },
+  say: (line: string) => void,
+): Promise<string> {
+  withings.addUser({ timeZone: TIME_ZONE });
+  const state = randomBytes(16).toString('hex');
+  const callback = await startCallbackServer(0, state);
+  try {
+    const address = callback.server.address() as { port: number };
+    const redirectUri = `http://127.0.0.1:${address.port}/withings/callback`;
+    const url = withingsOAuth.authorizeUrl({
+      clientId: withings.clientId,
+      redirectUri,
+      state,
+      accountUrl: withings.url,
+    });
+    await allowOnConsentPage(url);
+    const code = await withTimeout(callback.callback, STEP_TIMEOUT_MS);
+    const tokens = await withingsOAuth.exchangeCode({
+      clientId: withings.clientId,
+      clientSecret: withings.clientSecret,
+      code,
+      redirectUri,
+      baseUrl: withings.url,
+    });
+    await sync.accounts.setWithings(tokens, { timeZone: TIME_ZONE });
+    say(`1. Withings: consent page → "Allow" → code captured on ${redirectUri}`);
+    say(
+      `   → exchanged for tokens (access token for 3 h, rotating refresh token) for user ${tokens.userId}.`,
+    );
+    return tokens.userId;
+  } finally {
+    callback.server.closeAllConnections();
+    callback.server.close();
+  }
+}
+
+async function linkGarmin(
+  sync: Sync,
+  userId: string,
+  urls: { sso: string; diauth: string; connectapi: string },
+  password: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const tokens = await garminLogin({ email: GARMIN_EMAIL, password, urls });
+  await sync.accounts.setGarmin(userId, tokens);
+  say(`2. Garmin: signed in as ${GARMIN_EMAIL} (mobile SSO → service ticket → DI OAuth2 tokens,`);
+  say('   proved with one real API call); wg-sync lives on the rotating refresh token from now on.');
+}

@@ -1,0 +1,93 @@
+import type { SyncReport } from '@wg-sync/core';
+import { describe, expect, it } from 'vitest';
+import { cliWorld, GARMIN_EMAIL, linkAccount, run, start } from './cli.js';
+
+describe('wg-sync serve', () => {
+  it('serves the webhook: a weigh-in reaches Garmin, then SIGTERM lets the sync finish and exits 0', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    const server = start(
+      ['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0'],
+      world.env,
+    );
+    const [, url] = await server.waitFor(/"event":"serve.listening","url":"([^"]+)"/);
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+
+    const subscribe = await run(['webhook', 'subscribe', `${url}/webhook/withings`, '--force'], world.env);
+    expect(subscribe.code, subscribe.stderr).toBe(0);
+    world.withings.addWeighIn(world.userId, { takenAt: new Date(Date.now() - 60_000), weightKg: 77.7 });
+    await world.withings.settled();
+    const delivered = world.withings.deliveries.at(-1);
+    expect(delivered?.delivered).toBe(true);
+    expect(delivered?.attempts.at(-1)?.status).toBe(200);
+    await server.waitFor(/"event":"sync.completed"/);
+    expect(world.garmin.weighIns(GARMIN_EMAIL).map((w) => w.weight)).toEqual([77_700]);
+
+    server.child.kill('SIGTERM');
+    const done = await server.done;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/"event":"serve.stopped"/);
+    for (const secret of [...world.garmin.secrets(), ...world.withings.secrets()]) {
+      expect(done.stdout).not.toContain(secret);
+      expect(done.stderr).not.toContain(secret);
+    }
+  });
+
+  it('a port in use is a usage error with the fix (exit 2)', async () => {
+    const world = await cliWorld();
+    const first = start(['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0'], world.env);
+    const [, url] = await first.waitFor(/"event":"serve.listening","url":"([^"]+)"/);
+    const port = new URL(url ?? '').port;
+    const second = await run(['serve', '--port', port, '--host', '127.0.0.1'], world.env);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\n {2}fix: pass --port/);
+    first.child.kill('SIGTERM');
+    expect((await first.done).code).toBe(0);
+  });
+});
+
+describe('wg-sync demo', () => {
+  it('--json: four webhook syncs, two weigh-ins in Garmin with body composition, nothing failed', async () => {
+    const { env } = await cliWorld();
+    const demo = await run(['demo', '--json'], env);
+    expect(demo.code, demo.stderr).toBe(0);
+    const { reports, garmin } = JSON.parse(demo.stdout) as {
+      reports: SyncReport[];
+      garmin: Array<Record<string, unknown>>;
+    };
+    expect(reports.map((r) => r.trigger)).toEqual(['webhook', 'webhook', 'webhook', 'webhook']);
+    expect(reports.flatMap((r) => r.failed)).toEqual([]);
+    expect(reports.map((r) => r.synced.length)).toEqual([1, 1, 0, 0]);
+    // The Body Cardio weigh-in arrives as three Withings groups and leaves as one Garmin entry.
+    expect(reports[1]?.synced[0]?.groupIds).toHaveLength(3);
+    expect(reports[2]?.skipped.map((s) => s.reason)).toContain('ambiguous');
+    expect(reports[3]?.skipped.filter((s) => s.reason === 'duplicate-ledger')).toHaveLength(2);
+    expect(garmin).toHaveLength(2);
+    expect(garmin[1]).toMatchObject({
+      weightKg: 81.12,
+      fatPercent: 21.1,
+      muscleMassKg: 60.9,
+      boneMassKg: 3.21,
+      hydrationPercent: expect.closeTo(55.23, 2),
+    });
+  });
+
+  it('tells the story step by step, ending with what Garmin holds', async () => {
+    const { env } = await cliWorld();
+    const demo = await run(['demo'], env);
+    expect(demo.code, demo.stderr).toBe(0);
+    for (const step of [
+      /Withings: consent page → "Allow" → code captured/,
+      /Garmin: signed in as demo@example\.com/,
+      /Webhook: Withings checked .* with HEAD \(200\) and subscribed it/,
+      /POST \/webhook\/withings → 200 in \d+ ms/,
+      /upload weight\.fit \(\d+ bytes, 1 weigh-in\(s\) stored\) → 202/,
+      /weight range read .* — read-back/,
+      /ambiguous: Withings could not tell whose weigh-in it is/,
+      /What Garmin Connect now holds:/,
+    ])
+      expect(demo.stdout).toMatch(step);
+  });
+});
