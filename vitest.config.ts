@@ -27,6 +27,7 @@ function workspaceSource(): Plugin {
 // One project per package that has tests; files named *.tz.test.ts also run once per time zone below,
 // because "the host's time zone must not matter" is only proven by running under several.
 const packages = readdirSync(`${root}packages`).filter((name) => existsSync(`${root}packages/${name}/test`));
+const examples = readdirSync(`${root}examples`).filter((name) => existsSync(`${root}examples/${name}/test`));
 const timeZones = ['UTC', 'America/Los_Angeles', 'Asia/Kolkata'];
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
@@ -46,6 +47,18 @@ export default defineConfig({
           ...(name === 'cli' ? { testTimeout: 60_000 } : {}),
         },
       })),
+      ...examples.map((name) => ({
+        plugins: [workspaceSource()],
+        test: {
+          name: `example-${name}`,
+          root: `${root}examples/${name}`,
+          include: ['test/**/*.test.ts'],
+          env,
+        },
+      })),
+      {
+        test: { name: 'bench', root: `${root}bench`, include: ['test/*.test.ts'], env },
+      },
       {
         plugins: [workspaceSource()],
         test: { name: 'faults', root: `${root}faults`, include: ['*.test.ts'], env, testTimeout: 60_000 },

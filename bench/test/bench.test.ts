@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+
+const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
+
+// The bench's numbers are not asserted (a shared CI machine is no stopwatch); this proves that
+// `pnpm bench` runs end to end and writes every measurement it promises.
+it('runs in quick mode and writes every measurement', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'wg-sync-bench-'));
+  try {
+    const out = join(dir, 'results.json');
+    await promisify(execFile)(process.execPath, [RUN, '--quick', '--out', out], { timeout: 170_000 });
+    const { results, targets } = JSON.parse(await readFile(out, 'utf8'));
+    expect(Object.keys(results)).toEqual([
+      'webhookSync',
+      'ack',
+      'backfill365',
+      'lambdaBundle',
+      'expressThroughput',
+    ]);
+    expect(results.webhookSync.upstreamCalls).toBeGreaterThan(0);
+    expect(results.webhookSync.upstreamCallsReported).toBe(results.webhookSync.upstreamCalls);
+    expect(results.ack.statuses).toEqual({ 200: results.ack.notifications });
+    expect(results.backfill365.failed).toBe(0);
+    expect(results.backfill365.synced).toBe(results.backfill365.weighIns);
+    expect(results.backfill365.inGarmin).toBe(results.backfill365.weighIns);
+    expect(results.lambdaBundle.error).toBeUndefined();
+    expect(results.lambdaBundle.importMsMedian).toBeGreaterThan(0);
+    expect(results.expressThroughput.expressRps).toBeGreaterThan(0);
+    expect(results.expressThroughput.bareNodeHttpRps).toBeGreaterThan(0);
+    expect(results.expressThroughput.handWrittenRps).toBeGreaterThan(0);
+    for (const target of targets) expect(typeof target.met).toBe('boolean');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 180_000);

@@ -1,0 +1,109 @@
+// A deployment under test: both simulators, a file store, linked accounts and `wg-sync serve`'s
+// Express server on 127.0.0.1, with every account's webhook subscribed — the real path, end to end.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expressAdapter } from '@wg-sync/adapter-express';
+import { createSync, fileStore, silentLogger } from '@wg-sync/core';
+import { garminLogin } from '@wg-sync/garmin';
+import { startGarminSim, startWithingsSim } from '@wg-sync/testkit';
+import express from 'express';
+
+const TIME_ZONE = 'Europe/Berlin';
+
+/**
+ * @param {{ users?: number, config?: Record<string, unknown> }} [options]
+ */
+export async function startWorld({ users = 1, config = {} } = {}) {
+  const accounts = Array.from({ length: users }, (_, i) => ({
+    email: `bench${i}@example.com`,
+    password: `pw-bench-${i}-0123456789`,
+    timeZone: TIME_ZONE,
+  }));
+  const withings = await startWithingsSim();
+  const garmin = await startGarminSim({ accounts });
+  const dir = await mkdtemp(join(tmpdir(), 'wg-sync-bench-'));
+  const listeners = new Set();
+  const sync = createSync({
+    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
+    garmin: { urls: garmin.urls },
+    store: fileStore(join(dir, 'state')),
+    logger: silentLogger,
+    hooks: {
+      onReport(report) {
+        for (const listener of listeners) listener(report);
+      },
+    },
+    ...config,
+  });
+  const app = express();
+  const adapter = expressAdapter(sync);
+  app.use(adapter);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const callbackUrl = `${url}/webhook/withings`;
+
+  const people = [];
+  for (const account of accounts) {
+    const userId = withings.addUser({ timeZone: TIME_ZONE });
+    const garminTokens = await garminLogin({
+      email: account.email,
+      password: account.password,
+      urls: garmin.urls,
+    });
+    await sync.accounts.link({
+      withings: withings.issueTokens(userId),
+      garmin: garminTokens,
+      timeZone: TIME_ZONE,
+    });
+    await (await sync.withingsClient(userId)).notify.subscribe({ callbackUrl, appli: 1 });
+    people.push({ userId, email: account.email });
+  }
+
+  return {
+    withings,
+    garmin,
+    sync,
+    url,
+    callbackUrl,
+    people,
+    /** Resolves with the next SyncReport that matches `filter`. */
+    nextReport(filter = () => true, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error('no sync report in time'));
+        }, timeoutMs);
+        const listener = (report) => {
+          if (!filter(report)) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(report);
+        };
+        listeners.add(listener);
+      });
+    },
+    async close() {
+      await new Promise((resolve) => {
+        server.close(resolve);
+        server.closeIdleConnections();
+      });
+      await adapter.drain();
+      server.closeAllConnections();
+      await withings.settled();
+      await Promise.all([withings.close(), garmin.close()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Median and percentiles of a list of numbers. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)];
+}
+
+export const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
