@@ -376,25 +376,37 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 18,
-    name: 'corrupt state file → clear error, no reset, no loss',
+    name: 'corrupt state entry, conditional-write conflict → clear error, no reset, no loss',
+    dynamo: true,
     async run(world) {
       const [ana] = world.people;
-      if (!ana || !world.dir) return;
+      if (!ana) throw new Error('scenario 18 needs a person');
       world.weighIn(ana, { minutesAgo: 30, weightKg: 67.7 });
       await world.run(world.sync.syncRecent());
-      const { readFile, rm, writeFile } = await import('node:fs/promises');
-      const path = `${world.dir}/cursor+${ana.userId}.json`;
-      await writeFile(path, '{"version":4,"value":');
+      const damage = await world.made.corrupt(`cursor/${ana.userId}`);
       world.weighIn(ana, { minutesAgo: 5, weightKg: 67.9 });
       const report = await world.run(world.sync.syncRecent());
       world.expectSurfaced(
-        'STORE_CORRUPT failure names the file',
-        !!report?.failed.some((f) => f.code === 'STORE_CORRUPT' && f.message.includes(path)),
+        'STORE_CORRUPT failure names the entry',
+        !!report?.failed.some((f) => f.code === 'STORE_CORRUPT' && f.message.includes(damage.where)),
       );
       world.expectSurfaced('doctor fails', (await world.run(world.sync.doctor()))?.ok === false);
-      world.expectSurfaced('file left as it was', (await readFile(path, 'utf8')) === '{"version":4,"value":');
-      await rm(path); // the person removes the broken file
+      world.expectSurfaced('entry left as it was', await damage.untouched());
+      await damage.remove(); // the person removes the broken entry
       await world.run(world.sync.syncRecent());
+
+      // Two processes sync the same account at the same moment: the lease (a conditional write) lets
+      // one through; the other stands back. Nothing is uploaded twice, nothing is left behind.
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 68.1 });
+      const other = world.engine();
+      const [first, second] = await Promise.all([
+        world.run(world.sync.syncRecent()),
+        world.run(other.syncRecent()),
+      ]);
+      world.expectSurfaced(
+        'exactly one of the two synced the new weigh-in',
+        (first?.synced.length ?? 0) + (second?.synced.length ?? 0) === 1,
+      );
     },
   },
   {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -37,13 +37,45 @@ export interface Person {
   password: string;
 }
 
-/** How a store is made; the DynamoDB variant comes from @wg-sync/adapter-lambda when available. */
-export type StoreFactory = () => Promise<{ store: StateStore; dir?: string; close(): Promise<void> }>;
+/** A state entry a scenario broke on purpose, where the store keeps it. */
+export interface Damage {
+  /** How the store names the place in its errors (a file path, `dynamodb:<table>`). */
+  where: string;
+  /** Whether the entry still holds exactly the broken content (nothing reset or rewrote it). */
+  untouched(): Promise<boolean>;
+  /** What the person does once told: remove the broken entry. */
+  remove(): Promise<void>;
+}
+
+/** A real store for one scenario, and a way to break one of its entries the way disks and people do. */
+export interface MadeStore {
+  store: StateStore;
+  close(): Promise<void>;
+  corrupt(key: string): Promise<Damage>;
+}
+
+/** How a store is made: a file store, or DynamoDB (dynalite) for the † scenarios. */
+export type StoreFactory = () => Promise<MadeStore>;
+
+const BROKEN = '{"version":4,"value":';
 
 export const fileStoreFactory: StoreFactory = async () => {
   const root = await mkdtemp(join(tmpdir(), 'wg-sync-faults-'));
   const dir = join(root, 'state');
-  return { store: fileStore(dir), dir, close: () => rm(root, { recursive: true, force: true }) };
+  return {
+    store: fileStore(dir),
+    close: () => rm(root, { recursive: true, force: true }),
+    async corrupt(key) {
+      // fileStore's layout: one file per key, `/` written as `+`.
+      const path = join(dir, `${key.replaceAll('/', '+')}.json`);
+      await writeFile(path, BROKEN);
+      return {
+        where: path,
+        untouched: async () => (await readFile(path, 'utf8')) === BROKEN,
+        remove: () => rm(path),
+      };
+    },
+  };
 };
 
 export const API_TOKEN = 'faults-api-token-0123456789';
@@ -74,9 +106,12 @@ export class World {
   private constructor(
     readonly withings: WithingsSim,
     readonly garmin: GarminSim,
-    readonly store: StateStore,
-    readonly dir: string | undefined,
+    readonly made: MadeStore,
   ) {}
+
+  get store(): StateStore {
+    return this.made.store;
+  }
 
   static async create(
     options: { people?: number; store?: StoreFactory; config?: Partial<SyncConfig>; pageSize?: number } = {},
@@ -87,7 +122,7 @@ export class World {
     });
     const garmin = await startGarminSim({ accounts: [] });
     const made = await (options.store ?? fileStoreFactory)();
-    const world = new World(withings, garmin, made.store, made.dir);
+    const world = new World(withings, garmin, made);
     world.#cleanup.push(
       () => withings.close(),
       () => garmin.close(),
