@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileStore } from '@wg-sync/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-// The adapter's test harness: simulators, a linked account, and the Garmin sign-in against the simulator.
-import {
-  FORM,
-  linkedWorld,
-  minutesAgo,
-  notification,
-  onCleanup,
-  until,
-  type World,
-} from '../../../packages/adapter-express/test/harness.js';
+import { FORM, linkedWorld, minutesAgo, notification, onCleanup, until, type World } from './world.js';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const server = join(exampleDir, 'dist', 'server.js');

@@ -2,10 +2,18 @@ import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { describe, expect, it, vi } from 'vitest';
 import { type ExpressAdapter, expressAdapter } from '../src/index.js';
-import { FORM, linkedWorld, listen, minutesAgo, notification, until, type World } from './harness.js';
+import {
+  linkedWorld,
+  listen,
+  minutesAgo,
+  notification,
+  post,
+  timeout,
+  until,
+  type World,
+} from './harness.js';
 
 const API_TOKEN = 'adapter-test-api-token-0123456789';
-const timeout = () => ({ signal: AbortSignal.timeout(5000) });
 
 /** An Express 5 app listening on 127.0.0.1 with an app route of its own next to the adapter. */
 async function serveApp(mount: (app: Express) => void): Promise<string> {
@@ -16,9 +24,6 @@ async function serveApp(mount: (app: Express) => void): Promise<string> {
   });
   return listen(app.listen(0, '127.0.0.1') as Server);
 }
-
-const post = (url: string, body: string, headers: Record<string, string> = FORM) =>
-  fetch(url, { method: 'POST', headers, body, ...timeout() });
 
 describe('expressAdapter on a real Express 5 app', { timeout: 20_000 }, () => {
   it('serves every route under a mount path, passing 401/404/405/413/415/400 through from the engine', async () => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSync, memoryStore, type Sync, type SyncConfig } from '@wg-sync/core';
+import { garminLogin } from '@wg-sync/garmin';
 import { type GarminSim, startGarminSim, startWithingsSim, type WithingsSim } from '@wg-sync/testkit';
 import { afterEach } from 'vitest';
 
@@ -14,8 +15,6 @@ afterEach(async () => {
 export function onCleanup(cleanup: () => Promise<unknown>): void {
   cleanups.push(cleanup);
 }
-
-type GarminTokens = Parameters<Sync['accounts']['setGarmin']>[1];
 
 /** Both simulators, an engine over a memory store, and one linked account. */
 export interface World {
@@ -30,14 +29,11 @@ export interface World {
 
 const EMAIL = 'ana@example.com';
 const PASSWORD = 'pw-ana-123456';
-const DI_CLIENT_ID = 'WG_SYNC_ADAPTER_TEST';
-const SERVICE = 'https://mobile.integration.garmin.com/gcm/android';
 
 export async function linkedWorld(config: Partial<SyncConfig> = {}): Promise<World> {
   const withings = await startWithingsSim();
   const garmin = await startGarminSim({
     accounts: [{ email: EMAIL, password: PASSWORD, timeZone: 'Europe/Berlin' }],
-    clientIds: [DI_CLIENT_ID],
   });
   onCleanup(() => withings.close());
   onCleanup(() => garmin.close());
@@ -53,49 +49,9 @@ export async function linkedWorld(config: Partial<SyncConfig> = {}): Promise<Wor
     ...config,
   });
   const userId = withings.addUser({ timeZone: 'Europe/Berlin' });
-  await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: await garminLogin(garmin) });
+  const garminTokens = await garminLogin({ email: EMAIL, password: PASSWORD, urls: garmin.urls });
+  await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: garminTokens });
   return { withings, garmin, sync, userId, email: EMAIL, logs };
-}
-
-/**
- * Signs in to the Garmin simulator over its two HTTP steps (SSO login → service ticket → DI token).
- * Done by hand because @wg-sync/garmin is not a dependency of this package; the engine then uses
- * the tokens through its own Garmin client like any others.
- */
-async function garminLogin(garmin: GarminSim): Promise<GarminTokens> {
-  const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service: SERVICE });
-  const login = await fetch(`${garmin.urls.sso}/mobile/api/login?${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: EMAIL, password: PASSWORD, rememberMe: false, captchaToken: '' }),
-  });
-  const { serviceTicketId } = (await login.json()) as { serviceTicketId: string };
-  const exchange = await fetch(`${garmin.urls.diauth}/di-oauth2-service/oauth/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${DI_CLIENT_ID}:`).toString('base64')}`,
-    },
-    body: new URLSearchParams({
-      client_id: DI_CLIENT_ID,
-      grant_type: 'https://connectapi.garmin.com/di-oauth2-service/oauth/grant/service_ticket',
-      service_ticket: serviceTicketId,
-      service_url: SERVICE,
-    }),
-  });
-  if (exchange.status !== 200) throw new Error(`Garmin simulator sign-in failed: HTTP ${exchange.status}`);
-  const tokens = (await exchange.json()) as {
-    access_token: string;
-    refresh_token: string;
-    expires_in: number;
-  };
-  return {
-    accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
-    clientId: DI_CLIENT_ID,
-    expiresAt: new Date(Date.now() + tokens.expires_in * 1000),
-    domain: 'garmin.com',
-  };
 }
 
 /** Listens on 127.0.0.1 with a free port; closed (connections included) after the test. */
@@ -124,6 +80,13 @@ export function notification(userId: string, appli = 1): string {
 }
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** Fetch options that give up after 5 s. */
+export const timeout = () => ({ signal: AbortSignal.timeout(5000) });
+
+/** POSTs `body` to `url` (a form unless `headers` say otherwise), giving up after 5 s. */
+export const post = (url: string, body: string, headers: Record<string, string> = FORM) =>
+  fetch(url, { method: 'POST', headers, body, ...timeout() });
 
 export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 

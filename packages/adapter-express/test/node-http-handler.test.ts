@@ -2,9 +2,7 @@ import { createServer, request } from 'node:http';
 import { ConfigError } from '@wg-sync/core';
 import { describe, expect, it, vi } from 'vitest';
 import { nodeHttpHandler } from '../src/node-http/index.js';
-import { FORM, linkedWorld, listen, minutesAgo, notification } from './harness.js';
-
-const timeout = () => ({ signal: AbortSignal.timeout(5000) });
+import { FORM, linkedWorld, listen, minutesAgo, notification, post, timeout } from './harness.js';
 
 describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () => {
   it('serves the engine: health, webhook HEAD, a webhook synced in the background, drain', async () => {
@@ -20,12 +18,7 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
     expect(await head.text()).toBe('');
 
     world.withings.addWeighIn(world.userId, { takenAt: minutesAgo(2), weightKg: 82.4, notify: false });
-    const webhook = await fetch(`${url}/webhook/withings`, {
-      method: 'POST',
-      headers: FORM,
-      body: notification(world.userId),
-      ...timeout(),
-    });
+    const webhook = await post(`${url}/webhook/withings`, notification(world.userId));
     expect(await webhook.json()).toEqual({ status: 'accepted' });
     await handler.drain();
     expect(world.garmin.weighIns(world.email)).toMatchObject([{ weight: 82400 }]);
@@ -34,12 +27,7 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
   it('answers 413 itself for a Content-Length over maxBodySize, and for a chunked body that passes it', async () => {
     const world = await linkedWorld();
     const url = await listen(createServer(nodeHttpHandler(world.sync, { maxBodySize: 64 })));
-    const declared = await fetch(`${url}/webhook/withings`, {
-      method: 'POST',
-      headers: FORM,
-      body: notification(world.userId).padEnd(100, '&x=1'),
-      ...timeout(),
-    });
+    const declared = await post(`${url}/webhook/withings`, notification(world.userId).padEnd(100, '&x=1'));
     expect(declared.status).toBe(413);
     expect(declared.headers.get('connection')).toBe('close');
     expect(await declared.json()).toEqual({

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type Accounts, createSync, type StateStore, type Sync, type SyncConfig } from '@wg-sync/core';
+import { createSync, type Logger, type StateStore, type Sync, type SyncConfig } from '@wg-sync/core';
+import { garminLogin } from '@wg-sync/garmin';
 import { type GarminSim, startGarminSim, startWithingsSim, type WithingsSim } from '@wg-sync/testkit';
 import { afterEach } from 'vitest';
 import { dynamoStore } from '../src/dynamo-store.js';
@@ -31,7 +32,6 @@ export const API_TOKEN = 'api-token-0123456789abcdef';
 export const WEBHOOK_SECRET = 'hook-secret-0123456789';
 const GARMIN_EMAIL = 'ana@example.com';
 const GARMIN_PASSWORD = 'pw-ana-123456';
-const DI_CLIENT_ID = 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2';
 
 export interface World {
   withings: WithingsSim;
@@ -58,7 +58,6 @@ export async function world(overrides: Partial<SyncConfig> = {}): Promise<World>
   const withings = await startWithingsSim({ delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 } });
   const garmin = await startGarminSim({
     accounts: [{ email: GARMIN_EMAIL, password: GARMIN_PASSWORD, timeZone: 'Europe/Berlin' }],
-    clientIds: [DI_CLIENT_ID],
   });
   const db = await startLocalDynamoDb();
   cleanups.push(
@@ -68,24 +67,24 @@ export async function world(overrides: Partial<SyncConfig> = {}): Promise<World>
   );
   const tableName = await db.table();
   const store = dynamoStore({ tableName, client: db.client() });
-  const logs: string[] = [];
-  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
-    void logs.push(JSON.stringify({ level, event, ...fields }));
+  const { logger, lines: logs } = collectLogs();
   const config: SyncConfig = {
     withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
     garmin: { urls: garmin.urls, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 20 } },
     store,
     apiToken: API_TOKEN,
     readBack: { attempts: 3, delayMs: 5 },
-    logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    logger,
     ...overrides,
   };
   const sync = createSync(config);
   const userId = withings.addUser({ timeZone: 'Europe/Berlin' });
-  await sync.accounts.link({
-    withings: withings.issueTokens(userId),
-    garmin: await garminTokens(garmin, GARMIN_EMAIL, GARMIN_PASSWORD),
+  const garminTokens = await garminLogin({
+    email: GARMIN_EMAIL,
+    password: GARMIN_PASSWORD,
+    urls: garmin.urls,
   });
+  await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: garminTokens });
   return {
     withings,
     garmin,
@@ -102,46 +101,14 @@ export async function world(overrides: Partial<SyncConfig> = {}): Promise<World>
   };
 }
 
-type GarminTokens = Parameters<Accounts['link']>[0]['garmin'];
-
-/**
- * Garmin's mobile sign-in (protocol §1.1) and DI ticket exchange (§1.5) against the simulator, done
- * by hand: `@wg-sync/garmin`'s `garminLogin` would do it, but this package does not depend on it.
- */
-async function garminTokens(sim: GarminSim, email: string, password: string): Promise<GarminTokens> {
-  const service = 'https://mobile.integration.garmin.com/gcm/android';
-  const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service });
-  const login = await fetch(`${sim.urls.sso}/mobile/api/login?${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: email, password, rememberMe: false, captchaToken: '' }),
-  });
-  const { serviceTicketId } = (await login.json()) as { serviceTicketId: string };
-  const exchange = await fetch(`${sim.urls.diauth}/di-oauth2-service/oauth/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${DI_CLIENT_ID}:`).toString('base64')}`,
-    },
-    body: new URLSearchParams({
-      client_id: DI_CLIENT_ID,
-      service_ticket: serviceTicketId,
-      grant_type: 'https://connectapi.garmin.com/di-oauth2-service/oauth/grant/service_ticket',
-      service_url: service,
-    }),
-  });
-  const answer = (await exchange.json()) as {
-    access_token: string;
-    refresh_token: string;
-    expires_in: number;
-  };
-  if (!answer.access_token) throw new Error(`simulator login failed: HTTP ${exchange.status}`);
+/** A logger that keeps every line, as JSON, in `lines`. */
+export function collectLogs(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+    void lines.push(JSON.stringify({ level, event, ...fields }));
   return {
-    accessToken: answer.access_token,
-    refreshToken: answer.refresh_token,
-    clientId: DI_CLIENT_ID,
-    expiresAt: new Date(Date.now() + answer.expires_in * 1000),
-    domain: 'garmin.com',
+    logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    lines,
   };
 }
 

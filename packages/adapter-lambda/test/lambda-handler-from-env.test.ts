@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CONFIG_ENV_VARS, ConfigError, type Logger } from '@wg-sync/core';
+import { CONFIG_ENV_VARS, ConfigError } from '@wg-sync/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiGatewayV1Result, ApiGatewayV2Result } from '../src/lambda-events.js';
@@ -11,6 +11,7 @@ import {
 } from '../src/lambda-handler-from-env.js';
 import { SECRET_KEYS } from '../src/secrets-from-secrets-manager.js';
 import {
+  collectLogs,
   fixture,
   lambdaContext,
   minutesAgo,
@@ -32,16 +33,6 @@ afterEach(() => {
 
 const SECRET_ID = 'wg-sync/credentials';
 const API_TOKEN = 'api-token-from-the-secret-0123';
-
-function collect(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
-    void lines.push(JSON.stringify({ level, event, ...fields }));
-  return {
-    logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
-    lines,
-  };
-}
 
 /** The environment the SAM template sets, pointed at the simulators and the local table. */
 function envFor(w: World): Record<string, string> {
@@ -73,7 +64,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
       SecretString: JSON.stringify(secretFor(w)),
     });
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
-    const { logger, lines } = collect();
+    const { logger, lines } = collectLogs();
     const handler = lambdaHandlerFromEnv({
       env: envFor(w),
       secretsClient,
@@ -116,7 +107,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     };
     let stored = JSON.stringify(badSecret);
     sm.on(GetSecretValueCommand).callsFake(async () => ({ SecretString: stored }));
-    const { logger, lines } = collect();
+    const { logger, lines } = collectLogs();
     const env = { ...envFor(w), WG_SYNC_TABLE: '', WG_SYNC_PROCESSING: 'later' };
     const handler = lambdaHandlerFromEnv({
       env,
@@ -170,7 +161,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
         name: 'ResourceNotFoundException',
       }),
     );
-    const { logger, lines } = collect();
+    const { logger, lines } = collectLogs();
     const handler = lambdaHandlerFromEnv({
       env: envFor(w),
       secretsClient,
