@@ -87,7 +87,10 @@ export function explain(error: unknown): { message: string; fix?: string; exitCo
   if (typeof code === 'string' && STORE_CODES.has(code)) {
     return {
       message: message[0] ?? '',
-      fix: 'fix or remove the file named above; nothing was changed',
+      fix:
+        code === 'STORE_CORRUPT'
+          ? 'fix or remove the entry named above; nothing was changed'
+          : 'check that the store is reachable: the state directory and its permissions, or the DynamoDB table name, AWS region and credentials',
       exitCode: EXIT.STORE,
     };
   }
