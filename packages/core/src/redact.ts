@@ -12,6 +12,11 @@ const PATTERNS: Array<[RegExp, string]> = [
   ],
 ];
 const MIN_SECRET_LENGTH = 4;
+/**
+ * Rotating tokens add two values per refresh, for as long as a server runs; past this many the oldest
+ * (long-dead tokens) are forgotten, so redacting a line stays cheap after months of uptime.
+ */
+const MAX_SECRETS = 2000;
 
 /**
  * The one redaction layer: every log line, error message and report text passes through it. It
@@ -20,17 +25,28 @@ const MIN_SECRET_LENGTH = 4;
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
+  /** The secrets longest first (so one containing another is removed whole); rebuilt after `add`. */
+  #ordered: string[] | undefined;
 
   /** Registers values that must never be shown (empty and very short values are ignored). */
   add(...values: Array<string | undefined | null>): void {
-    for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) this.#secrets.add(value);
+    for (const value of values) {
+      if (!value || value.length < MIN_SECRET_LENGTH || this.#secrets.has(value)) continue;
+      this.#secrets.add(value);
+      this.#ordered = undefined;
+    }
+    // A Set iterates in insertion order: the first entries are the oldest.
+    for (const oldest of this.#secrets) {
+      if (this.#secrets.size <= MAX_SECRETS) break;
+      this.#secrets.delete(oldest);
+    }
   }
 
   /** Redacts a string. */
   text(input: string): string {
     let out = input;
-    // Longest first, so a secret that contains another is removed whole.
-    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
+    this.#ordered ??= [...this.#secrets].sort((a, b) => b.length - a.length);
+    for (const secret of this.#ordered) {
       if (out.includes(secret)) out = out.split(secret).join('[redacted]');
     }
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);

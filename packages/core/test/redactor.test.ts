@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../src/index.js';
+
+describe('Redactor', () => {
+  it('redacts a secret added after lines were already redacted (rotated tokens)', () => {
+    const redactor = new Redactor();
+    redactor.add('old-refresh-token-1111');
+    expect(redactor.text('a old-refresh-token-1111 b')).toBe('a [redacted] b');
+    redactor.add('new-refresh-token-2222');
+    expect(redactor.text('x new-refresh-token-2222 old-refresh-token-1111')).toBe('x [redacted] [redacted]');
+  });
+
+  it('removes a secret that contains another one whole', () => {
+    const redactor = new Redactor();
+    redactor.add('abcd', 'abcdefgh-secret');
+    expect(redactor.text('v=abcdefgh-secret')).toBe('v=[redacted]');
+  });
+
+  it('after months of rotations keeps the newest 2000 values, so each line stays cheap', () => {
+    const redactor = new Redactor();
+    for (let i = 0; i < 2500; i += 1) redactor.add(`rotated-token-${String(i).padStart(5, '0')}`);
+    expect(redactor.text('rotated-token-02499 rotated-token-00500')).toBe('[redacted] [redacted]');
+    // The oldest were long-dead tokens; they are forgotten first.
+    expect(redactor.text('rotated-token-00000')).toBe('rotated-token-00000');
+  });
+});
