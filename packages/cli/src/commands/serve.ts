@@ -1,4 +1,4 @@
-import { jsonLogger, type LogLevel } from '@wg-sync/core';
+import { jsonLogger, type LogLevel, Redactor } from '@wg-sync/core';
 import { defineCommand } from 'citty';
 import { globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -36,6 +36,9 @@ export const serve = defineCommand({
     // A server logs JSON lines (redacted by the engine) for the log collector, unlike the other commands.
     const ctx = await openContext(args, { logger: jsonLogger({ level }) });
     const server = await startServer(ctx.sync, { port, host: args.host });
+    // The engine redacts its own lines; this one is written here, so it gets the same treatment.
+    const redactor = new Redactor();
+    redactor.add(ctx.config.withings.clientSecret, ctx.config.apiToken, ctx.config.webhookSecret);
     say(
       JSON.stringify({
         event: 'serve.listening',
@@ -48,7 +51,9 @@ export const serve = defineCommand({
     const reconcile = () => {
       reconciling ??= ctx.sync
         .reconcile()
-        .catch((error: unknown) => ctx.config.logger?.error('reconcile.failed', { error }))
+        .catch((error: unknown) =>
+          ctx.config.logger?.error('reconcile.failed', { error: redactor.error(error) }),
+        )
         .finally(() => {
           reconciling = undefined;
         });
