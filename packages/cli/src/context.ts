@@ -4,6 +4,7 @@ import {
   type Logger,
   loadConfigFromEnv,
   memoryStore,
+  Redactor,
   type StateStore,
   type Sync,
   type SyncConfig,
@@ -39,6 +40,8 @@ export interface CliContext {
   store: StateStore;
   sync: Sync;
   config: SyncConfig;
+  /** Knows the configured secrets (client secret, API token, webhook secret) for lines the CLI writes itself. */
+  redactor: Redactor;
 }
 
 export async function openStore(spec: string | undefined, dir: string, env: Env): Promise<StateStore> {
@@ -91,7 +94,9 @@ export async function openContext(
   const store = await openStore(flags.store, dir, env);
   const base = loadConfigFromEnv({ ...env, WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state') });
   const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };
-  return { env, dir, store, config, sync: createSync(config) };
+  const redactor = new Redactor();
+  redactor.add(config.withings.clientSecret, config.apiToken, config.webhookSecret);
+  return { env, dir, store, config, redactor, sync: createSync(config) };
 }
 
 /** The account a command acts on: `--user`, else the only one linked. */

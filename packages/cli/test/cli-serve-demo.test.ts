@@ -35,6 +35,43 @@ describe('wg-sync serve', () => {
     }
   });
 
+  it('never prints the webhook secret: not in its listening line, not in webhook list', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    const secret = 'hook-secret-5f1c9a0b7d3e';
+    const env = {
+      ...world.env,
+      WG_SYNC_WEBHOOK_SECRET: secret,
+      WG_SYNC_PUBLIC_URL: 'https://sync.example.org',
+    };
+    const server = start(['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0'], env);
+    const [line, url] = await server.waitFor(/\{"event":"serve.listening","url":"([^"]+)".*\}/);
+    expect(JSON.parse(line).webhook).toBe('https://sync.example.org/webhook/withings/[redacted]');
+    const subscribe = await run(
+      ['webhook', 'subscribe', `${url}/webhook/withings/${secret}`, '--force'],
+      env,
+    );
+    expect(subscribe.code, subscribe.stderr).toBe(0);
+    expect(world.withings.subscriptions(world.userId).map((s) => s.callbackUrl)).toEqual([
+      `${url}/webhook/withings/${secret}`,
+    ]);
+    const list = await run(['webhook', 'list'], env);
+    const listJson = await run(['webhook', 'list', '--json'], env);
+    expect(list.stdout).toContain(`${url}/webhook/withings/[redacted]`);
+    expect(JSON.parse(listJson.stdout)[0].callbackUrl).toBe(`${url}/webhook/withings/[redacted]`);
+    server.child.kill('SIGTERM');
+    const done = await server.done;
+    for (const output of [
+      done.stdout,
+      done.stderr,
+      subscribe.stdout,
+      subscribe.stderr,
+      list.stdout,
+      listJson.stdout,
+    ])
+      expect(output).not.toContain(secret);
+  });
+
   it('a port in use is a usage error with the fix (exit 2)', async () => {
     const world = await cliWorld();
     const first = start(['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0'], world.env);

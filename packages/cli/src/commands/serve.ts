@@ -1,4 +1,4 @@
-import { jsonLogger, type LogLevel, Redactor } from '@wg-sync/core';
+import { jsonLogger, type LogLevel } from '@wg-sync/core';
 import { defineCommand } from 'citty';
 import { globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -36,15 +36,17 @@ export const serve = defineCommand({
     // A server logs JSON lines (redacted by the engine) for the log collector, unlike the other commands.
     const ctx = await openContext(args, { logger: jsonLogger({ level }) });
     const server = await startServer(ctx.sync, { port, host: args.host });
-    // The engine redacts its own lines; this one is written here, so it gets the same treatment.
-    const redactor = new Redactor();
-    redactor.add(ctx.config.withings.clientSecret, ctx.config.apiToken, ctx.config.webhookSecret);
+    // The engine redacts its own lines; these are written here, so they get the same treatment (the
+    // webhook URL carries the webhook secret).
+    const { redactor } = ctx;
     say(
-      JSON.stringify({
-        event: 'serve.listening',
-        url: server.url,
-        webhook: ctx.sync.webhookUrl ?? `${server.url}/webhook/withings`,
-      }),
+      redactor.text(
+        JSON.stringify({
+          event: 'serve.listening',
+          url: server.url,
+          webhook: ctx.sync.webhookUrl ?? `${server.url}/webhook/withings`,
+        }),
+      ),
     );
 
     let reconciling: Promise<unknown> | undefined;

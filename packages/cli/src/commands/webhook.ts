@@ -127,7 +127,13 @@ const list = defineCommand({
     const all: Array<{ userId: string; appli: number; callbackUrl: string; comment: string | null }> = [];
     for (const userId of await accountsOf(ctx, args.user)) {
       for (const s of await (await client(ctx, userId)).notify.list()) {
-        all.push({ userId, appli: s.appli, callbackUrl: s.callbackUrl, comment: s.comment });
+        // Listings get pasted into bug reports: the secret path segment stays out of them.
+        all.push({
+          userId,
+          appli: s.appli,
+          callbackUrl: ctx.redactor.text(s.callbackUrl),
+          comment: s.comment,
+        });
       }
     }
     if (args.json) return printJson(all);
