@@ -7,6 +7,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  assertValidKey,
+  firstVersion,
   type PutOptions,
   type StateStore,
   StoreConflictError,
@@ -42,16 +44,6 @@ export interface DynamoStoreOptions {
   /** Items per Scan page in `list` (default: DynamoDB's 1 MB pages); small values are for tests. */
   scanPageSize?: number;
 }
-
-// Copied from core's state-store.ts, which does not export them: keys are plain path segments.
-const KEY = /^[A-Za-z0-9][A-Za-z0-9._@:=-]*(\/[A-Za-z0-9._@:=-]+)*$/;
-function assertValidKey(key: string): void {
-  if (typeof key !== 'string' || key.length > 512 || !KEY.test(key) || key.split('/').includes('..')) {
-    throw new TypeError(`invalid state key ${JSON.stringify(key)}`);
-  }
-}
-/** Random, so a key deleted and created again never repeats a version. */
-const firstVersion = () => 1 + Math.floor(Math.random() * 2 ** 40);
 
 const NAMES = { '#val': 'value', '#v': 'version', '#e': 'expiresAt' };
 /** Lazy TTL deletion means an expired item may still be there: every condition treats it as absent. */

@@ -35,6 +35,13 @@ export type {
 } from './report.js';
 export { fileStore } from './store/file-store.js';
 export { memoryStore } from './store/memory-store.js';
-export type { PutOptions, StateStore, VersionedValue } from './store/state-store.js';
+// For StateStore implementations (dynamoStore, your own): the same key rules and first versions.
+export {
+  assertValidKey,
+  firstVersion,
+  type PutOptions,
+  type StateStore,
+  type VersionedValue,
+} from './store/state-store.js';
 export type { BackfillProgress } from './sync-account.js';
 export { FIELD_MAP, type GarminWeightEntry } from './weight-entry.js';

@@ -46,14 +46,18 @@ export interface StateStore {
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._@:=-]*(\/[A-Za-z0-9._@:=-]+)*$/;
 
-/** Keys are plain path segments: no empty segment, no `..`, nothing a file system could misread. */
+/**
+ * Checks a state key: plain path segments, no empty segment, no `..`, nothing a file system could
+ * misread. Every `StateStore` implementation calls it first, so all stores accept the same keys.
+ * @throws TypeError for an invalid key.
+ */
 export function assertValidKey(key: string): void {
   if (typeof key !== 'string' || key.length > 512 || !KEY.test(key) || key.split('/').includes('..')) {
     throw new TypeError(`invalid state key ${JSON.stringify(key)}`);
   }
 }
 
-/** A version for a brand-new key: random, so delete-and-recreate never repeats one. */
+/** The version a `StateStore` gives a brand-new key: random, so delete-and-recreate never repeats one. */
 export function firstVersion(): number {
   return 1 + Math.floor(Math.random() * 2 ** 40);
 }
