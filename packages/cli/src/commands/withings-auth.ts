@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { withingsOAuth } from '@wg-sync/withings';
+import { type WithingsTokens, withingsOAuth } from '@wg-sync/withings';
 import { defineCommand } from 'citty';
 import { globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -43,63 +43,106 @@ export const withingsAuth = defineCommand({
   },
   async run({ args }) {
     const ctx = await openContext(args);
-    const { clientId, clientSecret, baseUrl } = ctx.config.withings;
     const port = Number(args.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new CliError('--port must be 0–65535', { exitCode: EXIT.USAGE });
-    const state = randomBytes(16).toString('hex');
-    const { server, callback } = await startCallbackServer(port, state);
-    try {
-      const listening = (server.address() as AddressInfo).port;
-      const redirectUri = args['redirect-uri'] ?? `http://127.0.0.1:${listening}/withings/callback`;
-      const local = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(redirectUri);
-      const url = withingsOAuth.authorizeUrl({
-        clientId,
-        redirectUri,
-        state,
-        scope: args.scope
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-        ...(ctx.env.WITHINGS_ACCOUNT_URL ? { accountUrl: ctx.env.WITHINGS_ACCOUNT_URL } : {}),
-      });
-      say(
-        'Open this page and allow wg-sync (the code it returns lives 30 seconds; it is captured automatically):',
-      );
-      say(url);
-      if (args.open) openInBrowser(url);
-      const timeoutMs = Number(args.timeout) * 1000;
-      const code = local
-        ? await withTimeout(callback, timeoutMs)
-        : codeFrom(await ask('Paste the address Withings sent you to (or just the code):'), state);
-      const tokens = await withingsOAuth.exchangeCode({
-        clientId,
-        clientSecret,
-        code,
-        redirectUri,
-        ...(baseUrl ? { baseUrl } : {}),
-      });
-      const account = await ctx.sync.accounts.setWithings(
-        tokens,
-        args['time-zone'] ? { timeZone: args['time-zone'] } : {},
-      );
-      say(
-        `Withings user ${account.userId} authorized (scopes: ${tokens.scope.join(', ') || 'none reported'}).`,
-      );
-      say(
-        account.sessions.garmin
-          ? 'Both sides are linked: try wg-sync sync --dry-run'
-          : 'Next: wg-sync garmin login',
-      );
-    } finally {
-      server.closeAllConnections();
-      server.close();
-    }
+    const { tokens } = await authorizeWithings({
+      withings: ctx.config.withings,
+      ...(ctx.env.WITHINGS_ACCOUNT_URL ? { accountUrl: ctx.env.WITHINGS_ACCOUNT_URL } : {}),
+      port,
+      ...(args['redirect-uri'] ? { redirectUri: args['redirect-uri'] } : {}),
+      scope: args.scope
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      timeoutMs: Number(args.timeout) * 1000,
+      visit(url) {
+        say(
+          'Open this page and allow wg-sync (the code it returns lives 30 seconds; it is captured automatically):',
+        );
+        say(url);
+        if (args.open) openInBrowser(url);
+      },
+      pasted: () => ask('Paste the address Withings sent you to (or just the code):'),
+    });
+    const account = await ctx.sync.accounts.setWithings(
+      tokens,
+      args['time-zone'] ? { timeZone: args['time-zone'] } : {},
+    );
+    say(
+      `Withings user ${account.userId} authorized (scopes: ${tokens.scope.join(', ') || 'none reported'}).`,
+    );
+    say(
+      account.sessions.garmin
+        ? 'Both sides are linked: try wg-sync sync --dry-run'
+        : 'Next: wg-sync garmin login',
+    );
   },
 });
 
+/** Options of {@link authorizeWithings}. */
+export interface AuthorizeWithingsOptions {
+  withings: { clientId: string; clientSecret: string; baseUrl?: string };
+  /** The consent page's host (default Withings' own; the simulator in the demo and tests). */
+  accountUrl?: string;
+  /** Port of the one-shot callback server on 127.0.0.1 (0: any free port). */
+  port: number;
+  /** The redirect URI registered in the Withings app (default: the local callback server). */
+  redirectUri?: string;
+  scope?: string[];
+  /** How long to wait for the code to come back to the callback server. */
+  timeoutMs: number;
+  /** Gets a person (or the demo) to the consent page. */
+  visit(url: string): void | Promise<void>;
+  /** With a non-local redirect URI the code cannot come back here: what the person pastes instead. */
+  pasted?(): Promise<string>;
+}
+
+/**
+ * The OAuth code flow, shared by `wg-sync withings auth` and the demo: a one-shot callback server on
+ * 127.0.0.1, the consent page (`visit`), the code captured (or pasted and its state checked), and the
+ * exchange for tokens at once — the code lives 30 s.
+ */
+export async function authorizeWithings(
+  options: AuthorizeWithingsOptions,
+): Promise<{ tokens: WithingsTokens; redirectUri: string }> {
+  const state = randomBytes(16).toString('hex');
+  const { server, callback } = await startCallbackServer(options.port, state);
+  try {
+    const listening = (server.address() as AddressInfo).port;
+    const redirectUri = options.redirectUri ?? `http://127.0.0.1:${listening}/withings/callback`;
+    const local = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(redirectUri);
+    if (!local && !options.pasted)
+      throw new CliError('the redirect URI does not lead back here', { exitCode: EXIT.USAGE });
+    const url = withingsOAuth.authorizeUrl({
+      clientId: options.withings.clientId,
+      redirectUri,
+      state,
+      ...(options.scope ? { scope: options.scope } : {}),
+      ...(options.accountUrl ? { accountUrl: options.accountUrl } : {}),
+    });
+    await options.visit(url);
+    const code =
+      local || !options.pasted
+        ? await withTimeout(callback, options.timeoutMs)
+        : codeFrom(await options.pasted(), state);
+    const { clientId, clientSecret, baseUrl } = options.withings;
+    const tokens = await withingsOAuth.exchangeCode({
+      clientId,
+      clientSecret,
+      code,
+      redirectUri,
+      ...(baseUrl ? { baseUrl } : {}),
+    });
+    return { tokens, redirectUri };
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 /** A one-shot callback server on 127.0.0.1 that resolves with the authorization code. */
-export async function startCallbackServer(
+async function startCallbackServer(
   port: number,
   state: string,
 ): Promise<{ server: Server; callback: Promise<string> }> {

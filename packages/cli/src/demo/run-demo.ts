@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSync, fileStore, type Sync, type SyncReport } from '@wg-sync/core';
-import { type GarminWeighIn, garminLogin } from '@wg-sync/garmin';
-import { withingsOAuth } from '@wg-sync/withings';
-import { startCallbackServer, withTimeout } from '../commands/withings-auth.js';
+import { type GarminUrls, type GarminWeighIn, garminLogin } from '@wg-sync/garmin';
+import type { WithingsSim } from '@wg-sync/testkit';
+import { authorizeWithings, withTimeout } from '../commands/withings-auth.js';
 import { startServer } from '../server.js';
 import { allowOnConsentPage } from './consent.js';
 import { describeStep, type Marks, mark } from './narrate.js';
@@ -172,48 +172,25 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
   }
 }
 
-async function linkWithings(
-  sync: Sync,
-  withings: { url: string; clientId: string; clientSecret: string; addUser(o: { timeZone: string }): string },
-  say: (line: string) => void,
-): Promise<string> {
+async function linkWithings(sync: Sync, withings: WithingsSim, say: (line: string) => void): Promise<string> {
   withings.addUser({ timeZone: TIME_ZONE });
-  const state = randomBytes(16).toString('hex');
-  const callback = await startCallbackServer(0, state);
-  try {
-    const address = callback.server.address() as { port: number };
-    const redirectUri = `http://127.0.0.1:${address.port}/withings/callback`;
-    const url = withingsOAuth.authorizeUrl({
-      clientId: withings.clientId,
-      redirectUri,
-      state,
-      accountUrl: withings.url,
-    });
-    await allowOnConsentPage(url);
-    const code = await withTimeout(callback.callback, STEP_TIMEOUT_MS);
-    const tokens = await withingsOAuth.exchangeCode({
-      clientId: withings.clientId,
-      clientSecret: withings.clientSecret,
-      code,
-      redirectUri,
-      baseUrl: withings.url,
-    });
-    await sync.accounts.setWithings(tokens, { timeZone: TIME_ZONE });
-    say(`1. Withings: consent page → "Allow" → code captured on ${redirectUri}`);
-    say(
-      `   → exchanged for tokens (access token for 3 h, rotating refresh token) for user ${tokens.userId}.`,
-    );
-    return tokens.userId;
-  } finally {
-    callback.server.closeAllConnections();
-    callback.server.close();
-  }
+  const { tokens, redirectUri } = await authorizeWithings({
+    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
+    accountUrl: withings.url,
+    port: 0,
+    timeoutMs: STEP_TIMEOUT_MS,
+    visit: allowOnConsentPage,
+  });
+  await sync.accounts.setWithings(tokens, { timeZone: TIME_ZONE });
+  say(`1. Withings: consent page → "Allow" → code captured on ${redirectUri}`);
+  say(`   → exchanged for tokens (access token for 3 h, rotating refresh token) for user ${tokens.userId}.`);
+  return tokens.userId;
 }
 
 async function linkGarmin(
   sync: Sync,
   userId: string,
-  urls: { sso: string; diauth: string; connectapi: string },
+  urls: GarminUrls,
   password: string,
   say: (line: string) => void,
 ): Promise<void> {
