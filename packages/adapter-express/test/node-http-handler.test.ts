@@ -34,7 +34,7 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
       error: { code: 'BODY_TOO_LARGE', message: 'request bodies are at most 64 bytes' },
     });
 
-    // No Content-Length: the engine reads the stream, which fails at 64 bytes; the client still gets 413.
+    // No Content-Length: reading stops at 64 bytes and the client gets 413; the engine never sees it.
     const chunks = [notification(world.userId), '&pad=', 'x'.repeat(200)];
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -58,7 +58,7 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
   it('closes the connection when it answers before the client has sent the whole body', async () => {
     const world = await linkedWorld();
     const url = await listen(createServer(nodeHttpHandler(world.sync)));
-    // A body that never ends: the engine stops reading at its 4 KiB limit and answers 413.
+    // A body that never ends: the adapter stops reading at maxBodySize (16 KiB) and answers 413.
     const answer = await new Promise<{ status: number; connection: string | undefined; closed: boolean }>(
       (resolve, reject) => {
         const req = request(`${url}/webhook/withings`, { method: 'POST', headers: FORM, timeout: 5000 });
@@ -74,6 +74,51 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
       },
     );
     expect(answer).toEqual({ status: 413, connection: 'close', closed: true });
+  });
+
+  it('hands the engine the whole body, and never calls it for a client that left mid-body', async () => {
+    const seen: Array<{ body: string; length: string | null; encoding: string | null }> = [];
+    const sync = {
+      handler: async (request: Request) => {
+        seen.push({
+          body: await request.text(),
+          length: request.headers.get('content-length'),
+          encoding: request.headers.get('transfer-encoding'),
+        });
+        return new Response('ok');
+      },
+    };
+    const onError = vi.fn();
+    const url = await listen(createServer(nodeHttpHandler(sync, { onError })));
+
+    // Chunked on the wire: the engine gets the bytes and a Content-Length that describes them.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/webhook/withings`, { method: 'POST', headers: FORM, timeout: 5000 });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.write('userid=1&');
+      setTimeout(() => req.end('appli=1'), 20);
+    });
+    expect(chunked).toBe(200);
+    expect(seen).toEqual([{ body: 'userid=1&appli=1', length: '16', encoding: null }]);
+
+    // Content-Length promises 100 bytes, 10 come, then the client hangs up.
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${url}/webhook/withings`, {
+        method: 'POST',
+        headers: { ...FORM, 'content-length': '100' },
+      });
+      req.on('error', () => resolve());
+      req.write('userid=1&a');
+      setTimeout(() => req.destroy(), 50);
+      setTimeout(() => reject(new Error('the request did not end')), 4000).unref();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toHaveLength(1);
+    expect(onError).not.toHaveBeenCalled();
   });
 
   it('reports a handler that throws through onError and answers a bare 500', async () => {

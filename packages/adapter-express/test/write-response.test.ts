@@ -50,6 +50,39 @@ describe('writeResponse', { timeout: 10_000 }, () => {
     expect(received.chunks.map((c) => c.text).join('')).toBe('{"ok":true}');
   });
 
+  it('sends a body that is whole at once with a Content-Length, in one piece, not chunked', async () => {
+    const url = await listen(
+      createServer((_req, res) => {
+        void writeResponse(
+          new Response('{"status":"accepted"}', { headers: { 'content-type': 'application/json' } }),
+          res,
+        );
+      }),
+    );
+    const received = await receive(url);
+    expect(received.headers['content-length']).toBe('21');
+    expect(received.headers['transfer-encoding']).toBeUndefined();
+    expect(received.chunks.map((c) => c.text)).toEqual(['{"status":"accepted"}']);
+  });
+
+  it('keeps a Content-Length the response already has, and sends an empty body as 0 bytes', async () => {
+    const url = await listen(
+      createServer((req, res) => {
+        const response =
+          req.url === '/empty'
+            ? new Response(new Uint8Array(0))
+            : new Response('abc', { headers: { 'content-length': '3' } });
+        void writeResponse(response, res);
+      }),
+    );
+    const sized = await receive(url);
+    expect(sized.headers['content-length']).toBe('3');
+    expect(sized.chunks.map((c) => c.text).join('')).toBe('abc');
+    const empty = await receive(`${url}/empty`);
+    expect(empty.status).toBe(200);
+    expect(empty.chunks).toEqual([]);
+  });
+
   it('streams the body: the first chunk arrives before the stream has ended', async () => {
     const url = await listen(
       createServer((_req, res) => {

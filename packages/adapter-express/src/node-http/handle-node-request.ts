@@ -2,11 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sync } from '@wg-sync/core';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
-  exceededBodyLimit,
+  DEFAULT_MAX_BODY_SIZE,
   type IncomingMessageToRequestOptions,
-  incomingMessageToRequest,
+  requestUrl,
+  toHeaders,
 } from './incoming-message-to-request.js';
 import { PayloadTooLargeError } from './payload-too-large-error.js';
+import { alreadyRead, ClientClosedError, readWholeBody } from './request-body.js';
 import { writeResponse } from './write-response.js';
 
 /** What a Node handler passes on for one request. */
@@ -20,8 +22,8 @@ export interface NodeRequestOptions {
 }
 
 /**
- * One request through the engine: convert, `sync.handler` with a tracked `waitUntil`, write back.
- * Never rejects: what cannot become an answer goes to the tasks' error handler.
+ * One request through the engine: read the (small, capped) body, `sync.handler` with a tracked
+ * `waitUntil`, write back. Never rejects: what cannot become an answer goes to the tasks' error handler.
  */
 export async function handleNodeRequest(
   sync: Pick<Sync, 'handler'>,
@@ -32,8 +34,9 @@ export async function handleNodeRequest(
 ): Promise<void> {
   let request: Request;
   try {
-    request = incomingMessageToRequest(req, { ...options, res });
+    request = await engineRequest(req, options);
   } catch (error) {
+    if (error instanceof ClientClosedError) return; // nobody is left to answer
     const response =
       error instanceof PayloadTooLargeError
         ? tooLarge(error.limit)
@@ -48,13 +51,29 @@ export async function handleNodeRequest(
     tasks.report(error);
     response = failure(500, 'INTERNAL', 'internal error');
   }
-  const limit = exceededBodyLimit(request);
-  if (limit !== undefined) {
-    // The engine only saw a failing body stream; the client should learn why.
-    await response.body?.cancel().catch(() => undefined);
-    response = tooLarge(limit);
-  }
   return send(tasks, response, res);
+}
+
+/**
+ * The `Request` the engine gets. Unlike the public `incomingMessageToRequest`, the body is read whole
+ * first and handed over as bytes, and there is no abort signal: the engine reads every body it is
+ * given at once and never listens for aborts, and a Web stream plus an `AbortController` per request
+ * cost more than the rest of an ignored webhook's conversion.
+ */
+async function engineRequest(req: IncomingMessage, options: NodeRequestOptions): Promise<Request> {
+  const limit = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const url = requestUrl(req, options);
+  const headers = toHeaders(req);
+  if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
+  if (Number(req.headers['content-length']) > limit) throw new PayloadTooLargeError(limit);
+  // A body parser may have inflated what it read: the bytes passed on are then no longer encoded.
+  if (alreadyRead(req)) headers.delete('content-encoding');
+  const body = await readWholeBody(req, limit);
+  // The body is whole now: describe it, not how it travelled.
+  headers.delete('transfer-encoding');
+  headers.set('content-length', String(body.byteLength));
+  return new Request(url, { method, headers, body });
 }
 
 async function send(tasks: BackgroundTasks, response: Response, res: ServerResponse): Promise<void> {

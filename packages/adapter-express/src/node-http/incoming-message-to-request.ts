@@ -29,7 +29,7 @@ export interface IncomingMessageToRequestOptions {
 }
 
 /** 16 KiB: four times the largest webhook, and no other route reads a body. */
-const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
+export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
 const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const overflowed = new WeakMap<Request, () => number | undefined>();
 
@@ -97,28 +97,39 @@ export function exceededBodyLimit(request: Request): number | undefined {
   return overflowed.get(request)?.();
 }
 
-function toHeaders(req: IncomingMessage): Headers {
+/** Every header of `req` (repeated ones kept), from `rawHeaders`: cheaper than building `headersDistinct`. */
+export function toHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
+  const raw = req.rawHeaders;
+  let cookie: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
     // HTTP/2 pseudo-headers (:path, :authority) are not headers of the request.
-    if (!values || name.startsWith(':')) continue;
-    // Node already joins cookies with '; ' (Headers would join them with ', ').
-    if (name === 'cookie') {
-      headers.set(name, req.headers.cookie ?? '');
+    if (name.startsWith(':')) continue;
+    // Node joins cookies with '; ' (Headers would join them with ', ').
+    if (name.length === 6 && name.toLowerCase() === 'cookie') {
+      cookie = cookie === undefined ? value : `${cookie}; ${value}`;
       continue;
     }
-    for (const value of values) {
-      try {
-        headers.append(name, value);
-      } catch {
-        // Node's parser accepts a few values Headers refuses; such a header cannot be passed on.
-      }
+    try {
+      headers.append(name, value);
+    } catch {
+      // Node's parser accepts a few values Headers refuses; such a header cannot be passed on.
+    }
+  }
+  if (cookie !== undefined) {
+    try {
+      headers.set('cookie', cookie);
+    } catch {
+      // As above.
     }
   }
   return headers;
 }
 
-function requestUrl(req: IncomingMessage, options: IncomingMessageToRequestOptions): string {
+/** The absolute URL of `req`: see {@link IncomingMessageToRequestOptions.url} and `trustProxy`. */
+export function requestUrl(req: IncomingMessage, options: IncomingMessageToRequestOptions): string {
   const target = options.url ?? req.url ?? '/';
   let path: string;
   if (target.startsWith('/')) path = target;

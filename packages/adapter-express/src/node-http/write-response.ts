@@ -1,11 +1,15 @@
 import type { ServerResponse } from 'node:http';
 
+const WAITING = Symbol('waiting');
+
 /**
  * Writes a Web `Response` to a Node `ServerResponse`: status, every header (each `Set-Cookie`
- * separately), and the body streamed with backpressure. A HEAD request gets no body (its stream is
- * cancelled, not read). If the client goes away, the body stream is cancelled; if the body stream fails after the
- * headers went out, the connection is destroyed so the client cannot take a cut-off body for a
- * whole one, and the error is rethrown.
+ * separately), and the body streamed with backpressure. A body that is whole at once (every engine
+ * answer) goes out with a `Content-Length` in one write with its headers; a body still being produced
+ * is streamed chunk by chunk as it comes. A HEAD request gets no body (its stream is cancelled, not
+ * read). If the client goes away, the body stream is cancelled; if the body stream fails after the
+ * headers went out, the connection is destroyed so the client cannot take a cut-off body for a whole
+ * one, and the error is rethrown.
  *
  * @example
  * ```ts
@@ -13,16 +17,10 @@ import type { ServerResponse } from 'node:http';
  * ```
  */
 export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
-  res.statusCode = response.status;
-  if (response.statusText) res.statusMessage = response.statusText;
-  for (const [name, value] of response.headers) {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  }
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
-
+  const head = headerList(response);
   if (!response.body || res.req?.method === 'HEAD') {
     await response.body?.cancel().catch(() => undefined);
+    writeHead(res, response, head);
     res.end();
     return;
   }
@@ -30,10 +28,29 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   const onClose = () => void reader.cancel().catch(() => undefined);
   res.once('close', onClose);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || res.destroyed) break;
-      if (!res.write(value)) await drained(res);
+    const first = await reader.read();
+    if (first.done) {
+      writeHead(res, response, head);
+      if (!res.destroyed) res.end();
+      return;
+    }
+    // One more read tells a whole body from a stream: a string or bytes body has ended by now. A
+    // stream that has nothing yet must not hold back its first chunk, so only a moment is waited.
+    const next = reader.read();
+    const second = await Promise.race([next, nextTurn()]);
+    if (second !== WAITING && second.done) {
+      if (!hasHeader(head, 'content-length')) head.push('content-length', String(first.value.byteLength));
+      writeHead(res, response, head);
+      if (!res.destroyed) res.end(first.value);
+      return;
+    }
+    writeHead(res, response, head);
+    if (res.destroyed) return;
+    if (!res.write(first.value)) await drained(res);
+    let chunk = second === WAITING ? await next : second;
+    while (!chunk.done && !res.destroyed) {
+      if (!res.write(chunk.value)) await drained(res);
+      chunk = await reader.read();
     }
     if (!res.destroyed) res.end();
   } catch (error) {
@@ -42,6 +59,32 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   } finally {
     res.off('close', onClose);
   }
+}
+
+/** Name/value pairs in one flat list, as `writeHead` takes them: repeated names stay separate. */
+function headerList(response: Response): string[] {
+  const head: string[] = [];
+  for (const [name, value] of response.headers) {
+    if (name !== 'set-cookie') head.push(name, value);
+  }
+  for (const cookie of response.headers.getSetCookie()) head.push('set-cookie', cookie);
+  return head;
+}
+
+function hasHeader(head: string[], name: string): boolean {
+  for (let i = 0; i < head.length; i += 2) if (head[i] === name) return true;
+  return false;
+}
+
+/** One `writeHead` call: status, reason and headers stored at once (each store on an Express response is slow). */
+function writeHead(res: ServerResponse, response: Response, head: string[]): void {
+  if (res.headersSent || res.destroyed) return;
+  if (response.statusText) res.writeHead(response.status, response.statusText, head);
+  else res.writeHead(response.status, head);
+}
+
+function nextTurn(): Promise<typeof WAITING> {
+  return new Promise((resolve) => setImmediate(resolve, WAITING));
 }
 
 /** Resolves on 'drain', or on 'close' when the client left and 'drain' will never come. */
