@@ -1,15 +1,5 @@
-import {
-  closeSync,
-  constants,
-  fsync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { close, constants, fsync, open, readFile, writeFile } from 'node:fs';
+import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { StoreConflictError, StoreCorruptError, StoreError } from '../errors.js';
@@ -28,13 +18,14 @@ interface Envelope {
   value: unknown;
 }
 
-// Only fsync leaves the main thread. Everything else here (open, read, write, rename, unlink of files
-// of a few hundred bytes in a local directory) takes microseconds when done synchronously, while each
-// round trip through libuv's four-thread pool costs more than that in main-thread work alone, and a
-// burst of webhooks queued its reads and writes behind each other's fsyncs there (a pending write took
-// 27 ms at the median with 200 webhooks at once in the ack bench; 3-5 ms now). Like SQLite, this store
-// wants a local disk.
+// Descriptors through the callback API: `fs/promises` wraps each in a FileHandle, which costs several
+// times the main-thread work of the small reads and writes made here (every webhook reads its account
+// and writes its pending record). Paths alone (rename, unlink, lstat) are fine through `fs/promises`.
+const openFd = promisify(open) as (path: string, flags: number, mode?: number) => Promise<number>;
+const closeFd = promisify(close);
 const fsyncFd = promisify(fsync);
+const readFd = promisify(readFile) as unknown as (fd: number, encoding: 'utf8') => Promise<string>;
+const writeFd = promisify(writeFile) as unknown as (fd: number, data: string) => Promise<void>;
 
 const SUFFIX = '.json';
 const LOCK_STALE_MS = 10_000;
@@ -45,8 +36,6 @@ const LOCK_WAIT_MS = 10_000;
  * and single-box setups. Writes go to a temporary file, are fsynced and renamed into place; files are
  * 0600 in a 0700 directory; symlinks are refused; compare-and-swap holds across processes (a lock file
  * per key). A file that cannot be read is a {@link StoreCorruptError} naming its path, never reset.
- * It is made for a local disk: apart from fsync (and listing), its file operations are synchronous,
- * a few microseconds each there, cheaper than a trip through the thread pool.
  *
  * @example
  * ```ts
@@ -93,7 +82,7 @@ export function fileStore(dir: string, options: { now?: () => Date } = {}): Stat
     const path = pathOf(key);
     let text: string;
     try {
-      text = readText(path);
+      text = await readText(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -122,19 +111,19 @@ export function fileStore(dir: string, options: { now?: () => Date } = {}): Stat
   async function writeEntry(key: string, envelope: Envelope): Promise<void> {
     const path = pathOf(key);
     const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const fd = openSync(
+    const fd = await openFd(
       temp,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o600,
     );
     try {
-      writeFileSync(fd, JSON.stringify(envelope));
+      await writeFd(fd, JSON.stringify(envelope));
       await fsyncFd(fd);
     } finally {
-      closeSync(fd);
+      await closeFd(fd);
     }
-    assertNotSymlink(path);
-    renameSync(temp, path);
+    await assertNotSymlink(path);
+    await rename(temp, path);
     await dirSync.sync();
   }
 
@@ -177,7 +166,7 @@ export function fileStore(dir: string, options: { now?: () => Date } = {}): Stat
           if (current?.version !== ifVersion) throw new StoreConflictError(key);
         }
         try {
-          unlinkSync(pathOf(key));
+          await unlink(pathOf(key));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }
@@ -212,27 +201,28 @@ async function prepareDir(dir: string): Promise<void> {
   }
 }
 
-function assertNotSymlink(path: string): void {
+async function assertNotSymlink(path: string): Promise<void> {
   try {
-    if (lstatSync(path).isSymbolicLink()) throw new StoreError(`refusing to replace a symlink at ${path}`);
+    if ((await lstat(path)).isSymbolicLink())
+      throw new StoreError(`refusing to replace a symlink at ${path}`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 
-function readText(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+async function readText(path: string): Promise<string> {
+  const fd = await openFd(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    return readFileSync(fd, 'utf8');
+    return await readFd(fd, 'utf8');
   } finally {
-    closeSync(fd);
+    await closeFd(fd);
   }
 }
 
 async function syncDir(dir: string): Promise<void> {
   let fd: number;
   try {
-    fd = openSync(dir, constants.O_RDONLY);
+    fd = await openFd(dir, constants.O_RDONLY);
   } catch {
     return;
   }
@@ -241,7 +231,7 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     // Some file systems refuse fsync on a directory; the rename is still atomic.
   } finally {
-    closeSync(fd);
+    await closeFd(fd);
   }
 }
 
@@ -250,19 +240,19 @@ async function lockFile(path: string): Promise<() => Promise<void>> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const fd = openSync(
+      const fd = await openFd(
         path,
         constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
         0o600,
       );
       try {
-        writeFileSync(fd, String(process.pid));
+        await writeFd(fd, String(process.pid));
       } finally {
-        closeSync(fd);
+        await closeFd(fd);
       }
       return async () => {
         try {
-          unlinkSync(path);
+          await unlink(path);
         } catch {
           // Already gone (broken as stale by another process): nothing to release.
         }
@@ -277,7 +267,7 @@ async function lockFile(path: string): Promise<() => Promise<void>> {
     const stats = await lstat(path).catch(() => undefined);
     if (stats && Date.now() - stats.mtimeMs > LOCK_STALE_MS) {
       try {
-        unlinkSync(path);
+        await unlink(path);
       } catch {
         // Another waiter broke it first.
       }
