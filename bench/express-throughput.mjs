@@ -2,8 +2,9 @@
 // expressAdapter, and through a bare node:http server doing the same parse (the same engine handler
 // behind the adapter's node:http converter, no Express): their ratio is what Express costs. For
 // reference, a hand-written node:http server that parses the form itself (no Request/Response, no
-// engine) shows what the Web-standard hub costs. Each server runs in its own process, driven in turn
-// by the same keep-alive load loop.
+// engine) shows what the Web-standard hub costs, and the bare server with nothing but Express's
+// per-request prototype swap added shows what that one step of Express costs. Each server runs in its
+// own process, driven in turn by the same keep-alive load loop.
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,7 @@ async function measure(mode, ms) {
 export async function expressThroughput({ seconds }) {
   const ms = seconds * 1000;
   // Alternate the servers twice and keep each one's best, so a noisy moment hurts neither alone.
-  const best = { express: 0, 'node-http': 0, 'hand-written': 0 };
+  const best = { express: 0, 'node-http': 0, 'prototype-swap': 0, 'hand-written': 0 };
   for (let round_ = 0; round_ < 2; round_ += 1) {
     for (const mode of Object.keys(best)) best[mode] = Math.max(best[mode], await measure(mode, ms / 2));
   }
@@ -93,6 +94,8 @@ export async function expressThroughput({ seconds }) {
     expressRps: Math.round(best.express),
     bareNodeHttpRps: Math.round(best['node-http']),
     ratio: round(best.express / best['node-http'], 2),
+    prototypeSwapRps: Math.round(best['prototype-swap']),
+    prototypeSwapRatio: round(best['prototype-swap'] / best['node-http'], 2),
     handWrittenRps: Math.round(best['hand-written']),
     ratioToHandWritten: round(best.express / best['hand-written'], 2),
   };

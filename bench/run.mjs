@@ -19,7 +19,7 @@ const out = outIndex >= 0 ? args[outIndex + 1] : fileURLToPath(new URL('./result
 
 const results = {
   webhookSync: await webhookSync({ runs: quick ? 2 : 10 }),
-  ack: await ack({ notifications: quick ? 50 : 200, users: quick ? 5 : 20 }),
+  ack: await ack({ notifications: quick ? 50 : 200, users: quick ? 5 : 20, bursts: quick ? 1 : 3 }),
   backfill365: await backfill({ days: quick ? 60 : 365 }),
   lambdaBundle: lambdaBundle({ imports: quick ? 3 : 10 }),
   expressThroughput: await expressThroughput({ seconds: quick ? 1 : 4 }),
@@ -32,12 +32,20 @@ const rows = [
   ['webhookSync', 'wall time, 50 ms per call (median)', `${results.webhookSync.wallMsMedian} ms`, '', null],
   [
     'ack',
-    `p50, ${results.ack.notifications} concurrent webhooks for ${results.ack.users} users, upstream 1 s`,
+    `p50, ${results.ack.bursts} × ${results.ack.notifications} concurrent webhooks for ${results.ack.users} users, upstream 1 s`,
     `${results.ack.p50Ms} ms`,
     '',
     null,
   ],
-  ['ack', 'p99', results.ack.p99Ms, '≤ 50 ms', (v) => v <= 50],
+  // Targets hold for the full sizes only: 50 webhooks are not 200, and one second is no throughput run.
+  ['ack', 'p99', results.ack.p99Ms, quick ? '' : '≤ 50 ms', quick ? null : (v) => v <= 50],
+  [
+    'ack',
+    'floor p99: bare node:http / empty Express app, same bursts',
+    `${results.ack.floor.nodeHttp.p99Ms} ms / ${results.ack.floor.express.p99Ms} ms`,
+    '',
+    null,
+  ],
   [
     'backfill365',
     `uploads for ${results.backfill365.weighIns} daily weigh-ins`,
@@ -67,7 +75,20 @@ const rows = [
     '',
     null,
   ],
-  ['expressThroughput', 'ratio', results.expressThroughput.ratio, '≥ 0.7', (v) => v >= 0.7],
+  [
+    'expressThroughput',
+    'ratio',
+    results.expressThroughput.ratio,
+    quick ? '' : '≥ 0.7',
+    quick ? null : (v) => v >= 0.7,
+  ],
+  [
+    'expressThroughput',
+    "for reference: bare node:http + Express's prototype swap only / bare",
+    `${results.expressThroughput.prototypeSwapRps} / ${results.expressThroughput.bareNodeHttpRps} = ${results.expressThroughput.prototypeSwapRatio}`,
+    '',
+    null,
+  ],
   [
     'expressThroughput',
     'for reference: express / hand-written node:http',
@@ -85,7 +106,7 @@ console.table(
   rows.map(([bench, metric, value, target, check]) => ({
     bench,
     metric,
-    value: typeof value === 'number' && target.endsWith('ms') ? `${value} ms` : value,
+    value: typeof value === 'number' && (target.endsWith('ms') || bench === 'ack') ? `${value} ms` : value,
     target,
     met: check ? (check(value) ? 'yes' : 'NO') : '',
   })),

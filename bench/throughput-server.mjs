@@ -1,7 +1,7 @@
 // One server for the throughput run, in its own process so the load generator does not share its
 // event loop: `express` (expressAdapter + the engine's handler), `node-http` (the same handler on a
-// bare node:http server, through the adapter's converter) or `hand-written` (node:http reading and
-// parsing the notification by hand, no engine).
+// bare node:http server, through the adapter's converter), `prototype-swap` (node-http plus Express's
+// per-request prototype swap) or `hand-written` (node:http parsing the notification by hand, no engine).
 // Prints its port on stdout.
 import { createServer } from 'node:http';
 import { expressAdapter } from '@wg-sync/adapter-express';
@@ -49,10 +49,23 @@ function handWritten(req, res) {
 let server;
 if (mode === 'express') {
   const app = express();
+  app.disable('x-powered-by'); // as `wg-sync serve` does
   app.use(expressAdapter(sync));
   server = app.listen(0, '127.0.0.1');
 } else if (mode === 'node-http') {
   server = createServer(nodeHttpHandler(sync)).listen(0, '127.0.0.1');
+} else if (mode === 'prototype-swap') {
+  // node-http plus the one thing Express's app.handle does to every request before routing: give req
+  // and res its own prototypes (app.request, app.response). Shows how much of Express's cost that is.
+  const app = express();
+  const handler = nodeHttpHandler(sync);
+  server = createServer((req, res) => {
+    req.res = res;
+    res.req = req;
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
+    return handler(req, res);
+  }).listen(0, '127.0.0.1');
 } else {
   server = createServer(handWritten).listen(0, '127.0.0.1');
 }

@@ -1,5 +1,7 @@
 // A deployment under test: both simulators, a file store, linked accounts and `wg-sync serve`'s
 // Express server on 127.0.0.1, with every account's webhook subscribed — the real path, end to end.
+// startWorld runs it all in one process; the ack bench runs the simulators and the deployment in
+// processes of their own (startSimulators, startDeployment), as Withings and Garmin are elsewhere.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +14,10 @@ import express from 'express';
 const TIME_ZONE = 'Europe/Berlin';
 
 /**
- * @param {{ users?: number, config?: Record<string, unknown> }} [options]
+ * Both simulators and `users` people: a Withings user each, and a Garmin account already logged in.
+ * What `startDeployment` needs to link them is `setup`, plain data that can cross a process boundary.
  */
-export async function startWorld({ users = 1, config = {} } = {}) {
+export async function startSimulators({ users = 1 } = {}) {
   const accounts = Array.from({ length: users }, (_, i) => ({
     email: `bench${i}@example.com`,
     password: `pw-bench-${i}-0123456789`,
@@ -22,11 +25,39 @@ export async function startWorld({ users = 1, config = {} } = {}) {
   }));
   const withings = await startWithingsSim();
   const garmin = await startGarminSim({ accounts });
+  const people = [];
+  for (const account of accounts) {
+    const userId = withings.addUser({ timeZone: TIME_ZONE });
+    const garminTokens = await garminLogin({
+      email: account.email,
+      password: account.password,
+      urls: garmin.urls,
+    });
+    people.push({ userId, email: account.email, withingsTokens: withings.issueTokens(userId), garminTokens });
+  }
+  return {
+    withings,
+    garmin,
+    setup: {
+      withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
+      garmin: { urls: garmin.urls },
+      people,
+    },
+  };
+}
+
+/**
+ * The deployment as `wg-sync serve` runs it: the engine on a file store behind its Express server on
+ * 127.0.0.1, every person's accounts linked and their webhook subscribed.
+ *
+ * @param {{ setup: Awaited<ReturnType<typeof startSimulators>>['setup'], config?: Record<string, unknown> }} options
+ */
+export async function startDeployment({ setup, config = {} }) {
   const dir = await mkdtemp(join(tmpdir(), 'wg-sync-bench-'));
   const listeners = new Set();
   const sync = createSync({
-    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
-    garmin: { urls: garmin.urls },
+    withings: setup.withings,
+    garmin: setup.garmin,
     store: fileStore(join(dir, 'state')),
     logger: silentLogger,
     hooks: {
@@ -37,37 +68,26 @@ export async function startWorld({ users = 1, config = {} } = {}) {
     ...config,
   });
   const app = express();
+  app.disable('x-powered-by'); // as `wg-sync serve` does
   const adapter = expressAdapter(sync);
   app.use(adapter);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
   const callbackUrl = `${url}/webhook/withings`;
-
-  const people = [];
-  for (const account of accounts) {
-    const userId = withings.addUser({ timeZone: TIME_ZONE });
-    const garminTokens = await garminLogin({
-      email: account.email,
-      password: account.password,
-      urls: garmin.urls,
-    });
+  for (const person of setup.people) {
     await sync.accounts.link({
-      withings: withings.issueTokens(userId),
-      garmin: garminTokens,
+      withings: person.withingsTokens,
+      garmin: person.garminTokens,
       timeZone: TIME_ZONE,
     });
-    await (await sync.withingsClient(userId)).notify.subscribe({ callbackUrl, appli: 1 });
-    people.push({ userId, email: account.email });
+    await (await sync.withingsClient(person.userId)).notify.subscribe({ callbackUrl, appli: 1 });
   }
-
   return {
-    withings,
-    garmin,
     sync,
     url,
     callbackUrl,
-    people,
+    people: setup.people.map(({ userId, email }) => ({ userId, email })),
     /** Resolves with the next SyncReport that matches `filter`. */
     nextReport(filter = () => true, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
@@ -84,6 +104,9 @@ export async function startWorld({ users = 1, config = {} } = {}) {
         listeners.add(listener);
       });
     },
+    /** Resolves once no sync started by a request is running. */
+    drain: () => adapter.drain(),
+    /** Stops taking requests, waits for the syncs already started, removes the state. */
     async close() {
       await new Promise((resolve) => {
         server.close(resolve);
@@ -91,9 +114,27 @@ export async function startWorld({ users = 1, config = {} } = {}) {
       });
       await adapter.drain();
       server.closeAllConnections();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Simulators and deployment in this process.
+ *
+ * @param {{ users?: number, config?: Record<string, unknown> }} [options]
+ */
+export async function startWorld({ users = 1, config = {} } = {}) {
+  const { withings, garmin, setup } = await startSimulators({ users });
+  const deployment = await startDeployment({ setup, config });
+  return {
+    ...deployment,
+    withings,
+    garmin,
+    async close() {
+      await deployment.close();
       await withings.settled();
       await Promise.all([withings.close(), garmin.close()]);
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

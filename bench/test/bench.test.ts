@@ -25,7 +25,8 @@ it('runs in quick mode and writes every measurement', async () => {
     ]);
     expect(results.webhookSync.upstreamCalls).toBeGreaterThan(0);
     expect(results.webhookSync.upstreamCallsReported).toBe(results.webhookSync.upstreamCalls);
-    expect(results.ack.statuses).toEqual({ 200: results.ack.notifications });
+    expect(results.ack.statuses).toEqual({ 200: results.ack.notifications * results.ack.bursts });
+    expect(results.ack.floor.express.p99Ms).toBeGreaterThan(0);
     expect(results.backfill365.failed).toBe(0);
     expect(results.backfill365.synced).toBe(results.backfill365.weighIns);
     expect(results.backfill365.inGarmin).toBe(results.backfill365.weighIns);
@@ -34,6 +35,7 @@ it('runs in quick mode and writes every measurement', async () => {
     expect(results.expressThroughput.expressRps).toBeGreaterThan(0);
     expect(results.expressThroughput.bareNodeHttpRps).toBeGreaterThan(0);
     expect(results.expressThroughput.handWrittenRps).toBeGreaterThan(0);
+    expect(results.expressThroughput.prototypeSwapRps).toBeGreaterThan(0);
     for (const target of targets) expect(typeof target.met).toBe('boolean');
   } finally {
     await rm(dir, { recursive: true, force: true });
