@@ -65,13 +65,17 @@ describe('writeResponse', { timeout: 10_000 }, () => {
     expect(received.chunks.map((c) => c.text)).toEqual(['{"status":"accepted"}']);
   });
 
-  it('keeps a Content-Length the response already has, and sends an empty body as 0 bytes', async () => {
+  it('keeps a Content-Length the response already has; an empty or absent body is 0 bytes (none for 204)', async () => {
     const url = await listen(
       createServer((req, res) => {
         const response =
           req.url === '/empty'
             ? new Response(new Uint8Array(0))
-            : new Response('abc', { headers: { 'content-length': '3' } });
+            : req.url === '/null'
+              ? new Response(null)
+              : req.url === '/204'
+                ? new Response(null, { status: 204 })
+                : new Response('abc', { headers: { 'content-length': '3' } });
         void writeResponse(response, res);
       }),
     );
@@ -80,7 +84,15 @@ describe('writeResponse', { timeout: 10_000 }, () => {
     expect(sized.chunks.map((c) => c.text).join('')).toBe('abc');
     const empty = await receive(`${url}/empty`);
     expect(empty.status).toBe(200);
+    expect(empty.headers['content-length']).toBe('0');
+    expect(empty.headers['transfer-encoding']).toBeUndefined();
     expect(empty.chunks).toEqual([]);
+    const none = await receive(`${url}/null`);
+    expect(none.headers['content-length']).toBe('0');
+    expect(none.headers['transfer-encoding']).toBeUndefined();
+    const noContent = await receive(`${url}/204`);
+    expect(noContent.status).toBe(204);
+    expect(noContent.headers['content-length']).toBeUndefined();
   });
 
   it('streams the body: the first chunk arrives before the stream has ended', async () => {

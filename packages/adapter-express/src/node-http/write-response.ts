@@ -20,7 +20,7 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   const head = headerList(response);
   if (!response.body || res.req?.method === 'HEAD') {
     await response.body?.cancel().catch(() => undefined);
-    writeHead(res, response, head);
+    writeHead(res, response, withLength(head, response.status, 0));
     res.end();
     return;
   }
@@ -30,7 +30,7 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   try {
     const first = await reader.read();
     if (first.done) {
-      writeHead(res, response, head);
+      writeHead(res, response, withLength(head, response.status, 0));
       if (!res.destroyed) res.end();
       return;
     }
@@ -39,8 +39,7 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
     const next = reader.read();
     const second = await Promise.race([next, nextTurn()]);
     if (second !== WAITING && second.done) {
-      if (!hasHeader(head, 'content-length')) head.push('content-length', String(first.value.byteLength));
-      writeHead(res, response, head);
+      writeHead(res, response, withLength(head, response.status, first.value.byteLength));
       if (!res.destroyed) res.end(first.value);
       return;
     }
@@ -71,9 +70,15 @@ function headerList(response: Response): string[] {
   return head;
 }
 
-function hasHeader(head: string[], name: string): boolean {
-  for (let i = 0; i < head.length; i += 2) if (head[i] === name) return true;
-  return false;
+/**
+ * `head` with a Content-Length for a body of `length` bytes, unless it has one or the status has no
+ * body (1xx, 204, 304). Without it Node would announce a chunked body even for an empty one.
+ */
+function withLength(head: string[], status: number, length: number): string[] {
+  if (status < 200 || status === 204 || status === 304) return head;
+  for (let i = 0; i < head.length; i += 2) if (head[i] === 'content-length') return head;
+  head.push('content-length', String(length));
+  return head;
 }
 
 /** One `writeHead` call: status, reason and headers stored at once (each store on an Express response is slow). */
