@@ -66,7 +66,7 @@ async function engineRequest(req: IncomingMessage, options: NodeRequestOptions):
   const url = requestUrl(req, options);
   const headers = toHeaders(req);
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
-  if (Number(req.headers['content-length']) > limit) throw new PayloadTooLargeError(limit);
+  if (Number(headers.get('content-length')) > limit) throw new PayloadTooLargeError(limit);
   // A body parser may have inflated what it read: the bytes passed on are then no longer encoded.
   if (alreadyRead(req)) headers.delete('content-encoding');
   const body = await readWholeBody(req, limit);
