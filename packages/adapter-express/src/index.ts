@@ -22,7 +22,8 @@ export interface ExpressAdapterOptions extends NodeHttpHandlerOptions {
 /** The Express router {@link expressAdapter} returns, with a way to wait for background syncs. */
 export interface ExpressAdapter extends Router {
   /**
-   * Resolves once every background sync started by a request has finished (new ones included).
+   * Resolves once every background sync started by a request has finished (new ones included), and
+   * every request still being handled (one whose client left no longer holds `server.close()` up).
    * Call it after `server.close()` on shutdown, so no accepted webhook is cut off mid-sync.
    */
   drain(): Promise<void>;

@@ -121,6 +121,40 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
     expect(onError).not.toHaveBeenCalled();
   });
 
+  it('drain() also waits for a request still being handled after its client went away', async () => {
+    let release = (): void => {};
+    const stored: string[] = [];
+    const sync = {
+      handler: async (request: Request) => {
+        const body = await request.text();
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        stored.push(body); // the notification reaches the store only now
+        return new Response('ok');
+      },
+    };
+    const handler = nodeHttpHandler(sync);
+    const server = createServer(handler);
+    const url = await listen(server);
+    await new Promise<void>((resolve) => {
+      const req = request(`${url}/webhook/withings`, { method: 'POST', headers: FORM });
+      req.on('error', () => resolve());
+      req.end('userid=1&appli=1');
+      setTimeout(() => req.destroy(), 100); // gone before any answer
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    let drained = false;
+    const draining = handler.drain().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(drained).toBe(false);
+    release();
+    await draining;
+    expect(stored).toEqual(['userid=1&appli=1']);
+  });
+
   it('reports a handler that throws through onError and answers a bare 500', async () => {
     const onError = vi.fn();
     const broken = {

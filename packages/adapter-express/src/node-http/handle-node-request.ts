@@ -24,8 +24,22 @@ export interface NodeRequestOptions {
 /**
  * One request through the engine: read the (small, capped) body, `sync.handler` with a tracked
  * `waitUntil`, write back. Never rejects: what cannot become an answer goes to the tasks' error handler.
+ * The request itself is tracked too, so `drain()` also waits for a handler still storing a
+ * notification whose client has already gone (its connection no longer holds `server.close()` up).
  */
-export async function handleNodeRequest(
+export function handleNodeRequest(
+  sync: Pick<Sync, 'handler'>,
+  tasks: BackgroundTasks,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeRequestOptions,
+): Promise<void> {
+  const answered = answer(sync, tasks, req, res, options);
+  tasks.waitUntil(answered);
+  return answered;
+}
+
+async function answer(
   sync: Pick<Sync, 'handler'>,
   tasks: BackgroundTasks,
   req: IncomingMessage,

@@ -24,7 +24,8 @@ export interface NodeHttpHandler {
   /** Answers one request; never rejects. */
   (req: IncomingMessage, res: ServerResponse): Promise<void>;
   /**
-   * Resolves once every background sync started by a request has finished (new ones included).
+   * Resolves once every background sync started by a request has finished (new ones included), and
+   * every request still being handled (one whose client left no longer holds `server.close()` up).
    * Call it after `server.close()` on shutdown, so no accepted webhook is cut off mid-sync.
    */
   drain(): Promise<void>;
