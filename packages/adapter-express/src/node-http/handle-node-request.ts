@@ -40,11 +40,7 @@ export function handleNodeRequest(
 }
 
 async function answer(
-  sync: Pick<Sync, 'handler'>,
-  tasks: BackgroundTasks,
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: NodeRequestOptions,
+  ...[sync, tasks, req, res, options]: Parameters<typeof handleNodeRequest>
 ): Promise<void> {
   let request: Request;
   try {

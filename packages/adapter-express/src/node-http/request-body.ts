@@ -60,48 +60,21 @@ function streamBody(
   limit: number,
   onTooLarge: () => void,
 ): ReadableStream<Uint8Array<ArrayBuffer>> {
-  let size = 0;
   let detach = (): void => {};
   return new ReadableStream<Uint8Array<ArrayBuffer>>({
     start(controller) {
-      const onData = (chunk: Buffer | string) => {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        size += bytes.byteLength;
-        if (size > limit) {
-          detach();
-          onTooLarge();
-          controller.error(new PayloadTooLargeError(limit));
-          discard(req);
-          return;
-        }
-        // Socket chunks are never backed by a SharedArrayBuffer.
-        controller.enqueue(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength));
-        // Backpressure: nothing is buffered beyond what the reader asked for.
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      };
-      const onEnd = () => {
-        detach();
-        controller.close();
-      };
-      const onError = (error: Error) => {
-        detach();
-        controller.error(error);
-      };
-      const onClose = () => {
-        if (req.readableEnded) return;
-        detach();
-        controller.error(new Error('the client closed the connection before the body was complete'));
-      };
-      detach = () => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onError);
-        req.off('close', onClose);
-      };
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onError);
-      req.on('close', onClose);
+      detach = listenToBody(req, limit, {
+        chunk(bytes) {
+          controller.enqueue(bytes);
+          // Backpressure: nothing is buffered beyond what the reader asked for.
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        },
+        end: () => controller.close(),
+        fail(error) {
+          if (error instanceof PayloadTooLargeError) onTooLarge();
+          controller.error(error);
+        },
+      });
       req.pause();
     },
     pull() {
@@ -112,6 +85,59 @@ function streamBody(
       discard(req);
     },
   });
+}
+
+/** What {@link listenToBody} tells about a body. */
+interface BodyListener {
+  /** The next bytes, within the limit. */
+  chunk(bytes: Uint8Array<ArrayBuffer>): void;
+  end(): void;
+  /**
+   * A {@link PayloadTooLargeError} (the rest of the body is discarded), an error of the request, or a
+   * {@link ClientClosedError}. Nothing more is heard after `end` or `fail`.
+   */
+  fail(error: Error): void;
+}
+
+/** Listens to the body of `req`, counting its bytes against `limit`; returns how to stop listening. */
+function listenToBody(req: IncomingMessage, limit: number, listener: BodyListener): () => void {
+  let size = 0;
+  const onData = (chunk: Buffer | string) => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > limit) {
+      detach();
+      discard(req);
+      listener.fail(new PayloadTooLargeError(limit));
+      return;
+    }
+    // Socket chunks are never backed by a SharedArrayBuffer.
+    listener.chunk(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength));
+  };
+  const onEnd = () => {
+    detach();
+    listener.end();
+  };
+  const onError = (error: Error) => {
+    detach();
+    listener.fail(error);
+  };
+  const onClose = () => {
+    if (req.readableEnded) return;
+    detach();
+    listener.fail(new ClientClosedError());
+  };
+  const detach = () => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    req.off('close', onClose);
+  };
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+  req.on('close', onClose);
+  return detach;
 }
 
 /**
@@ -146,42 +172,17 @@ export function readWholeBody(req: IncomingMessage, limit: number): Promise<Uint
       : Promise.resolve(bytes);
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer | string) => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += bytes.byteLength;
-      if (size > limit) {
-        detach();
-        discard(req);
-        reject(new PayloadTooLargeError(limit));
-        return;
-      }
-      chunks.push(bytes);
-    };
-    const onEnd = () => {
-      detach();
-      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      // Socket chunks are never backed by a SharedArrayBuffer.
-      resolve(new Uint8Array(whole.buffer as ArrayBuffer, whole.byteOffset, whole.byteLength));
-    };
-    const onError = () => {
-      detach();
-      reject(new ClientClosedError());
-    };
-    const onClose = () => {
-      if (req.readableEnded) return;
-      onError();
-    };
-    const detach = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    listenToBody(req, limit, {
+      chunk: (bytes) => chunks.push(bytes),
+      end: () => resolve(chunks.length === 1 ? (chunks[0] as Uint8Array<ArrayBuffer>) : concat(chunks)),
+      // An error of the request here is its connection failing: nobody is left to answer either way.
+      fail: (error) => reject(error instanceof PayloadTooLargeError ? error : new ClientClosedError()),
+    });
   });
+}
+
+function concat(chunks: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
+  const whole = Buffer.concat(chunks);
+  return new Uint8Array(whole.buffer as ArrayBuffer, whole.byteOffset, whole.byteLength);
 }
