@@ -367,4 +367,24 @@ describe('incomingMessageToRequest', { timeout: 10_000 }, () => {
     expect(signals[0]?.aborted).toBe(false);
     expect(signals[1]?.aborted).toBe(true);
   });
+
+  it('fails the body stream with a coded ClientClosedError when the client leaves mid-body', async () => {
+    const failure = new Promise<{ name: string; code: string }>((resolve) => {
+      const server = createServer((req, res) => {
+        incomingMessageToRequest(req, { res })
+          .text()
+          .then(
+            () => resolve({ name: 'none', code: 'none' }),
+            (error: Error & { code: string }) => resolve({ name: error.name, code: error.code }),
+          );
+      });
+      void listen(server).then(async (url) => {
+        const socket = connect(Number(new URL(url).port), '127.0.0.1');
+        await once(socket, 'connect');
+        socket.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
+        setTimeout(() => socket.destroy(), 100);
+      });
+    });
+    expect(await failure).toEqual({ name: 'ClientClosedError', code: 'CLIENT_CLOSED' });
+  });
 });

@@ -11,4 +11,5 @@ export {
 } from './incoming-message-to-request.js';
 export { type NodeHttpHandler, type NodeHttpHandlerOptions, nodeHttpHandler } from './node-http-handler.js';
 export { PayloadTooLargeError } from './payload-too-large-error.js';
+export { ClientClosedError } from './request-body.js';
 export { writeResponse } from './write-response.js';

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { SyncError } from '@wg-sync/core';
 import { PayloadTooLargeError } from './payload-too-large-error.js';
 
 const encoder = new TextEncoder();
@@ -93,8 +94,8 @@ interface BodyListener {
   chunk(bytes: Uint8Array<ArrayBuffer>): void;
   end(): void;
   /**
-   * A {@link PayloadTooLargeError} (the rest of the body is discarded), an error of the request, or a
-   * {@link ClientClosedError}. Nothing more is heard after `end` or `fail`.
+   * A {@link PayloadTooLargeError} (the rest of the body is discarded) or a {@link ClientClosedError}
+   * (the connection closed or failed first). Nothing more is heard after `end` or `fail`.
    */
   fail(error: Error): void;
 }
@@ -120,7 +121,8 @@ function listenToBody(req: IncomingMessage, limit: number, listener: BodyListene
   };
   const onError = (error: Error) => {
     detach();
-    listener.fail(error);
+    // An error of a request being read is its connection failing (Node's 'aborted', ECONNRESET).
+    listener.fail(new ClientClosedError({ cause: error }));
   };
   const onClose = () => {
     if (req.readableEnded) return;
@@ -150,9 +152,11 @@ function discard(req: IncomingMessage): void {
 }
 
 /** The client closed the connection before its request body was complete: there is no one to answer. */
-export class ClientClosedError extends Error {
-  constructor() {
-    super('the client closed the connection before the body was complete');
+export class ClientClosedError extends SyncError {
+  readonly code = 'CLIENT_CLOSED' as const;
+
+  constructor(options?: ErrorOptions) {
+    super('the client closed the connection before the body was complete', options);
   }
 }
 
@@ -176,8 +180,7 @@ export function readWholeBody(req: IncomingMessage, limit: number): Promise<Uint
     listenToBody(req, limit, {
       chunk: (bytes) => chunks.push(bytes),
       end: () => resolve(chunks.length === 1 ? (chunks[0] as Uint8Array<ArrayBuffer>) : concat(chunks)),
-      // An error of the request here is its connection failing: nobody is left to answer either way.
-      fail: (error) => reject(error instanceof PayloadTooLargeError ? error : new ClientClosedError()),
+      fail: reject,
     });
   });
 }
