@@ -36,6 +36,27 @@ export class StoreCorruptError extends SyncError {
   }
 }
 
+/**
+ * A stored entry, or the state directory, could be read or planted by someone else: owned by another
+ * user, or open to group or others. Tokens live in the store, so it is refused before anything is read;
+ * the message names the path, what is wrong and the fix.
+ */
+export class StoreInsecureError extends SyncError {
+  readonly code = 'STORE_INSECURE' as const;
+  /** The entry's key, or `undefined` when the state directory itself is refused. */
+  readonly key: string | undefined;
+  /** The file or directory refused (a path for `fileStore`). */
+  readonly location: string;
+
+  constructor(key: string | undefined, location: string, problem: string, fix: string) {
+    super(
+      `${key === undefined ? `state directory ${location}` : `state "${key}" at ${location}`} ${problem}; tokens live here: ${fix} (nothing was read)`,
+    );
+    this.key = key;
+    this.location = location;
+  }
+}
+
 /** The store itself failed (permissions, a symlink where a file should be, I/O). */
 export class StoreError extends SyncError {
   readonly code = 'STORE_UNAVAILABLE' as const;

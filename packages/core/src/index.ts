@@ -14,6 +14,7 @@ export {
   StoreConflictError,
   StoreCorruptError,
   StoreError,
+  StoreInsecureError,
   SyncError,
   UserIdRequiredError,
 } from './errors.js';
