@@ -34,6 +34,7 @@ const envelopeSchema = z.object({
 /**
  * One Withings API call: a form-encoded POST. Withings answers HTTP 200 even for errors and puts the
  * outcome in the JSON `status`; everything that is not `status: 0` becomes a {@link WithingsApiError}.
+ * Redirects are never followed (the form carries the client secret and tokens): a 3xx is `UPSTREAM`.
  *
  * @returns the `body` of a successful answer.
  */
@@ -48,6 +49,16 @@ export async function callWithings(transport: Transport, call: WithingsCall): Pr
   if (call.accessToken) headers.authorization = `Bearer ${call.accessToken}`;
   const clean = (text: string) => scrub(text, [...call.secrets, call.accessToken]);
 
+  const failed = (error: unknown): WithingsApiError => {
+    if (error instanceof WithingsApiError) return error;
+    const name = (error as { name?: string })?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new WithingsApiError('TIMEOUT', `${where}: no answer within ${transport.timeoutMs} ms`);
+    }
+    const reason = describeNetworkError(error);
+    return new WithingsApiError('UPSTREAM', clean(`${where}: request failed (${reason})`));
+  };
+
   let response: Response;
   let text: string;
   try {
@@ -55,16 +66,24 @@ export async function callWithings(transport: Transport, call: WithingsCall): Pr
       method: 'POST',
       headers,
       body: form.toString(),
+      // fetch's default ('follow') would re-POST the form, client secret and tokens included, to
+      // whatever origin a Location header names. Withings never redirects its API calls.
+      redirect: 'manual',
       signal: AbortSignal.timeout(transport.timeoutMs),
     });
+    if (isRedirect(response)) {
+      response.body?.cancel().catch(() => undefined);
+      // The Location value is left out on purpose: it is attacker-chosen and may carry our query.
+      const status = response.status === 0 ? 'opaque redirect' : `HTTP ${response.status}`;
+      throw new WithingsApiError(
+        'UPSTREAM',
+        `${where}: unexpected redirect (${status}); wg-sync never follows redirects`,
+        response.status === 0 ? {} : { httpStatus: response.status },
+      );
+    }
     text = await response.text();
   } catch (error) {
-    const name = (error as { name?: string })?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new WithingsApiError('TIMEOUT', `${where}: no answer within ${transport.timeoutMs} ms`);
-    }
-    const reason = describeNetworkError(error);
-    throw new WithingsApiError('UPSTREAM', clean(`${where}: request failed (${reason})`));
+    throw failed(error);
   }
 
   if (response.status === 429) {
@@ -137,6 +156,14 @@ function validationError(
   const issues = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   const first = issues[0] ?? '';
   return new WithingsValidationError(scrub(`${message}: ${first}`, secrets), redactJson(raw), issues);
+}
+
+/**
+ * A 3xx, or what browsers and some fetch implementations return for one under `redirect: 'manual'`
+ * (type `opaqueredirect`, status 0, no headers).
+ */
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
 }
 
 function describeNetworkError(error: unknown): string {
