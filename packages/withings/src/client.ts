@@ -1,12 +1,5 @@
 import { WithingsApiError } from './errors.js';
-import {
-  callWithings,
-  DEFAULT_TIMEOUT_MS,
-  type Endpoint,
-  parseBody,
-  type Transport,
-  WITHINGS_API_URL,
-} from './http.js';
+import { callWithings, createTransport, type Endpoint, parseBody, type Transport } from './http.js';
 import { decodeGroup } from './measures.js';
 import { createNotifyApi, type NotifyApi } from './notify.js';
 import { withingsOAuth } from './oauth.js';
@@ -46,6 +39,13 @@ export interface WithingsClientOptions {
   maxRateLimitWaitMs?: number;
   /** Time limit per HTTP call, default 20 s. */
   timeoutMs?: number;
+  /**
+   * The most bytes read from one response body, default 5 MiB (`5 * 1024 * 1024`), token refreshes
+   * included. A larger answer is a `WithingsApiError` with code `UPSTREAM`, and the connection is
+   * dropped instead of downloading the rest. A positive whole number; anything else throws
+   * `INVALID_PARAMS` from the constructor.
+   */
+  maxResponseBytes?: number;
   /** Pagination guard: more pages than this is an error, not a loop. Default 50. */
   maxPages?: number;
 }
@@ -95,11 +95,7 @@ export class WithingsClient {
     this.#options = options;
     this.#tokens = { ...options.tokens };
     this.#now = options.now ?? (() => new Date());
-    this.#transport = {
-      baseUrl: options.baseUrl ?? WITHINGS_API_URL,
-      fetch: options.fetch ?? globalThis.fetch,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    };
+    this.#transport = createTransport(options);
     this.notify = createNotifyApi((endpoint, params, secrets) => this.#call(endpoint, params, secrets));
   }
 
@@ -243,6 +239,7 @@ export class WithingsClient {
       fetch: this.#transport.fetch,
       now: this.#now,
       timeoutMs: this.#transport.timeoutMs,
+      maxResponseBytes: this.#transport.maxResponseBytes,
     });
     if (next.userId !== this.#tokens.userId) {
       throw new WithingsApiError(

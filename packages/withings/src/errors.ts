@@ -18,8 +18,8 @@ export abstract class WithingsError extends Error {
  * - `INVALID_PARAMS`: the request was refused as invalid; retrying it unchanged will not help.
  * - `CALLBACK_UNREACHABLE`: status 293 on subscribe: Withings' HEAD check of the callback URL failed.
  * - `TIMEOUT`: no answer in time (or Withings status 522).
- * - `UPSTREAM`: anything else on Withings' side: HTTP errors, redirects (never followed), non-JSON
- *   bodies, unexpected shapes, loops.
+ * - `UPSTREAM`: anything else on Withings' side: HTTP errors, redirects (never followed), bodies over
+ *   `maxResponseBytes`, non-JSON bodies, unexpected shapes, loops.
  */
 export type WithingsApiErrorCode =
   | 'INVALID_TOKEN'

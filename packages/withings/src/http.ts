@@ -3,17 +3,49 @@ import { WithingsApiError, WithingsValidationError } from './errors.js';
 import { redactJson, scrub } from './redact.js';
 import { codeForStatus } from './status-codes.js';
 
-/** Where and how requests go; shared by the OAuth helpers and the client. */
+/** Where and how requests go; shared by the OAuth helpers and the client. Build it with {@link createTransport}. */
 export interface Transport {
   baseUrl: string;
   fetch: typeof fetch;
   timeoutMs: number;
+  /** The most bytes read from one response body (validated by {@link createTransport}). */
+  maxResponseBytes: number;
 }
 
 /** The default API host. */
 export const WITHINGS_API_URL = 'https://wbsapi.withings.net';
 /** Default time limit for one HTTP call. */
 export const DEFAULT_TIMEOUT_MS = 20_000;
+/**
+ * Default cap on one response body: 5 MiB. A getmeas page is a few hundred KiB at most; a bigger
+ * answer is a broken or hostile upstream, and reading it whole would cost that much memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
+/** The transport options a caller may give (every one has a default). */
+export interface TransportOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+/**
+ * Fills in the defaults and checks the limits, once, before anything is sent.
+ * @throws {@link WithingsApiError} `INVALID_PARAMS` for a `maxResponseBytes` that is not a positive whole number.
+ */
+export function createTransport(options: TransportOptions): Transport {
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes <= 0) {
+    throw new WithingsApiError('INVALID_PARAMS', 'maxResponseBytes must be a positive whole number of bytes');
+  }
+  return {
+    baseUrl: options.baseUrl ?? WITHINGS_API_URL,
+    fetch: options.fetch ?? globalThis.fetch,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxResponseBytes,
+  };
+}
 
 export type Endpoint = '/v2/oauth2' | '/measure' | '/notify';
 
@@ -34,7 +66,8 @@ const envelopeSchema = z.object({
 /**
  * One Withings API call: a form-encoded POST. Withings answers HTTP 200 even for errors and puts the
  * outcome in the JSON `status`; everything that is not `status: 0` becomes a {@link WithingsApiError}.
- * Redirects are never followed (the form carries the client secret and tokens): a 3xx is `UPSTREAM`.
+ * Redirects are never followed (the form carries the client secret and tokens) and the body is read
+ * up to `transport.maxResponseBytes` only; both are `UPSTREAM` errors.
  *
  * @returns the `body` of a successful answer.
  */
@@ -81,7 +114,7 @@ export async function callWithings(transport: Transport, call: WithingsCall): Pr
         response.status === 0 ? {} : { httpStatus: response.status },
       );
     }
-    text = await response.text();
+    text = await readCapped(response, transport.maxResponseBytes, where);
   } catch (error) {
     throw failed(error);
   }
@@ -164,6 +197,46 @@ function validationError(
  */
 function isRedirect(response: Response): boolean {
   return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+}
+
+/**
+ * The body as text (UTF-8, like `response.text()`), but never more than `limit` bytes of it. A
+ * declared `Content-Length` over the limit fails before anything is read; otherwise the stream is
+ * counted chunk by chunk (decoded bytes, so a gzip bomb counts at its real size) and cancelled once
+ * past the limit, which drops the connection instead of downloading the rest.
+ */
+async function readCapped(response: Response, limit: number, where: string): Promise<string> {
+  const tooLarge = () => new WithingsApiError('UPSTREAM', `${where}: response body is over ${bytes(limit)}`);
+  const declared = response.headers.get('content-length')?.trim();
+  if (declared && /^\d+$/.test(declared) && Number(declared) > limit) {
+    response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  // Streaming decode keeps a character split across two chunks intact; BOM and bad bytes are
+  // handled as response.text() handles them (BOM dropped, U+FFFD).
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    received += value.byteLength;
+    if (received > limit) {
+      // Not awaited: a stream whose cancel never settles must not hang the call.
+      reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+/** `5 MiB`, `64 KiB` or `1000 bytes`, for messages. */
+function bytes(count: number): string {
+  if (count % (1024 * 1024) === 0) return `${count / (1024 * 1024)} MiB`;
+  if (count % 1024 === 0) return `${count / 1024} KiB`;
+  return `${count} bytes`;
 }
 
 function describeNetworkError(error: unknown): string {

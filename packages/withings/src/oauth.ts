@@ -1,5 +1,5 @@
 import { WithingsApiError } from './errors.js';
-import { callWithings, DEFAULT_TIMEOUT_MS, parseBody, type Transport, WITHINGS_API_URL } from './http.js';
+import { callWithings, createTransport, parseBody } from './http.js';
 import { tokenBodySchema } from './schemas.js';
 import type { WithingsTokens } from './types.js';
 
@@ -32,6 +32,11 @@ export interface TokenRequestOptions {
   now?: () => Date;
   /** Time limit of the HTTP call, default 20 s. */
   timeoutMs?: number;
+  /**
+   * The most bytes read from the response body, default 5 MiB (`5 * 1024 * 1024`). A larger answer
+   * is a `WithingsApiError` with code `UPSTREAM`, and the connection is dropped. A positive whole number.
+   */
+  maxResponseBytes?: number;
 }
 
 /** Options for {@link withingsOAuth}.exchangeCode. */
@@ -63,11 +68,7 @@ async function requestToken(
   params: Record<string, string>,
   secrets: string[],
 ): Promise<WithingsTokens> {
-  const transport: Transport = {
-    baseUrl: options.baseUrl ?? WITHINGS_API_URL,
-    fetch: options.fetch ?? globalThis.fetch,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  };
+  const transport = createTransport(options);
   const allSecrets = [options.clientSecret, ...secrets];
   const body = await callWithings(transport, {
     endpoint: '/v2/oauth2',
