@@ -1,8 +1,8 @@
-import { close, constants, fsync, open, readFile, writeFile } from 'node:fs';
+import { type BigIntStats, constants } from 'node:fs';
 import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { StoreConflictError, StoreCorruptError, StoreError } from '../errors.js';
+import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
+import { closeFd, errorCode, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeFd } from './fd.js';
 import { GroupCommit } from './group-commit.js';
 import {
   assertValidKey,
@@ -18,24 +18,29 @@ interface Envelope {
   value: unknown;
 }
 
-// Descriptors through the callback API: `fs/promises` wraps each in a FileHandle, which costs several
-// times the main-thread work of the small reads and writes made here (every webhook reads its account
-// and writes its pending record). Paths alone (rename, unlink, lstat) are fine through `fs/promises`.
-const openFd = promisify(open) as (path: string, flags: number, mode?: number) => Promise<number>;
-const closeFd = promisify(close);
-const fsyncFd = promisify(fsync);
-const readFd = promisify(readFile) as unknown as (fd: number, encoding: 'utf8') => Promise<string>;
-const writeFd = promisify(writeFile) as unknown as (fd: number, data: string) => Promise<void>;
+// Descriptors go through the callback API (see fd.ts): every webhook reads its account and writes its
+// pending record here, so the per-call cost matters.
 
 const SUFFIX = '.json';
 const LOCK_STALE_MS = 10_000;
 const LOCK_WAIT_MS = 10_000;
 
 /**
+ * Options of {@link fileStore} that only tests pass; the package does not export them.
+ * @internal
+ */
+export interface FileStoreInternals {
+  /** The user id the ownership checks compare with, instead of `process.getuid()` (pretend to be someone else). */
+  uid?: number;
+}
+
+/**
  * A {@link StateStore} with one JSON file per key in `dir`: the embedded default for `wg-sync serve`
  * and single-box setups. Writes go to a temporary file, are fsynced and renamed into place; files are
  * 0600 in a 0700 directory; symlinks are refused; compare-and-swap holds across processes (a lock file
  * per key). A file that cannot be read is a {@link StoreCorruptError} naming its path, never reset.
+ * An entry owned by another user or open to group or others, or a state directory owned by another
+ * user, is a {@link StoreInsecureError} and is not read (tokens live here).
  *
  * @example
  * ```ts
@@ -43,12 +48,25 @@ const LOCK_WAIT_MS = 10_000;
  * ```
  */
 export function fileStore(dir: string, options: { now?: () => Date } = {}): StateStore {
+  return openFileStore(dir, options);
+}
+
+/**
+ * {@link fileStore} with the options only tests pass.
+ * @internal
+ */
+export function openFileStore(
+  dir: string,
+  options: { now?: () => Date } & FileStoreInternals = {},
+): StateStore {
   const now = () => (options.now ?? (() => new Date()))().getTime();
+  // Windows has no uids and no POSIX modes: the ownership checks apply where process.getuid exists.
+  const uid = options.uid ?? process.getuid?.();
   const pathOf = (key: string) => join(dir, `${key.replaceAll('/', '+')}${SUFFIX}`);
   const keyOf = (file: string) => file.slice(0, -SUFFIX.length).replaceAll('+', '/');
   let ready: Promise<void> | undefined;
   const ensureDir = () => {
-    ready ??= prepareDir(dir).catch((error: unknown) => {
+    ready ??= prepareDir(dir, uid).catch((error: unknown) => {
       ready = undefined;
       throw error;
     });
@@ -82,9 +100,10 @@ export function fileStore(dir: string, options: { now?: () => Date } = {}): Stat
     const path = pathOf(key);
     let text: string;
     try {
-      text = await readText(path);
+      text = await readText(path, (stats) => assertPrivate(stats, key, path, uid));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof StoreInsecureError) throw error;
+      const code = errorCode(error);
       if (code === 'ENOENT') return undefined;
       if (code === 'ELOOP') throw new StoreError(`refusing to follow a symlink at ${path}`);
       throw new StoreError(`cannot read ${path}: ${code ?? (error as Error).message}`, { cause: error });
@@ -188,17 +207,68 @@ export function fileStore(dir: string, options: { now?: () => Date } = {}): Stat
   };
 }
 
-async function prepareDir(dir: string): Promise<void> {
+async function prepareDir(dir: string, uid: number | undefined): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const stats = await lstat(dir);
   if (stats.isSymbolicLink() || !stats.isDirectory()) {
     throw new StoreError(`state directory ${dir} must be a real directory, not a symlink`);
   }
-  if ((stats.mode & 0o077) !== 0 && process.platform !== 'win32') {
-    // Tighten a directory we created earlier with a looser umask; tokens live here.
-    const { chmod } = await import('node:fs/promises');
-    await chmod(dir, 0o700);
+  if (uid === undefined) return;
+  // Checked and tightened through one descriptor, so the directory cannot be swapped in between.
+  const fd = await openFd(dir, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_DIRECTORY);
+  try {
+    const own = await fstatFd(fd, { bigint: true });
+    if (Number(own.uid) !== uid) {
+      // Whoever owns it can read, plant or swap every entry, whatever its mode says.
+      throw new StoreInsecureError(
+        undefined,
+        dir,
+        `is owned by uid ${own.uid}, not by this process (uid ${uid})`,
+        `use a state directory of your own, or if this one is yours: chown ${uid} ${sh(dir)} && chmod 700 ${sh(dir)}`,
+      );
+    }
+    // Ours but open to group or others (created earlier with a looser umask): tighten it.
+    if ((Number(own.mode) & 0o077) !== 0) await fchmodFd(fd, 0o700);
+  } finally {
+    await closeFd(fd);
   }
+}
+
+/**
+ * Refuses an entry file owned by another user or open to group or others: a planted file must not be
+ * trusted, and a readable one exposes tokens. Exported for tests only.
+ * @internal
+ */
+export function assertPrivate(
+  stats: Pick<BigIntStats, 'uid' | 'mode'>,
+  key: string,
+  path: string,
+  uid: number | undefined,
+): void {
+  if (uid === undefined) return;
+  if (Number(stats.uid) !== uid) {
+    throw new StoreInsecureError(
+      key,
+      path,
+      `is owned by uid ${stats.uid}, not by this process (uid ${uid})`,
+      `if you put it there, chown ${uid} ${sh(path)} && chmod 600 ${sh(path)}; otherwise remove it`,
+    );
+  }
+  const mode = Number(stats.mode);
+  if ((mode & 0o077) !== 0) {
+    const what = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : 'executable';
+    throw new StoreInsecureError(
+      key,
+      path,
+      `is ${what} by group or others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')})`,
+      `chmod 600 ${sh(path)}`,
+    );
+  }
+}
+
+/** A path as a shell word, for the fix commands in error messages. */
+function sh(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 async function assertNotSymlink(path: string): Promise<void> {
@@ -210,9 +280,11 @@ async function assertNotSymlink(path: string): Promise<void> {
   }
 }
 
-async function readText(path: string): Promise<string> {
+/** Reads a file through one descriptor, after `check` accepted that descriptor's stats (no TOCTOU). */
+async function readText(path: string, check: (stats: BigIntStats) => void): Promise<string> {
   const fd = await openFd(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
+    check(await fstatFd(fd, { bigint: true }));
     return await readFd(fd, 'utf8');
   } finally {
     await closeFd(fd);
