@@ -14,7 +14,7 @@ import { redact } from './redact.js';
  * | `REAUTH_REQUIRED` | the refresh token (or service ticket) was refused, e.g. `invalid_grant` | log in again |
  * | `FORBIDDEN` | HTTP 403 from the API | retry later; do not log in again in a loop |
  * | `NOT_FOUND` | HTTP 404 | wrong date or id |
- * | `UPSTREAM` | network failure, timeout, 5xx or another unexpected status; also a rejected upload | retry later |
+ * | `UPSTREAM` | network failure, timeout, 5xx, a redirect (never followed) or another unexpected status, a body over `maxResponseBytes`; also a rejected upload | retry later |
  * | `PROTOCOL` | an answer we cannot trust: empty, `[]`, not JSON, wrong shape, unsigned JWT, bad token file | report it |
  */
 export type GarminErrorCode =

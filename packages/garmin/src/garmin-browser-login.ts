@@ -126,6 +126,7 @@ export async function garminBrowserLogin(options: GarminBrowserLoginOptions = {}
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.urls ? { urls: options.urls } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
   });
   const ctx = httpContext(options, () => [ticket, tokens.accessToken, tokens.refreshToken]);
   await checkNewTokens(ctx, hosts.connectapi, tokens.accessToken);

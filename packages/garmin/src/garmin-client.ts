@@ -12,6 +12,7 @@ import {
   type HttpContext,
   httpContext,
   isJsonRateLimit,
+  isRefusedAnswer,
   label,
   parseJson,
   parseWith,
@@ -58,6 +59,13 @@ export interface GarminClientOptions {
   retry?: GarminRetryOptions;
   /** Give up on a single request after this many milliseconds (default 30 000). */
   timeoutMs?: number;
+  /**
+   * The most bytes read from one response body, default 5 MiB (`5 * 1024 * 1024`), token refreshes
+   * included. A larger answer is a `GarminApiError` with code `UPSTREAM` (never retried), and the
+   * connection is dropped instead of downloading the rest. A positive whole number; anything else is
+   * a `RangeError` from the constructor.
+   */
+  maxResponseBytes?: number;
   /** Receives one scrubbed line per HTTP exchange (method, path, status, duration). */
   debug?: (line: string) => void;
 }
@@ -122,6 +130,7 @@ export class GarminClient {
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.urls ? { urls: options.urls } : {}),
           ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
           ...(options.debug ? { debug: options.debug } : {}),
         }),
     });
@@ -325,6 +334,8 @@ export class GarminClient {
           ...(extra.body ? { body: extra.body() } : {}),
         });
       } catch (error) {
+        // A redirect or an oversized body would come back the same way: fail now, do not retry.
+        if (isRefusedAnswer(error)) throw error;
         const wait = kind === 'read' || neverSent(error) ? retryDelay(this.#policy, attempt) : undefined;
         if (wait === undefined) throw error;
         await sleep(wait);

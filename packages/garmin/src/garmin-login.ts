@@ -229,6 +229,7 @@ function pick(options: GarminLoginOptions) {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.urls ? { urls: options.urls } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
     ...(options.debug ? { debug: options.debug } : {}),
   };
 }

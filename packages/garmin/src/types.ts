@@ -45,6 +45,12 @@ export interface GarminHttpOptions {
   /** Give up on a request after this many milliseconds (default 30 000). */
   timeoutMs?: number;
   /**
+   * The most bytes read from one response body, default 5 MiB (`5 * 1024 * 1024`). A larger answer
+   * is a `GarminApiError` with code `UPSTREAM`, and the connection is dropped instead of downloading
+   * the rest. A positive whole number; anything else is a `RangeError` before anything is sent.
+   */
+  maxResponseBytes?: number;
+  /**
    * Receives one line per HTTP exchange (`POST /di-oauth2-service/oauth/token → 200 (84 ms)`).
    * Lines never hold a header, body, token, password, code or ticket.
    */

@@ -19,7 +19,7 @@ import { toWeighIn } from '../src/weigh-ins.js';
 import { fixture } from './helpers.js';
 
 type Json = Record<string, unknown>;
-const ctx = { fetch, timeoutMs: 1000, secrets: () => [] };
+const ctx = { fetch, timeoutMs: 1000, maxResponseBytes: 1024 * 1024, secrets: () => [] };
 const answer = (status: number, body: string, headers: Record<string, string> = {}): ReadResponse => ({
   status,
   headers: new Headers(headers),

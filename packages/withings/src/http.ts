@@ -17,8 +17,8 @@ export const WITHINGS_API_URL = 'https://wbsapi.withings.net';
 /** Default time limit for one HTTP call. */
 export const DEFAULT_TIMEOUT_MS = 20_000;
 /**
- * Default cap on one response body: 5 MiB. A getmeas page is a few hundred KiB at most; a bigger
- * answer is a broken or hostile upstream, and reading it whole would cost that much memory.
+ * Default cap on one response body: 5 MiB, far above any answer we know of (the recorded answers are a
+ * few KiB). Anything bigger is broken or hostile, and reading it whole would cost that much memory.
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
