@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { GarminApiError, GarminBrowserLoginError } from './errors.js';
 import { exchangeServiceTicket } from './exchange-service-ticket.js';
 import { httpContext } from './http.js';
@@ -39,7 +39,6 @@ export interface GarminBrowserLoginOptions extends Omit<GarminHttpOptions, 'debu
 }
 
 const BROWSER_ARGS = [
-  '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
   '--no-first-run',
@@ -47,6 +46,58 @@ const BROWSER_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** What {@link needsNoSandbox} looks at; {@link hostForSandbox} reads the real values. */
+export interface SandboxHost {
+  /** `process.getuid?.()`: `undefined` on Windows. */
+  uid: number | undefined;
+  /** Whether a file exists (`/.dockerenv`, `/run/.containerenv`). */
+  exists: (path: string) => boolean;
+  /** The environment (`container` is set by podman, systemd-nspawn, LXC, …). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The text of `/proc/1/cgroup`, or `''` when it cannot be read. */
+  cgroup: string;
+}
+
+/**
+ * Whether Chromium must run with `--no-sandbox`, and why. Its sandbox refuses to start as root,
+ * and inside most containers (no user namespaces, seccomp in the way); everywhere else it is the
+ * line between a hostile page and the user's files, so it stays on. Pure: the caller gathers the
+ * facts ({@link hostForSandbox}).
+ */
+export function needsNoSandbox(host: SandboxHost): { needed: boolean; reason: string } {
+  if (host.uid === 0) return { needed: true, reason: 'running as root' };
+  for (const marker of ['/.dockerenv', '/run/.containerenv']) {
+    if (host.exists(marker)) return { needed: true, reason: `in a container (${marker})` };
+  }
+  if (host.env.container) return { needed: true, reason: 'in a container ($container is set)' };
+  if (/docker|kubepods|containerd|lxc/.test(host.cgroup)) {
+    return { needed: true, reason: 'in a container (/proc/1/cgroup)' };
+  }
+  return { needed: false, reason: 'not root and not in a container' };
+}
+
+/**
+ * Launch settings for a {@link needsNoSandbox} decision. Playwright itself adds `--no-sandbox`
+ * unless `chromiumSandbox: true`, so keeping the sandbox takes that option, not just leaving the
+ * flag out of `args`.
+ */
+export function sandboxLaunchOptions(noSandbox: boolean): { chromiumSandbox: boolean; args: string[] } {
+  return noSandbox
+    ? { chromiumSandbox: false, args: ['--no-sandbox', ...BROWSER_ARGS] }
+    : { chromiumSandbox: true, args: [...BROWSER_ARGS] };
+}
+
+/** The real host facts for {@link needsNoSandbox}. */
+export function hostForSandbox(): SandboxHost {
+  let cgroup = '';
+  try {
+    cgroup = readFileSync('/proc/1/cgroup', 'utf8');
+  } catch {
+    // not Linux, or not readable: the other signs still count
+  }
+  return { uid: process.getuid?.(), exists: existsSync, env: process.env, cgroup };
+}
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -93,13 +144,19 @@ export async function garminBrowserLogin(options: GarminBrowserLoginOptions = {}
     }
   };
 
+  const sandbox = needsNoSandbox(hostForSandbox());
+  debug(
+    sandbox.needed
+      ? `Chromium sandbox off (--no-sandbox): ${sandbox.reason}`
+      : `Chromium sandbox on: ${sandbox.reason}`,
+  );
   debug(`starting ${executablePath}`);
   let browser: Awaited<ReturnType<typeof chromium.launch>>;
   try {
     browser = await chromium.launch({
       executablePath,
       headless: options.headless ?? false,
-      args: BROWSER_ARGS,
+      ...sandboxLaunchOptions(sandbox.needed),
     });
   } catch (error) {
     throw new GarminBrowserLoginError(
