@@ -71,7 +71,7 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
   }
   const key = secret ? asyncSigningKey(secret) : undefined;
   const redactor = new Redactor();
-  redactor.add(secret);
+  redactor.pin(secret);
   const log = redactor.logger(options.logger ?? jsonLogger());
   const now = options.now ?? (() => new Date());
   let lambdaClient = options.lambdaClient;

@@ -130,7 +130,7 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       // Forget the secret too: the usual fix is put-secret-value, and warm containers should see it.
       loadSecrets = undefined;
       const redactor = new Redactor();
-      redactor.add(...SECRET_KEYS.map((name) => env[name]));
+      redactor.pin(...SECRET_KEYS.map((name) => env[name]));
       const log = redactor.logger(options.logger ?? jsonLogger({ level: logLevel(env) }));
       return configFailure(event, error, log, redactor);
     }

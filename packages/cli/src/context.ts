@@ -95,7 +95,7 @@ export async function openContext(
   const base = loadConfigFromEnv({ ...env, WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state') });
   const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };
   const redactor = new Redactor();
-  redactor.add(config.withings.clientSecret, config.apiToken, config.webhookSecret);
+  redactor.pin(config.withings.clientSecret, config.apiToken, config.webhookSecret);
   return { env, dir, store, config, redactor, sync: createSync(config) };
 }
 

@@ -14,7 +14,8 @@ const PATTERNS: Array<[RegExp, string]> = [
 const MIN_SECRET_LENGTH = 4;
 /**
  * Rotating tokens add two values per refresh, for as long as a server runs; past this many the oldest
- * (long-dead tokens) are forgotten, so redacting a line stays cheap after months of uptime.
+ * (long-dead tokens) are forgotten, so redacting a line stays cheap after months of uptime. Pinned
+ * secrets (the client secret, API token, webhook secret) never count and are never forgotten.
  */
 const MAX_SECRETS = 2000;
 
@@ -24,14 +25,21 @@ const MAX_SECRETS = 2000;
  * secret-looking keys, and token-shaped strings (Bearer headers, JWTs, `ST-…` tickets, `code=` params).
  */
 export class Redactor {
+  /** Rotating values (tokens), oldest first; the oldest are forgotten past {@link MAX_SECRETS}. */
   readonly #secrets = new Set<string>();
-  /** The secrets longest first (so one containing another is removed whole); rebuilt after `add`. */
+  /** Static values of the deployment, kept for the life of the redactor. */
+  readonly #pinned = new Set<string>();
+  /** All secrets longest first (so one containing another is removed whole); rebuilt after a change. */
   #ordered: string[] | undefined;
 
-  /** Registers values that must never be shown (empty and very short values are ignored). */
+  /**
+   * Registers rotating values that must never be shown (tokens); empty and very short values are
+   * ignored. Past 2000 of them the oldest are forgotten: use {@link Redactor.pin} for static secrets.
+   */
   add(...values: Array<string | undefined | null>): void {
     for (const value of values) {
-      if (!value || value.length < MIN_SECRET_LENGTH || this.#secrets.has(value)) continue;
+      if (!value || value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || this.#pinned.has(value))
+        continue;
       this.#secrets.add(value);
       this.#ordered = undefined;
     }
@@ -42,10 +50,23 @@ export class Redactor {
     }
   }
 
+  /**
+   * Registers static secrets (client secret, API token, webhook secret, password) that are redacted
+   * for as long as this redactor lives, however many rotating tokens are added after them.
+   */
+  pin(...values: Array<string | undefined | null>): void {
+    for (const value of values) {
+      if (!value || value.length < MIN_SECRET_LENGTH || this.#pinned.has(value)) continue;
+      this.#pinned.add(value);
+      this.#secrets.delete(value);
+      this.#ordered = undefined;
+    }
+  }
+
   /** Redacts a string. */
   text(input: string): string {
     let out = input;
-    this.#ordered ??= [...this.#secrets].sort((a, b) => b.length - a.length);
+    this.#ordered ??= [...this.#pinned, ...this.#secrets].sort((a, b) => b.length - a.length);
     for (const secret of this.#ordered) {
       if (out.includes(secret)) out = out.split(secret).join('[redacted]');
     }

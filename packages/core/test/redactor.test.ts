@@ -23,4 +23,17 @@ describe('Redactor', () => {
     // The oldest were long-dead tokens; they are forgotten first.
     expect(redactor.text('rotated-token-00000')).toBe('rotated-token-00000');
   });
+
+  it('never forgets pinned secrets (client secret, API token, webhook secret), however many tokens rotate', () => {
+    const redactor = new Redactor();
+    redactor.pin('client-secret-0f3a9c', 'api-token-7d2e1b4c9a', 'hook-secret-3b8f0e2d');
+    for (let i = 0; i < 5000; i += 1) redactor.add(`rotated-token-${String(i).padStart(5, '0')}`);
+    expect(redactor.text('client-secret-0f3a9c api-token-7d2e1b4c9a hook-secret-3b8f0e2d')).toBe(
+      '[redacted] [redacted] [redacted]',
+    );
+    // Adding a pinned value again as a rotating one neither duplicates nor unpins it.
+    redactor.add('client-secret-0f3a9c');
+    for (let i = 0; i < 2500; i += 1) redactor.add(`later-token-${String(i).padStart(5, '0')}`);
+    expect(redactor.text('client-secret-0f3a9c')).toBe('[redacted]');
+  });
 });
