@@ -52,6 +52,15 @@ const snapshot = async () => ({
   state: (await store.list('')).map((e) => `${e.key}@${e.version}`).join(','),
   upstream: withings.requests.length + garmin.requests.length,
 });
+/** The entries a forged notification may touch: the known user's pending record and debounce window. */
+const hintKeys = () => new Set([`pending/${userId}`, `debounce/${userId}`]);
+const changedKeys = (before: string, after: string) => {
+  const old = new Set(before.split(','));
+  return after
+    .split(',')
+    .filter((entry) => entry && !old.has(entry))
+    .map((entry) => entry.split('@')[0]);
+};
 
 const validBody = () => `userid=${userId}&appli=1&startdate=1741588937&enddate=1741588938`;
 const bodyArb = fc.oneof(
@@ -72,11 +81,33 @@ const bodyArb = fc.oneof(
     .map(([field, value]) =>
       validBody().replace(new RegExp(`${field}=[^&]*`), `${field}=${encodeURIComponent(value)}`),
     ),
-  fc.constant(validBody()).map((b) => `${b}&${b}`),
+  // Built lazily: the user id exists only once beforeAll has run.
+  fc.constant(null).map(() => `${validBody()}&${validBody()}`),
+  fc.constant(null).map(() => validBody()),
   fc.constantFrom(
     `userid=999999&appli=1&startdate=1&enddate=2`,
     `userid=${'1'}&appli=46&action=unlink&startdate=1&enddate=1`,
   ),
+  // What a stranger who knows (or guesses) a user id sends: any appli and action, any window.
+  fc
+    .record({
+      user: fc.oneof(
+        fc.constant('known'),
+        fc.bigInt({ min: 1n, max: 2n ** 53n - 1n }).map(String),
+        fc.constantFrom('1', '999999', '9007199254740991'),
+      ),
+      appli: fc.oneof(
+        fc.constantFrom(1, 4, 16, 44, 46, 50, 51, 62),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      ),
+      action: fc.option(fc.constantFrom('unlink', 'delete', 'update', 'x'), { nil: undefined }),
+      start: fc.oneof(fc.constantFrom(1, 86_400, 1_000_000_000), fc.integer({ min: 1, max: 2 ** 32 - 1 })),
+      span: fc.nat({ max: 10 * 365 * 86_400 }),
+    })
+    .map(
+      ({ user, appli, action, start, span }) =>
+        `userid=${user === 'known' ? userId : user}&appli=${appli}${action ? `&action=${action}` : ''}&startdate=${start}&enddate=${Math.min(2 ** 32 - 1, start + span)}`,
+    ),
 );
 const pathArb = fc.oneof(
   fc.constantFrom(
@@ -160,6 +191,7 @@ describe('fuzz: the webhook handler', () => {
           ...(hasBody ? { body: r.body } : {}),
         });
         const before = await snapshot();
+        const account = JSON.stringify(await store.get(`account/${userId}`));
         const response = await sync.handler(request, {
           defer: async () => {
             deferred += 1;
@@ -167,9 +199,18 @@ describe('fuzz: the webhook handler', () => {
         });
         expect(response.status).toBeLessThan(500);
         const text = await response.text();
-        const accepted = response.status === 200 && /"status":"(queued|unlinked)"/.test(text);
+        const after = await snapshot();
         const manualSync = response.status === 200 && request.url.includes('/sync/manual');
-        if (!accepted && !manualSync) expect(await snapshot()).toEqual(before);
+        const webhook = r.method === 'POST' && r.path.startsWith('/webhook/withings');
+        if (response.status === 200 && webhook) {
+          // One answer for every well-formed notification, and only hints get written.
+          expect(text).toBe('{"status":"accepted"}');
+          expect(after.upstream).toBe(before.upstream);
+          for (const key of changedKeys(before.state, after.state)) expect(hintKeys().has(key)).toBe(true);
+          expect(JSON.stringify(await store.get(`account/${userId}`))).toBe(account);
+        } else if (!manualSync) {
+          expect(after).toEqual(before);
+        }
         expect(text).not.toContain(SECRET);
         expect(text).not.toContain(TOKEN);
       }),

@@ -100,6 +100,8 @@ export class World {
   /** While true the served endpoint answers 503, as a crashed or unreachable deployment would. */
   down = false;
   #cleanup: Array<() => Promise<unknown>> = [];
+  /** Every engine made, so `settle` can run the syncs each holds until its debounce window ends. */
+  readonly #engines: Sync[] = [];
   #baseline = 0;
   #config!: SyncConfig;
 
@@ -159,7 +161,9 @@ export class World {
 
   /** Another engine over the same store: another process or Lambda container. */
   engine(overrides: Partial<SyncConfig> = {}): Sync {
-    return createSync({ ...this.#config, ...overrides });
+    const engine = createSync({ ...this.#config, ...overrides });
+    this.#engines.push(engine);
+    return engine;
   }
 
   async addPerson(): Promise<Person> {
@@ -218,15 +222,19 @@ export class World {
     return result;
   }
 
-  /** Waits for webhook deliveries and the syncs they started. */
+  /**
+   * Waits for webhook deliveries and the syncs they started, the debounced ones included (run now
+   * instead of at their window's end, as a graceful shutdown does).
+   */
   async settle(): Promise<void> {
     for (let round = 0; round < 5; round += 1) {
       await this.withings.settled();
       const pending = this.background.splice(0);
-      if (pending.length === 0) break;
       const reports = await Promise.allSettled(pending);
       for (const r of reports)
         this.seen.push(JSON.stringify(r.status === 'fulfilled' ? r.value : String(r.reason)));
+      await Promise.all(this.#engines.map((engine) => engine.flush()));
+      if (pending.length === 0) break;
     }
   }
 

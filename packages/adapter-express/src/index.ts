@@ -8,7 +8,7 @@ import { ConfigError, type Sync } from '@wg-sync/core';
 import express, { type Router } from 'express';
 import { BackgroundTasks } from './node-http/background-tasks.js';
 import { handleNodeRequest } from './node-http/handle-node-request.js';
-import { checkNodeOptions, type NodeHttpHandlerOptions } from './node-http/node-http-handler.js';
+import { checkNodeOptions, drainAll, type NodeHttpHandlerOptions } from './node-http/node-http-handler.js';
 
 /** Options of {@link expressAdapter}: those of `nodeHttpHandler`, plus a base path. */
 export interface ExpressAdapterOptions extends NodeHttpHandlerOptions {
@@ -22,9 +22,10 @@ export interface ExpressAdapterOptions extends NodeHttpHandlerOptions {
 /** The Express router {@link expressAdapter} returns, with a way to wait for background syncs. */
 export interface ExpressAdapter extends Router {
   /**
-   * Resolves once every background sync started by a request has finished (new ones included), and
-   * every request still being handled (one whose client left no longer holds `server.close()` up).
-   * Call it after `server.close()` on shutdown, so no accepted webhook is cut off mid-sync.
+   * Resolves once every background sync started by a request has finished (new ones included),
+   * every request still being handled (one whose client left no longer holds `server.close()` up),
+   * and the webhook syncs the engine was holding until their debounce window ends (run now, with
+   * `sync.flush()`). Call it after `server.close()` on shutdown, so no accepted webhook is cut off.
    */
   drain(): Promise<void>;
 }
@@ -49,7 +50,7 @@ export interface ExpressAdapter extends Router {
  * ```
  */
 export function expressAdapter(
-  sync: Pick<Sync, 'handler'>,
+  sync: Pick<Sync, 'handler'> & Partial<Pick<Sync, 'flush'>>,
   options: ExpressAdapterOptions = {},
 ): ExpressAdapter {
   const requestOptions = checkNodeOptions(options);
@@ -62,7 +63,7 @@ export function expressAdapter(
     if (url === undefined) return next();
     return handleNodeRequest(sync, tasks, req, res, { ...requestOptions, url });
   });
-  return Object.assign(router, { drain: () => tasks.drain() });
+  return Object.assign(router, { drain: () => drainAll(sync, tasks) });
 }
 
 function checkBasePath(basePath: string | undefined): string {

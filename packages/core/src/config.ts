@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { jsonLogger, type Logger, type LogLevel } from './logger.js';
 import type { SyncAlert, SyncReport } from './report.js';
+import { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
 import { fileStore } from './store/file-store.js';
 import type { StateStore } from './store/state-store.js';
 
@@ -40,8 +41,24 @@ export interface SyncConfig {
   publicUrl?: string;
   /** Protects `/sync/manual` and `/status` (`Authorization: Bearer …`); without it they answer 404. */
   apiToken?: string;
-  /** When set, only `/webhook/withings/<secret>` accepts notifications. */
+  /**
+   * When set, only `/webhook/withings/<secret>` accepts notifications. Withings signs nothing, so this
+   * secret path is what keeps strangers from triggering syncs: it is required whenever `publicUrl` is
+   * set, unless {@link SyncConfig.allowUnauthenticatedWebhook} says otherwise.
+   */
   webhookSecret?: string;
+  /**
+   * Accept a `publicUrl` without a `webhookSecret`, so that anyone who finds the URL can trigger
+   * (debounced) syncs. Only for deployments that predate the secret; every start logs a warning and
+   * `doctor` fails its `webhook secret` check until a secret is set and the webhook re-subscribed.
+   */
+  allowUnauthenticatedWebhook?: boolean;
+  /**
+   * Per-user debounce of webhook-triggered syncs (default 60 s): the first notification syncs at
+   * once, those arriving within the window are recorded and synced once when it ends. Forged
+   * notifications therefore cost at most two syncs per user per window.
+   */
+  webhookDebounceSeconds?: number;
   /** Uploads per sync (default 5); the rest is picked up next time (`cap`). */
   maxEntriesPerSync?: number;
   /** A Garmin weigh-in within these tolerances counts as the same one (default 120 s, 0.1 kg). */
@@ -77,22 +94,32 @@ const bool = z
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url({ protocol: /^https?$/ });
+/** Upstream overrides (simulators, proxies): https, or plain http only to this machine. */
+const upstreamUrl = url.refine((value) => upstreamUrlProblem(value) === undefined, {
+  message: 'must be an https URL (plain http only for 127.0.0.1 / localhost)',
+});
+const strongSecret = (rule: z.ZodString) =>
+  rule.superRefine((value, context) => {
+    const weak = weakSecretReason(value);
+    if (weak) context.addIssue({ code: 'custom', message: `${weak}: ${GENERATE_SECRET_HINT}` });
+  });
 
 const envSchema = z.object({
   WITHINGS_CLIENT_ID: z.string().min(1, 'is required (from the Withings developer dashboard)'),
   WITHINGS_CLIENT_SECRET: z.string().min(1, 'is required (from the Withings developer dashboard)'),
-  WITHINGS_BASE_URL: url.optional(),
+  WITHINGS_BASE_URL: upstreamUrl.optional(),
   GARMIN_DOMAIN: z.enum(['garmin.com', 'garmin.cn']).optional(),
-  GARMIN_SSO_URL: url.optional(),
-  GARMIN_DIAUTH_URL: url.optional(),
-  GARMIN_CONNECTAPI_URL: url.optional(),
+  GARMIN_SSO_URL: upstreamUrl.optional(),
+  GARMIN_DIAUTH_URL: upstreamUrl.optional(),
+  GARMIN_CONNECTAPI_URL: upstreamUrl.optional(),
   WG_SYNC_STATE_DIR: z.string().min(1).default('.wg-sync'),
   WG_SYNC_PUBLIC_URL: z.url({ protocol: /^https$/ }).optional(),
-  WG_SYNC_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  WG_SYNC_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16–128 characters of A-Z a-z 0-9 _ -')
-    .optional(),
+  WG_SYNC_API_TOKEN: strongSecret(z.string()).optional(),
+  WG_SYNC_WEBHOOK_SECRET: strongSecret(
+    z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16–128 characters of A-Z a-z 0-9 _ -'),
+  ).optional(),
+  WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: bool.optional(),
+  WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: positiveInt.max(3600).optional(),
   WG_SYNC_MAX_ENTRIES: positiveInt.max(500).optional(),
   WG_SYNC_DEDUP_SECONDS: z.coerce.number().min(0).max(3600).optional(),
   WG_SYNC_DEDUP_KG: z.coerce.number().min(0).max(5).optional(),
@@ -158,6 +185,12 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
     ...(e.WG_SYNC_PUBLIC_URL ? { publicUrl: e.WG_SYNC_PUBLIC_URL } : {}),
     ...(e.WG_SYNC_API_TOKEN ? { apiToken: e.WG_SYNC_API_TOKEN } : {}),
     ...(e.WG_SYNC_WEBHOOK_SECRET ? { webhookSecret: e.WG_SYNC_WEBHOOK_SECRET } : {}),
+    ...(e.WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK === undefined
+      ? {}
+      : { allowUnauthenticatedWebhook: e.WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK }),
+    ...(e.WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS === undefined
+      ? {}
+      : { webhookDebounceSeconds: e.WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS }),
     ...(e.WG_SYNC_MAX_ENTRIES ? { maxEntriesPerSync: e.WG_SYNC_MAX_ENTRIES } : {}),
     dedup: {
       ...(e.WG_SYNC_DEDUP_SECONDS === undefined ? {} : { timeToleranceSec: e.WG_SYNC_DEDUP_SECONDS }),
@@ -197,6 +230,8 @@ export interface ResolvedConfig extends SyncConfig {
   maxConcurrentSyncs: number;
   initialLookbackDays: number;
   staleAfterDays: number;
+  allowUnauthenticatedWebhook: boolean;
+  webhookDebounceSeconds: number;
 }
 
 /** Validates a programmatic config and fills in defaults. */
@@ -212,8 +247,25 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
   if (config.webhookSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(config.webhookSecret)) {
     problems.push('webhookSecret must be 16–128 characters of A-Z a-z 0-9 _ -');
   }
-  if (config.apiToken !== undefined && config.apiToken.length < 16)
-    problems.push('apiToken must be at least 16 characters');
+  for (const [name, value] of [
+    ['apiToken', config.apiToken],
+    ['webhookSecret', config.webhookSecret],
+  ] as const) {
+    const weak = value === undefined ? undefined : weakSecretReason(value);
+    if (weak) problems.push(`${name} ${weak}: ${GENERATE_SECRET_HINT}`);
+  }
+  if (config.publicUrl && !config.webhookSecret && !config.allowUnauthenticatedWebhook) {
+    problems.push(
+      `webhookSecret is required with publicUrl: Withings signs nothing, so the secret path is what keeps strangers out (${GENERATE_SECRET_HINT}; or set allowUnauthenticatedWebhook: true, not recommended)`,
+    );
+  }
+  for (const [name, value] of upstreamOverrides(config)) {
+    const problem = upstreamUrlProblem(value);
+    if (problem) problems.push(`${name} ${problem}`);
+  }
+  const debounce = config.webhookDebounceSeconds ?? 60;
+  if (!Number.isInteger(debounce) || debounce < 1 || debounce > 3600)
+    problems.push('webhookDebounceSeconds must be a whole number of seconds from 1 to 3600');
   const concurrent = config.maxConcurrentSyncs ?? 4;
   if (!Number.isInteger(concurrent) || concurrent < 1)
     problems.push('maxConcurrentSyncs must be a positive integer');
@@ -236,5 +288,35 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     maxConcurrentSyncs: concurrent,
     initialLookbackDays: config.initialLookbackDays ?? 7,
     staleAfterDays: config.staleAfterDays ?? 7,
+    allowUnauthenticatedWebhook: config.allowUnauthenticatedWebhook ?? false,
+    webhookDebounceSeconds: debounce,
   };
+}
+
+/** The upstream base URLs a config overrides (simulators, proxies), by option name. */
+export function upstreamOverrides(config: SyncConfig): Array<[string, string]> {
+  const overrides: Array<[string, string]> = [];
+  if (config.withings?.baseUrl) overrides.push(['withings.baseUrl', config.withings.baseUrl]);
+  for (const [name, value] of Object.entries(config.garmin?.urls ?? {}))
+    if (value) overrides.push([`garmin.urls.${name}`, value]);
+  return overrides;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+/**
+ * Tokens, the client secret and passwords go to these URLs: an override must be https, or plain
+ * http to this machine (the simulators in tests and the demo).
+ */
+function upstreamUrlProblem(value: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (parsed.protocol === 'https:') return undefined;
+  const loopback = LOOPBACK_HOSTS.has(parsed.hostname) || /^127(\.\d{1,3}){3}$/.test(parsed.hostname);
+  if (parsed.protocol === 'http:' && loopback) return undefined;
+  return 'must be an https URL (plain http only for 127.0.0.1 / localhost)';
 }

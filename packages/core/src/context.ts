@@ -1,3 +1,4 @@
+import type { AuthThrottle } from './auth-throttle.js';
 import type { ResolvedConfig } from './config.js';
 import type { SyncCoordinator } from './coordinator.js';
 import type { Logger } from './logger.js';
@@ -5,6 +6,7 @@ import type { PendingWriter } from './pending-writer.js';
 import type { Redactor } from './redact.js';
 import type { SyncAlert } from './report.js';
 import type { VersionedValue } from './store/state-store.js';
+import type { WebhookDebounce } from './webhook-debounce.js';
 
 /** What every part of the engine shares. */
 export interface Engine {
@@ -17,6 +19,10 @@ export interface Engine {
   read: <T>(key: string) => Promise<VersionedValue<T> | undefined>;
   /** Records webhook notifications in `pending/<user>`, batching bursts per user. */
   pending: PendingWriter;
+  /** Per-user debounce of webhook-triggered syncs. */
+  debounce: WebhookDebounce;
+  /** Failed bearer attempts per source, for the admin routes. */
+  authThrottle: AuthThrottle;
   /** Called with every alert raised (reconcile collects them for its report). */
   alertListeners: Set<(alert: SyncAlert) => void>;
   /** Raises an alert (deduplicated per account, type and day), logs it and calls `hooks.onAlert`. */

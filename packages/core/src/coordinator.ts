@@ -99,6 +99,9 @@ export class SyncCoordinator {
   async #hasPending(userId: string, report: SyncReport): Promise<boolean> {
     // A failed sync keeps its pending record on purpose: reconcile retries it later.
     if (report.failed.length > 0 || report.dryRun) return false;
+    // Webhooks that arrived during a webhook sync are the debounce window's closing sync to drain:
+    // running again here would let a flood buy a third sync per window.
+    if (report.trigger === 'webhook') return false;
     return (await this.store.get(keys.pending(userId))) !== undefined;
   }
 }

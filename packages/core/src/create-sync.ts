@@ -2,8 +2,9 @@ import type { GarminClient } from '@wg-sync/garmin';
 import type { WithingsClient } from '@wg-sync/withings';
 import type { WithingsNotification } from '@wg-sync/withings/notification';
 import { type Accounts, createAccounts } from './accounts.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { garminClientFor, withingsClientFor } from './clients.js';
-import { resolveConfig, type SyncConfig } from './config.js';
+import { resolveConfig, type SyncConfig, upstreamOverrides } from './config.js';
 import type { Engine } from './context.js';
 import { SyncCoordinator } from './coordinator.js';
 import { doctor } from './doctor.js';
@@ -18,6 +19,7 @@ import type { DoctorReport, ReconcileReport, SyncReport } from './report.js';
 import { sharedReader } from './shared-read.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
 import { type BackfillProgress, type SyncRequest, syncAccount } from './sync-account.js';
+import { WebhookDebounce } from './webhook-debounce.js';
 import { webhookUrl } from './webhook-url.js';
 
 const DAY_MS = 86_400_000;
@@ -71,6 +73,12 @@ export interface Sync {
   withingsClient(userId: string): Promise<WithingsClient | undefined>;
   /** The same for the account's Garmin session. */
   garminClient(userId: string): Promise<GarminClient | undefined>;
+  /**
+   * Runs now the webhook syncs this process is holding until their debounce window ends, and waits
+   * for them. For graceful shutdown (the Express adapter's `drain()` calls it) and tests; without it
+   * such a sync is still not lost, its notification waits in the store for the next sync or reconcile.
+   */
+  flush(): Promise<void>;
 }
 
 /**
@@ -91,7 +99,7 @@ export interface Sync {
 export function createSync(input: SyncConfig): Sync {
   const config = resolveConfig(input);
   const redactor = new Redactor();
-  redactor.add(config.withings.clientSecret, config.apiToken, config.webhookSecret);
+  redactor.pin(config.withings.clientSecret, config.apiToken, config.webhookSecret);
   const log = redactor.logger(config.logger ?? jsonLogger());
   const engine: Engine = {
     config,
@@ -99,6 +107,8 @@ export function createSync(input: SyncConfig): Sync {
     redactor,
     coordinator: new SyncCoordinator(config.store, config.leaseSeconds, config.maxConcurrentSyncs),
     pending: new PendingWriter(config.store),
+    debounce: new WebhookDebounce(config.store, config.webhookDebounceSeconds * 1000, config.now, log),
+    authThrottle: new AuthThrottle(),
     read: sharedReader(config.store),
     alertListeners: new Set(),
     alert: (alert) => raiseAlert(engine, alert),
@@ -112,6 +122,8 @@ export function createSync(input: SyncConfig): Sync {
       }
     },
   };
+
+  warnAtStart(engine);
 
   const run = (request: SyncRequest) =>
     engine.coordinator.run(
@@ -199,8 +211,24 @@ export function createSync(input: SyncConfig): Sync {
     webhookUrl: webhookUrl(config),
     withingsClient: (userId) => withingsClientFor(engine, userId, config.fetch ?? globalThis.fetch),
     garminClient: (userId) => garminClientFor(engine, userId, config.fetch ?? globalThis.fetch),
+    flush: () => engine.debounce.flush(),
   };
   return sync;
+}
+
+/** What a deployment should know at every start: settings that weaken it. */
+function warnAtStart(engine: Engine): void {
+  const { config, log } = engine;
+  if (!config.webhookSecret && config.allowUnauthenticatedWebhook) {
+    log.warn('config.webhook.unauthenticated', {
+      message:
+        'the webhook has no secret path: anyone who finds the URL can trigger syncs. Set WG_SYNC_WEBHOOK_SECRET (openssl rand -hex 32), then re-subscribe: wg-sync webhook subscribe',
+    });
+  }
+  for (const [option, url] of upstreamOverrides(config)) {
+    // Tokens and the client secret go there: an override nobody meant to set must not go unnoticed.
+    log.warn('config.upstream.override', { option, url });
+  }
 }
 
 async function status(engine: Engine) {

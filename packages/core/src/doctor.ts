@@ -31,11 +31,17 @@ export async function doctor(engine: Engine): Promise<DoctorReport> {
       : warn('API token', 'not set: /sync/manual and /status are off', 'set WG_SYNC_API_TOKEN'),
     config.webhookSecret
       ? ok('webhook secret', 'set')
-      : warn(
-          'webhook secret',
-          'not set: anyone who guesses the URL can trigger syncs',
-          'set WG_SYNC_WEBHOOK_SECRET',
-        ),
+      : config.publicUrl
+        ? fail(
+            'webhook secret',
+            'not set: anyone who finds the webhook URL can trigger syncs (allowUnauthenticatedWebhook)',
+            'set WG_SYNC_WEBHOOK_SECRET (openssl rand -hex 32), then re-subscribe: wg-sync webhook subscribe',
+          )
+        : warn(
+            'webhook secret',
+            'not set: anyone who can reach the webhook can trigger syncs',
+            'set WG_SYNC_WEBHOOK_SECRET (openssl rand -hex 32)',
+          ),
   );
   checks.push(await storeCheck(engine));
   let accounts: Array<{ value: AccountRecord }> = [];

@@ -4,17 +4,24 @@ import {
   WithingsNotificationError,
 } from '@wg-sync/withings/notification';
 import type { Engine } from './context.js';
-import { raiseAlert } from './health.js';
 import { errorResponse, json, readBody, secretEquals } from './http.js';
 import type { SyncReport } from './report.js';
-import { type AccountRecord, keys, update } from './state.js';
+import { type AccountRecord, keys } from './state.js';
 
 /** Extras an adapter passes with each request. */
 export interface HandlerContext {
   /** Keeps work running after the response is sent (Express: nothing to do; edge runtimes: `ctx.waitUntil`). */
   waitUntil?(promise: Promise<unknown>): void;
-  /** Hands a validated notification to a queue (the Lambda adapter's asynchronous self-invocation). */
-  defer?(notification: WithingsNotification): Promise<void>;
+  /**
+   * Hands a validated notification to a queue (the Lambda adapter's asynchronous self-invocation).
+   * With `notBefore`, the queued sync must not start before that instant: it is the debounce
+   * window's closing sync.
+   */
+  defer?(notification: WithingsNotification, options?: { notBefore?: Date }): Promise<void>;
+  /** The caller's address (socket peer, or what a trusted proxy says), for per-source throttling. */
+  clientAddress?: string;
+  /** The platform's id for this request (Lambda's `awsRequestId`), echoed in error answers and logs. */
+  requestId?: string;
 }
 
 /** What the routes need from the engine. */
@@ -28,11 +35,18 @@ const MAX_WEBHOOK_BODY = 4096;
 /** Without `waitUntil`, a webhook waits this long for its sync before answering (Withings allows 2 s). */
 const INLINE_BUDGET_MS = 1500;
 const WEBHOOK = '/webhook/withings';
+/**
+ * The one answer to every well-formed notification, whoever it names: whether a user is linked,
+ * unlinked or ignored is the log's business, never a stranger's.
+ */
+const ACCEPTED = { status: 'accepted' } as const;
 
 /**
  * The one HTTP entry point, Web-standard `Request` → `Response`:
  * `GET /health`; `HEAD|GET|POST /webhook/withings[/<secret>]`; `POST /sync/manual?days=N` and
  * `GET /status` (Bearer `apiToken`). Malformed input is answered 400/405/413/415 with no side effect.
+ * A notification is a hint: it can ask for a (debounced) sync, never set what the sync reads, and an
+ * unlink is acted on only once Withings confirms it. Anonymous callers never see internal details.
  */
 export function createHandler(engine: Engine, actions: HandlerActions) {
   return async function handler(request: Request, ctx: HandlerContext = {}): Promise<Response> {
@@ -42,6 +56,7 @@ export function createHandler(engine: Engine, actions: HandlerActions) {
     } catch {
       return errorResponse(400, 'BAD_REQUEST', 'invalid request URL');
     }
+    let authenticated = false;
     try {
       if (path === '/health') {
         return allow(request, ['GET', 'HEAD']) ?? json({ ok: true });
@@ -58,8 +73,9 @@ export function createHandler(engine: Engine, actions: HandlerActions) {
         if (!engine.config.apiToken) return errorResponse(404, 'NOT_FOUND', 'no such route');
         const wrong = allow(request, path === '/status' ? ['GET'] : ['POST']);
         if (wrong) return wrong;
-        const denied = authorize(engine, request);
+        const denied = authorize(engine, request, ctx, path);
         if (denied) return denied;
+        authenticated = true;
         if (path === '/status') return json(await actions.status());
         const daysText = new URL(request.url).searchParams.get('days') ?? '7';
         const days = /^\d{1,3}$/.test(daysText) ? Number(daysText) : Number.NaN;
@@ -72,12 +88,28 @@ export function createHandler(engine: Engine, actions: HandlerActions) {
       }
       return errorResponse(404, 'NOT_FOUND', 'no such route');
     } catch (error) {
-      engine.log.error('handler.failed', { path: path.startsWith(WEBHOOK) ? WEBHOOK : path, error });
+      const requestId = ctx.requestId ?? crypto.randomUUID();
+      engine.log.error('handler.failed', {
+        path: path.startsWith(WEBHOOK) ? WEBHOOK : path,
+        requestId,
+        error,
+      });
+      const headers = { 'x-request-id': requestId };
+      if (!authenticated) {
+        // Store errors name tables, ARNs and paths: a stranger gets a reference to the log line, no more.
+        return json({ error: { code: 'INTERNAL', message: 'internal error', requestId } }, 500, headers);
+      }
       const code = (error as { code?: unknown })?.code;
-      return errorResponse(
+      return json(
+        {
+          error: {
+            code: typeof code === 'string' ? code : 'INTERNAL',
+            message: engine.redactor.text((error as Error)?.message ?? 'internal error'),
+            requestId,
+          },
+        },
         500,
-        typeof code === 'string' ? code : 'INTERNAL',
-        engine.redactor.text((error as Error)?.message ?? 'internal error'),
+        headers,
       );
     }
   };
@@ -97,10 +129,27 @@ function webhookPathAllowed(engine: Engine, path: string): boolean {
   return path.startsWith(`${WEBHOOK}/`) && secretEquals(given, secret);
 }
 
-function authorize(engine: Engine, request: Request): Response | undefined {
+function authorize(
+  engine: Engine,
+  request: Request,
+  ctx: HandlerContext,
+  path: string,
+): Response | undefined {
+  // Without an address from the adapter, every caller shares one bucket: a guesser then locks the
+  // admin routes for everyone for a while, which beats letting it guess.
+  const source = ctx.clientAddress ?? 'unknown';
+  const waitMs = engine.authThrottle.retryAfterMs(source);
+  if (waitMs > 0) {
+    return errorResponse(429, 'TOO_MANY_ATTEMPTS', 'too many failed attempts; try again later', {
+      'retry-after': String(Math.ceil(waitMs / 1000)),
+    });
+  }
   const header = request.headers.get('authorization') ?? '';
   const token = /^Bearer (.+)$/i.exec(header)?.[1] ?? '';
   if (token && secretEquals(token, engine.config.apiToken ?? '')) return undefined;
+  const failures = engine.authThrottle.fail(source);
+  // Never the attempt itself: a typo'd token is one character away from the real one.
+  engine.log.warn('auth.failed', { path, source, failures, scheme: token ? 'bearer' : 'none' });
   return errorResponse(401, 'UNAUTHORIZED', 'send Authorization: Bearer <apiToken>', {
     'www-authenticate': 'Bearer',
   });
@@ -133,44 +182,54 @@ async function webhook(
     }
     throw error;
   }
-  const { store } = engine.config;
   const { userId, appli } = notification;
   const account = await engine.read<AccountRecord>(keys.account(userId));
   if (!account || account.value.unlinkedAt) {
+    // Costs no upstream call and no write: a flood of made-up user ids does nothing.
     engine.log.info('webhook.ignored', { userId, appli, reason: account ? 'unlinked' : 'unknown user' });
-    return json({ status: 'ignored', reason: account ? 'account unlinked' : 'unknown user' });
+    return json(ACCEPTED);
   }
-  if (appli === 46) {
-    if (notification.action === 'unlink') {
-      await update<AccountRecord>(store, keys.account(userId), (current) => ({
-        ...(current ?? account.value),
-        unlinkedAt: engine.config.now().toISOString(),
-      }));
-      await raiseAlert(engine, {
-        type: 'UNLINKED',
-        userId,
-        message: `Withings user ${userId} removed wg-sync's access; syncing stopped. Link again with: wg-sync withings auth`,
-      });
-      return json({ status: 'unlinked' });
-    }
-    return json({ status: 'ignored', reason: `appli 46 action ${notification.action ?? 'none'}` });
-  }
-  if (appli !== 1 && !(appli === 4 && engine.config.bloodPressure)) {
-    engine.log.info('webhook.ignored', { userId, appli, reason: 'appli not synced' });
-    return json({ status: 'ignored', reason: `appli ${appli} is not synced` });
+  const unlink = appli === 46 && notification.action === 'unlink';
+  if (!unlink && appli !== 1 && !(appli === 4 && engine.config.bloodPressure)) {
+    engine.log.info('webhook.ignored', {
+      userId,
+      appli,
+      reason: appli === 46 ? `appli 46 action ${notification.action ?? 'none'}` : 'appli not synced',
+    });
+    return json(ACCEPTED);
   }
 
-  // Durable first: if anything below is lost, reconcile drains this record.
-  await engine.pending.record(
+  // Durable first: if anything below is lost, reconcile drains this record. The debounce decision
+  // runs alongside, so it adds no round trip to the acknowledgement.
+  const now = engine.config.now();
+  const [, turn] = await Promise.all([
+    engine.pending.record(
+      userId,
+      Math.min(Math.floor(notification.startDate.getTime() / 1000), Math.floor(now.getTime() / 1000)),
+      now.toISOString(),
+      { unlink },
+    ),
+    engine.debounce.claim(userId),
+  ]);
+  // An unlink is only reported here; the sync asks Withings whether it is true (token refused).
+  engine.log.info(unlink ? 'webhook.unlink-reported' : 'webhook.accepted', {
     userId,
-    Math.floor(notification.startDate.getTime() / 1000),
-    engine.config.now().toISOString(),
-  );
-  engine.log.info('webhook.accepted', { userId, appli });
+    appli,
+    turn: turn.kind,
+  });
+  if (turn.kind === 'none') return json(ACCEPTED);
+  if (turn.kind === 'later') {
+    if (ctx.defer) await ctx.defer(notification, { notBefore: turn.at });
+    else
+      engine.debounce.schedule(userId, turn.at, turn.windowStartedAt, () =>
+        actions.syncNotification(notification),
+      );
+    return json(ACCEPTED);
+  }
 
   if (ctx.defer) {
     await ctx.defer(notification);
-    return json({ status: 'queued' });
+    return json(ACCEPTED);
   }
   const running = actions.syncNotification(notification).catch((error: unknown) => {
     engine.log.error('webhook.sync.failed', { userId, error });
@@ -178,15 +237,17 @@ async function webhook(
   });
   if (ctx.waitUntil) {
     ctx.waitUntil(running);
-    return json({ status: 'accepted' });
+    return json(ACCEPTED);
   }
+  // No way to keep working after the answer: give the sync most of Withings' 2 s, then answer anyway
+  // (the pending record keeps what is left for the next sync or reconcile).
   let timer: NodeJS.Timeout | undefined;
-  const finished = await Promise.race([
-    running.then((report) => (report ? 'synced' : 'pending')),
-    new Promise<'pending'>((resolve) => {
-      timer = setTimeout(() => resolve('pending'), INLINE_BUDGET_MS);
+  await Promise.race([
+    running,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, INLINE_BUDGET_MS);
     }),
   ]);
   clearTimeout(timer);
-  return json({ status: finished === 'synced' ? 'synced' : 'accepted' });
+  return json(ACCEPTED);
 }

@@ -6,7 +6,13 @@
  * @packageDocumentation
  */
 export type { AccountSummary, Accounts } from './accounts.js';
-export { CONFIG_ENV_VARS, loadConfigFromEnv, type SyncConfig, type SyncHooks } from './config.js';
+export {
+  CONFIG_ENV_VARS,
+  loadConfigFromEnv,
+  type SyncConfig,
+  type SyncHooks,
+  upstreamOverrides,
+} from './config.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
 export {
   AccountNotFoundError,
@@ -34,6 +40,7 @@ export type {
   SyncReport,
   SyncTrigger,
 } from './report.js';
+export { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
 export { fileStore } from './store/file-store.js';
 export { memoryStore } from './store/memory-store.js';
 // For StateStore implementations (dynamoStore, your own): the same key rules and first versions.

@@ -6,6 +6,7 @@ interface Batch {
   count: number;
   firstAt: string;
   lastAt: string;
+  unlinkReportedAt?: string;
   written: Promise<void>;
 }
 
@@ -23,16 +24,27 @@ export class PendingWriter {
 
   constructor(private readonly store: StateStore) {}
 
-  /** Resolves once the notification is durable in the store (with the others of its batch). */
-  record(userId: string, since: number, at: string): Promise<void> {
+  /**
+   * Resolves once the notification is durable in the store (with the others of its batch).
+   * @param options.unlink - The notification said the user unlinked wg-sync (to be confirmed).
+   */
+  record(userId: string, since: number, at: string, options: { unlink?: boolean } = {}): Promise<void> {
     const open = this.#open.get(userId);
     if (open) {
       open.since = Math.min(open.since, since);
       open.count += 1;
       open.lastAt = at;
+      if (options.unlink) open.unlinkReportedAt ??= at;
       return open.written;
     }
-    const batch: Batch = { since, count: 1, firstAt: at, lastAt: at, written: Promise.resolve() };
+    const batch: Batch = {
+      since,
+      count: 1,
+      firstAt: at,
+      lastAt: at,
+      ...(options.unlink ? { unlinkReportedAt: at } : {}),
+      written: Promise.resolve(),
+    };
     const previous = this.#last.get(userId) ?? Promise.resolve();
     batch.written = previous
       .catch(() => undefined)
@@ -44,6 +56,9 @@ export class PendingWriter {
           count: (current?.count ?? 0) + batch.count,
           firstAt: current?.firstAt ?? batch.firstAt,
           lastAt: batch.lastAt,
+          ...(current?.unlinkReportedAt || batch.unlinkReportedAt
+            ? { unlinkReportedAt: current?.unlinkReportedAt ?? batch.unlinkReportedAt }
+            : {}),
         }));
       })
       .then(() => undefined)

@@ -13,6 +13,7 @@ export const keys = {
   lock: (userId: string) => `lock/${userId}`,
   pending: (userId: string) => `pending/${userId}`,
   health: (userId: string) => `health/${userId}`,
+  debounce: (userId: string) => `debounce/${userId}`,
 };
 
 /** A linked account: one Withings user mapped to one Garmin account. */
@@ -45,13 +46,29 @@ export interface LedgerRecord {
   garminSamplePk?: number;
 }
 
-/** Notifications received but not yet synced (drained by the next sync or `reconcile`). */
+/**
+ * Notifications received but not yet synced (drained by the next sync or `reconcile`). Written by
+ * the public webhook, so nothing in it is trusted: it asks for a sync, it never sets its window.
+ */
 export interface PendingRecord {
-  /** Epoch seconds: the earliest `startdate` among pending notifications. */
+  /**
+   * Epoch seconds: the earliest `startdate` among pending notifications, for display only. Records
+   * written by earlier versions may hold anything here (a forged `startdate=1`); the sync never reads it.
+   */
   since: number;
   count: number;
   firstAt: string;
   lastAt: string;
+  /** When a notification said the user unlinked wg-sync; the next sync asks Withings to confirm it. */
+  unlinkReportedAt?: string;
+}
+
+/** The per-user webhook debounce window (`debounce/<user>`), shared by every process. */
+export interface DebounceRecord {
+  /** When the window's first webhook sync started. */
+  windowStartedAt: string;
+  /** Whether the one sync at the window's end has been claimed. */
+  trailing: boolean;
 }
 
 /** Health of an account, for `/status`, `doctor` and alerts. */

@@ -45,7 +45,10 @@ describe('doctor', () => {
 
   it('reports a missing subscription for the public URL, and no accounts at all', async () => {
     const h = await harness();
-    const sync = h.another({ publicUrl: 'https://sync.example.org' });
+    const sync = h.another({
+      publicUrl: 'https://sync.example.org',
+      webhookSecret: 'hook-secret-0123456789',
+    });
     const report = await sync.doctor();
     expect(report.accounts[0]?.checks.find((c) => c.name === 'subscription')).toMatchObject({
       status: 'fail',
@@ -61,7 +64,7 @@ describe('doctor', () => {
     const { startHttpServer } = await import('@wg-sync/testkit');
     const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
     try {
-      const withUrl = h.another({ publicUrl: endpoint.url });
+      const withUrl = h.another({ publicUrl: endpoint.url, webhookSecret: 'hook-secret-0123456789' });
       const client = new WithingsClient({
         clientId: h.withings.clientId,
         clientSecret: h.withings.clientSecret,

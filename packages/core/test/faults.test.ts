@@ -1,6 +1,7 @@
 import { type SimHttpServer, startHttpServer } from '@wg-sync/testkit';
 import { WithingsClient } from '@wg-sync/withings';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Sync } from '../src/index.js';
 import { harness, minutesAgo } from './harness.js';
 
 const servers: SimHttpServer[] = [];
@@ -117,11 +118,12 @@ describe('reconcile', () => {
   it('re-creates a subscription Withings dropped after failed deliveries, and syncs what was missed', async () => {
     const h = await harness();
     let up = true;
+    let sync: Sync | undefined;
     const server = await startHttpServer((request) =>
-      up ? h.sync.handler(request) : new Response('down', { status: 503 }),
+      up && sync ? sync.handler(request) : new Response('down', { status: 503 }),
     );
     servers.push(server);
-    const sync = h.another({ publicUrl: server.url });
+    sync = h.another({ publicUrl: server.url, webhookSecret: 'hook-secret-0123456789' });
     const client = new WithingsClient({
       clientId: h.withings.clientId,
       clientSecret: h.withings.clientSecret,

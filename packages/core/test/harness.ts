@@ -90,6 +90,8 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     ...options.config,
   };
   const sync = createSync(config);
+  // Before the simulators close: debounced webhook syncs still waiting run now, not against a dead port.
+  cleanups.push(() => sync.flush());
   const userId = withings.addUser({ timeZone: options.timeZone ?? 'Europe/Berlin' });
   const garminTokens = await garminLogin({
     email: 'ana@example.com',
@@ -102,7 +104,11 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     garmin,
     store,
     sync,
-    another: (overrides = {}) => createSync({ ...config, ...overrides }),
+    another: (overrides = {}) => {
+      const other = createSync({ ...config, ...overrides });
+      cleanups.push(() => other.flush());
+      return other;
+    },
     userId,
     email: 'ana@example.com',
     alerts,

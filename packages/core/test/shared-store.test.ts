@@ -23,7 +23,7 @@ describe('several processes over one store', () => {
     expect((await h.another().syncRecent()).synced).toHaveLength(1);
   });
 
-  it('a sync in another process holds the lease: the trigger is left pending and drained by the holder', async () => {
+  it('a sync in another process holds the lease: the trigger is left pending and drained by the window’s closing sync', async () => {
     const h = await harness({ store: 'file' });
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 70.7, notify: false });
     const [a, b] = [h.another(), h.another()];
@@ -41,6 +41,8 @@ describe('several processes over one store', () => {
       );
     await Promise.all([notify(a), notify(b)]);
     await Promise.all(background);
+    // One of the two claimed the window's first sync, the other its closing one (held in-process).
+    await Promise.all([a.flush(), b.flush()]);
     expect(h.garmin.weighIns(h.email)).toHaveLength(1);
     expect(await h.store.get(`pending/${h.userId}`)).toBeUndefined();
     expect(await h.store.get(`lock/${h.userId}`)).toBeUndefined();

@@ -65,7 +65,7 @@ describe('webhook → upload, end to end over loopback', () => {
         defer: async (n) => void deferred.push(n),
       },
     );
-    expect(await response.json()).toEqual({ status: 'queued' });
+    expect(await response.json()).toEqual({ status: 'accepted' });
     expect(deferred).toEqual([
       { userId: h.userId, appli: 1, startDate: new Date(1741588937000), endDate: new Date(1741588938000) },
     ]);
@@ -106,30 +106,59 @@ describe('webhook → upload, end to end over loopback', () => {
     expect(h.garmin.weighIns(h.email)).toHaveLength(1);
   });
 
-  it('a notification for an unknown user or another appli is ignored without any upstream call', async () => {
+  it('answers every well-formed notification the same, costing nothing for unknown users and other applis', async () => {
     const h = await harness();
     const garminBefore = h.garmin.requests.length;
     const unknown = await h.sync.handler(notificationRequest('userid=999&appli=1&startdate=1&enddate=2'));
-    expect(await unknown.json()).toEqual({ status: 'ignored', reason: 'unknown user' });
     const sleep = await h.sync.handler(
       notificationRequest(`userid=${h.userId}&appli=44&startdate=1&enddate=2`),
     );
-    expect(await sleep.json()).toMatchObject({ status: 'ignored' });
+    const update = await h.sync.handler(
+      notificationRequest(`userid=${h.userId}&appli=46&action=update&startdate=1&enddate=2`),
+    );
+    // Whether a user id is linked is not a stranger's to learn: same status, same body.
+    for (const answer of [unknown, sleep, update]) {
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe('{"status":"accepted"}');
+    }
     expect(h.withings.requests).toHaveLength(0);
     expect(h.garmin.requests).toHaveLength(garminBefore);
+    expect(await h.store.get(`pending/999`)).toBeUndefined();
+    const reasons = h.logs.filter((l) => l.includes('webhook.ignored')).map((l) => JSON.parse(l).reason);
+    expect(reasons).toEqual(['unknown user', 'appli not synced', 'appli 46 action update']);
   });
 
-  it('an unlink notification (appli 46) stops the account and raises UNLINKED', async () => {
+  it('a forged unlink (Withings still accepts the token) changes nothing: the account keeps syncing', async () => {
     const h = await harness();
+    const now = Math.floor(Date.now() / 1000);
     const response = await h.sync.handler(
-      notificationRequest(`userid=${h.userId}&appli=46&action=unlink&date=2026-11-20&startdate=1&enddate=1`),
+      notificationRequest(`userid=${h.userId}&appli=46&action=unlink&startdate=${now}&enddate=${now}`),
     );
-    expect(await response.json()).toEqual({ status: 'unlinked' });
+    expect(await response.json()).toEqual({ status: 'accepted' });
+    expect(h.alerts).toEqual([]);
+    expect((await h.sync.accounts.list())[0]?.unlinkedAt).toBeUndefined();
+    expect(h.logs.some((l) => l.includes('webhook.unlink.unconfirmed'))).toBe(true);
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(1), weightKg: 77.1, notify: false });
+    expect((await h.sync.syncRecent()).synced).toHaveLength(1);
+    expect(h.garmin.weighIns(h.email)).toHaveLength(1);
+  });
+
+  it('a real unlink (Withings refuses the token) stops the account and raises UNLINKED once', async () => {
+    const h = await harness();
+    h.withings.unlink(h.userId);
+    const now = Math.floor(Date.now() / 1000);
+    const response = await h.sync.handler(
+      notificationRequest(`userid=${h.userId}&appli=46&action=unlink&startdate=${now}&enddate=${now}`),
+    );
+    expect(await response.json()).toEqual({ status: 'accepted' });
     expect(h.alerts.map((a) => a.type)).toEqual(['UNLINKED']);
-    const after = await h.sync.handler(
-      notificationRequest(`userid=${h.userId}&appli=1&startdate=1&enddate=2`),
-    );
-    expect(await after.json()).toEqual({ status: 'ignored', reason: 'account unlinked' });
     expect((await h.sync.accounts.list())[0]?.unlinkedAt).toBeDefined();
+    expect(await h.store.get(`pending/${h.userId}`)).toBeUndefined();
+    const calls = h.withings.requests.length;
+    const after = await h.sync.handler(
+      notificationRequest(`userid=${h.userId}&appli=1&startdate=${now}&enddate=${now}`),
+    );
+    expect(await after.json()).toEqual({ status: 'accepted' });
+    expect(h.withings.requests).toHaveLength(calls); // an unlinked account costs nothing
   });
 });

@@ -55,13 +55,31 @@ async function answer(
   }
   let response: Response;
   try {
-    response = await sync.handler(request, { waitUntil: tasks.waitUntil });
+    const clientAddress = clientAddressOf(req, options.trustProxy === true);
+    response = await sync.handler(request, {
+      waitUntil: tasks.waitUntil,
+      ...(clientAddress ? { clientAddress } : {}),
+    });
   } catch (error) {
     // The engine answers its own failures; getting here is a bug, not a client error.
     tasks.report(error);
     response = failure(500, 'INTERNAL', 'internal error');
   }
   return send(tasks, response, res);
+}
+
+/**
+ * Who is calling, for the engine's per-source throttle: the socket's peer, or behind a trusted proxy
+ * the last `X-Forwarded-For` entry, the one that proxy added itself (earlier ones are the client's
+ * word and free to forge).
+ */
+export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const header = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').pop()?.trim();
+    if (last && /^[0-9A-Fa-f:.]{2,45}$/.test(last)) return last;
+  }
+  return req.socket.remoteAddress;
 }
 
 /**

@@ -24,9 +24,10 @@ export interface NodeHttpHandler {
   /** Answers one request; never rejects. */
   (req: IncomingMessage, res: ServerResponse): Promise<void>;
   /**
-   * Resolves once every background sync started by a request has finished (new ones included), and
-   * every request still being handled (one whose client left no longer holds `server.close()` up).
-   * Call it after `server.close()` on shutdown, so no accepted webhook is cut off mid-sync.
+   * Resolves once every background sync started by a request has finished (new ones included),
+   * every request still being handled (one whose client left no longer holds `server.close()` up),
+   * and the webhook syncs the engine was holding until their debounce window ends (run now, with
+   * `sync.flush()`). Call it after `server.close()` on shutdown, so no accepted webhook is cut off.
    */
   drain(): Promise<void>;
 }
@@ -47,14 +48,14 @@ export interface NodeHttpHandler {
  * ```
  */
 export function nodeHttpHandler(
-  sync: Pick<Sync, 'handler'>,
+  sync: Pick<Sync, 'handler'> & Partial<Pick<Sync, 'flush'>>,
   options: NodeHttpHandlerOptions = {},
 ): NodeHttpHandler {
   const requestOptions = checkNodeOptions(options);
   const tasks = new BackgroundTasks(options.onError);
   const handler = (req: IncomingMessage, res: ServerResponse) =>
     handleNodeRequest(sync, tasks, req, res, requestOptions);
-  return Object.assign(handler, { drain: () => tasks.drain() });
+  return Object.assign(handler, { drain: () => drainAll(sync, tasks) });
 }
 
 /** Validates the options once, when the handler is made, rather than failing every request. */
@@ -67,4 +68,14 @@ export function checkNodeOptions(options: NodeHttpHandlerOptions): NodeRequestOp
   if (onError !== undefined && typeof onError !== 'function') problems.push('onError must be a function');
   if (problems.length > 0) throw new ConfigError(problems);
   return { maxBodySize, trustProxy };
+}
+
+/**
+ * Shutdown order: requests and their background syncs, then the syncs the engine holds until their
+ * debounce window ends (run now), then whatever those started.
+ */
+export async function drainAll(sync: Partial<Pick<Sync, 'flush'>>, tasks: BackgroundTasks): Promise<void> {
+  await tasks.drain();
+  await sync.flush?.();
+  await tasks.drain();
 }

@@ -50,6 +50,9 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     },
     // The simulator stores uploads at once; real Garmin needs the default 1.5 s before the first read.
     readBack: { attempts: 3, delayMs: 50 },
+    // Weigh-ins a few seconds apart: a window of 1 s (default 60) keeps the story moving while
+    // showing that each notification only asks for a sync.
+    webhookDebounceSeconds: 1,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
   const server = await startServer(sync, { port: 0, host: '127.0.0.1' });

@@ -1,0 +1,143 @@
+import { StoreConflictError } from './errors.js';
+import type { Logger } from './logger.js';
+import { type DebounceRecord, keys } from './state.js';
+import type { StateStore } from './store/state-store.js';
+
+/** What one webhook notification may cause, decided per user and window. */
+export type DebounceTurn =
+  /** The first notification of a window: sync now. */
+  | { kind: 'now' }
+  /** The first one after that in the window: sync once when the window ends (`at`). */
+  | { kind: 'later'; at: Date; windowStartedAt: string }
+  /** Any other: its notification is already in `pending/<user>`, which one of the two syncs drains. */
+  | { kind: 'none' };
+
+/** Users whose last window this process remembers, to answer floods without reading the store. */
+const MAX_REMEMBERED = 10_000;
+const MAX_ROUNDS = 4;
+
+/**
+ * Per-user debounce of webhook-triggered syncs, shared by every process through the store
+ * (`debounce/<user>`): at most one sync at the start of a window and one at its end, however many
+ * notifications (genuine bursts or forged floods) arrive in between. Withings signs nothing, so
+ * notifications are only hints; this bounds what a stranger who knows a user id can make wg-sync
+ * spend upstream.
+ */
+export class WebhookDebounce {
+  /** The last window seen per user; while its trailing sync is taken, a flood needs no store read. */
+  readonly #known = new Map<string, DebounceRecord>();
+  readonly #scheduled = new Map<string, { timer: NodeJS.Timeout; fire: () => Promise<void> }>();
+  readonly #running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly windowMs: number,
+    private readonly now: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  /** Decides what this notification causes, claiming the window's first or last sync in the store. */
+  async claim(userId: string): Promise<DebounceTurn> {
+    const at = this.now().getTime();
+    const known = this.#known.get(userId);
+    if (known?.trailing && at < Date.parse(known.windowStartedAt) + this.windowMs) return { kind: 'none' };
+    const key = keys.debounce(userId);
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const current = await this.store.get<DebounceRecord>(key);
+      const start = current ? Date.parse(current.value.windowStartedAt) : Number.NaN;
+      const open = current !== undefined && at < start + this.windowMs;
+      const next: DebounceRecord = open
+        ? { windowStartedAt: current.value.windowStartedAt, trailing: true }
+        : { windowStartedAt: new Date(at).toISOString(), trailing: false };
+      if (open && current.value.trailing) {
+        this.#remember(userId, current.value);
+        return { kind: 'none' };
+      }
+      try {
+        await this.#write(key, next, current?.version ?? null, open ? start : at);
+      } catch (error) {
+        if (error instanceof StoreConflictError) continue; // another process decided first: look again
+        throw error;
+      }
+      this.#remember(userId, next);
+      return open
+        ? { kind: 'later', at: new Date(start + this.windowMs), windowStartedAt: next.windowStartedAt }
+        : { kind: 'now' };
+    }
+    // Still losing races after several rounds: others are claiming this very window.
+    return { kind: 'none' };
+  }
+
+  /**
+   * Called when a window's trailing sync is due: opens the next window in its place (so a steady
+   * flood costs one sync per window) unless someone already opened one, whose sync drains the
+   * pending record instead. `true` means "run the sync".
+   */
+  async takeTrailing(userId: string, windowStartedAt: string): Promise<boolean> {
+    const key = keys.debounce(userId);
+    const current = await this.store.get<DebounceRecord>(key);
+    if (current && current.value.windowStartedAt !== windowStartedAt) return false;
+    const at = this.now().getTime();
+    const next: DebounceRecord = { windowStartedAt: new Date(at).toISOString(), trailing: false };
+    try {
+      await this.#write(key, next, current?.version ?? null, at);
+    } catch (error) {
+      if (error instanceof StoreConflictError) return false;
+      throw error;
+    }
+    this.#remember(userId, next);
+    return true;
+  }
+
+  /**
+   * Runs `sync` when the window ends, in this process (an unref'd timer: a process that stops
+   * first leaves the notification in `pending/<user>`, which the next sync or reconcile drains).
+   */
+  schedule(userId: string, at: Date, windowStartedAt: string, sync: () => Promise<unknown>): void {
+    if (this.#scheduled.has(userId)) return;
+    const fire = async () => {
+      const entry = this.#scheduled.get(userId);
+      if (entry?.fire !== fire) return;
+      clearTimeout(entry.timer);
+      this.#scheduled.delete(userId);
+      const run = (async () => {
+        try {
+          if (await this.takeTrailing(userId, windowStartedAt)) await sync();
+        } catch (error) {
+          this.log.error('webhook.debounced-sync.failed', { userId, error });
+        }
+      })();
+      this.#running.add(run);
+      try {
+        await run;
+      } finally {
+        this.#running.delete(run);
+      }
+    };
+    const timer = setTimeout(() => void fire(), Math.max(0, at.getTime() - this.now().getTime()));
+    timer.unref();
+    this.#scheduled.set(userId, { timer, fire });
+  }
+
+  /** Runs every scheduled trailing sync now and waits for them (graceful shutdown, tests). */
+  async flush(): Promise<void> {
+    while (this.#scheduled.size > 0 || this.#running.size > 0) {
+      await Promise.all([...[...this.#scheduled.values()].map((entry) => entry.fire()), ...this.#running]);
+    }
+  }
+
+  async #write(key: string, value: DebounceRecord, ifVersion: number | null, startMs: number) {
+    // Kept a window past its end, so the record of a trailing sync outlives the window it closes.
+    const ttlSeconds = Math.ceil((startMs + 2 * this.windowMs - this.now().getTime()) / 1000);
+    await this.store.put(key, value, { ifVersion, ttlSeconds: Math.max(1, ttlSeconds) });
+  }
+
+  #remember(userId: string, record: DebounceRecord): void {
+    this.#known.delete(userId);
+    this.#known.set(userId, record);
+    for (const oldest of this.#known.keys()) {
+      if (this.#known.size <= MAX_REMEMBERED) break;
+      this.#known.delete(oldest);
+    }
+  }
+}
