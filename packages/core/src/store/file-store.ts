@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
 import { closeFd, errorCode, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeFd } from './fd.js';
 import { GroupCommit } from './group-commit.js';
+import { lockFile } from './lock-file.js';
 import {
   assertValidKey,
   firstVersion,
@@ -22,8 +23,6 @@ interface Envelope {
 // pending record here, so the per-call cost matters.
 
 const SUFFIX = '.json';
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 10_000;
 
 /**
  * Options of {@link fileStore} that only tests pass; the package does not export them.
@@ -304,48 +303,5 @@ async function syncDir(dir: string): Promise<void> {
     // Some file systems refuse fsync on a directory; the rename is still atomic.
   } finally {
     await closeFd(fd);
-  }
-}
-
-/** A cross-process lock: create the lock file exclusively; break it when its holder died long ago. */
-async function lockFile(path: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      const fd = await openFd(
-        path,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o600,
-      );
-      try {
-        await writeFd(fd, String(process.pid));
-      } finally {
-        await closeFd(fd);
-      }
-      return async () => {
-        try {
-          await unlink(path);
-        } catch {
-          // Already gone (broken as stale by another process): nothing to release.
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError(`cannot create lock ${path}: ${(error as NodeJS.ErrnoException).code}`, {
-          cause: error,
-        });
-      }
-    }
-    const stats = await lstat(path).catch(() => undefined);
-    if (stats && Date.now() - stats.mtimeMs > LOCK_STALE_MS) {
-      try {
-        await unlink(path);
-      } catch {
-        // Another waiter broke it first.
-      }
-      continue;
-    }
-    if (Date.now() > deadline) throw new StoreError(`timed out waiting for lock ${path}`);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt * 2)));
   }
 }
