@@ -108,7 +108,7 @@ export function createSync(input: SyncConfig): Sync {
     coordinator: new SyncCoordinator(config.store, config.leaseSeconds, config.maxConcurrentSyncs),
     pending: new PendingWriter(config.store),
     debounce: new WebhookDebounce(config.store, config.webhookDebounceSeconds * 1000, config.now, log),
-    authThrottle: new AuthThrottle(),
+    authThrottle: new AuthThrottle(() => config.now().getTime()),
     read: sharedReader(config.store),
     alertListeners: new Set(),
     alert: (alert) => raiseAlert(engine, alert),

@@ -90,3 +90,139 @@ describe('createSync validates a programmatic config', () => {
     expect(withUrl.webhookUrl).toBe('https://sync.example.org/webhook/withings/hook-secret-0123456789');
   });
 });
+
+describe('a deployment that is safe by default', () => {
+  const minimal = { withings: { clientId: 'a', clientSecret: 'client-secret-b' }, store: memoryStore() };
+  const collect = () => {
+    const lines: Array<{ level: string; event: string; [key: string]: unknown }> = [];
+    const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+      void lines.push({ level, event, ...fields });
+    return {
+      lines,
+      logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    };
+  };
+
+  it('a publicUrl without a webhook secret is refused, naming the fix', () => {
+    expect(() => createSync({ ...minimal, publicUrl: 'https://sync.example.org' })).toThrow(
+      /webhookSecret is required with publicUrl[\s\S]*openssl rand -hex 32[\s\S]*allowUnauthenticatedWebhook/,
+    );
+  });
+
+  it('allowUnauthenticatedWebhook starts anyway, with a warning at every start and a failing doctor check', async () => {
+    for (let start = 0; start < 2; start += 1) {
+      const { lines, logger } = collect();
+      const sync = createSync({
+        ...minimal,
+        publicUrl: 'https://sync.example.org',
+        allowUnauthenticatedWebhook: true,
+        logger,
+      });
+      expect(lines.filter((l) => l.event === 'config.webhook.unauthenticated')).toMatchObject([
+        { level: 'warn' },
+      ]);
+      const check = (await sync.doctor()).checks.find((c) => c.name === 'webhook secret');
+      expect(check).toMatchObject({ status: 'fail' });
+      expect(check?.fix).toMatch(/WG_SYNC_WEBHOOK_SECRET[\s\S]*wg-sync webhook subscribe/);
+    }
+  });
+
+  it('reads WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK and WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS from the environment', () => {
+    const config = loadConfigFromEnv({
+      ...base,
+      WG_SYNC_PUBLIC_URL: 'https://sync.example.org',
+      WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'true',
+      WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: '120',
+    });
+    expect(config).toMatchObject({ allowUnauthenticatedWebhook: true, webhookDebounceSeconds: 120 });
+    expect(() => loadConfigFromEnv({ ...base, WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: '0' })).toThrow(
+      /WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS/,
+    );
+  });
+
+  it.each([
+    ['16 identical characters', 'aaaaaaaaaaaaaaaa', /only 1 different characters/],
+    ['a run', 'abcdefghijklmnopq', /run of consecutive characters/],
+    ['a short pattern repeated', 'ab12cd34ab12cd34ab12cd34', /short pattern repeated/],
+    ['too few different characters', 'aabbaabbccaabbcc', /only 3 different characters/],
+    ['too short', 'x7!kQ2', /shorter than 16 characters/],
+  ])('refuses a weak API token or webhook secret: %s', (_name, weak, reason) => {
+    for (const option of ['apiToken', 'webhookSecret'] as const) {
+      let error: unknown;
+      try {
+        createSync({ ...minimal, [option]: weak });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const problem = (error as ConfigError).problems.find((p) => p.startsWith(option)) ?? '';
+      if (option === 'webhookSecret' && weak.length < 16) continue; // the format rule speaks first
+      expect(problem).toMatch(reason);
+      expect(problem).toContain('openssl rand -hex 32');
+      expect((error as Error).message).not.toContain(weak);
+    }
+  });
+
+  it('accepts what openssl rand -hex 32 makes, and the env names the weak variable without its value', () => {
+    const strong = 'f3b9c2a7e4d1806b5a9c3e7f2d4b6a8c0e1f3a5b7c9d2e4f6a8b0c1d3e5f7a9b';
+    expect(() =>
+      createSync({ ...minimal, apiToken: strong, webhookSecret: strong.slice(0, 40) }),
+    ).not.toThrow();
+    let error: unknown;
+    try {
+      loadConfigFromEnv({
+        ...base,
+        WG_SYNC_API_TOKEN: '1111111111111111',
+        WG_SYNC_WEBHOOK_SECRET: 'abcdefghijklmnopqrst',
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/WG_SYNC_API_TOKEN uses only 1 different characters/);
+    expect(problems).toMatch(/WG_SYNC_WEBHOOK_SECRET is a run of consecutive characters/);
+    expect(problems).not.toContain('1111111111111111');
+  });
+
+  it('upstream URL overrides must be https, or plain http to this machine, and are logged at start', () => {
+    for (const url of ['http://capture.example.net', 'ftp://127.0.0.1', 'http://10.0.0.5:8080']) {
+      expect(() => createSync({ ...minimal, withings: { ...minimal.withings, baseUrl: url } })).toThrow(
+        /withings\.baseUrl must be an https URL/,
+      );
+      expect(() => createSync({ ...minimal, garmin: { urls: { connectapi: url } } })).toThrow(
+        /garmin\.urls\.connectapi must be an https URL/,
+      );
+      expect(() => loadConfigFromEnv({ ...base, GARMIN_SSO_URL: url })).toThrow(/GARMIN_SSO_URL/);
+    }
+    const { lines, logger } = collect();
+    createSync({
+      ...minimal,
+      withings: { ...minimal.withings, baseUrl: 'http://127.0.0.1:4321' },
+      garmin: { urls: { sso: 'https://sso.proxy.example.org', diauth: 'http://localhost:9' } },
+      logger,
+    });
+    expect(lines.filter((l) => l.event === 'config.upstream.override')).toEqual([
+      {
+        level: 'warn',
+        event: 'config.upstream.override',
+        option: 'withings.baseUrl',
+        url: 'http://127.0.0.1:4321',
+      },
+      {
+        level: 'warn',
+        event: 'config.upstream.override',
+        option: 'garmin.urls.sso',
+        url: 'https://sso.proxy.example.org',
+      },
+      {
+        level: 'warn',
+        event: 'config.upstream.override',
+        option: 'garmin.urls.diauth',
+        url: 'http://localhost:9',
+      },
+    ]);
+    const quiet = collect();
+    createSync({ ...minimal, logger: quiet.logger });
+    expect(quiet.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
