@@ -457,4 +457,194 @@ export const scenarios: Scenario[] = [
       await world.settle();
     },
   },
+  {
+    id: 21,
+    name: 'H1 forged unlink: the account keeps syncing; a real unlink (token refused) stops it',
+    options: { people: 2 },
+    async run(world) {
+      const [ana, bo] = world.people;
+      if (!ana || !bo) return;
+      await world.serve();
+      await world.forged(() => post(world, unlinkBody(ana.userId)));
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 60.6 });
+      await world.settle();
+      const accounts = (await world.sync.accounts.list()) as Array<{ userId: string; unlinkedAt?: string }>;
+      world.expectSurfaced(
+        'no UNLINKED alert for the forged one',
+        !world.alerts.some((a) => a.type === 'UNLINKED' && a.userId === ana.userId),
+      );
+      world.expectSurfaced('still linked', !accounts.find((a) => a.userId === ana.userId)?.unlinkedAt);
+      world.expectSurfaced(
+        'the unconfirmed unlink is logged',
+        world.logs.some((l) => l.includes('webhook.unlink.unconfirmed')),
+      );
+      // Bo really unlinks: Withings revokes the tokens, then notifies.
+      world.withings.unlink(bo.userId);
+      world.seen.push(await (await post(world, unlinkBody(bo.userId))).text());
+      await world.settle();
+      world.expectSurfaced(
+        'UNLINKED alert for the real one',
+        world.alerts.some((a) => a.type === 'UNLINKED' && a.userId === bo.userId),
+      );
+      const report = await world.run(world.sync.reconcile());
+      const of = (userId: string) => report?.accounts.find((a) => a.userId === userId);
+      world.expectSurfaced('reconcile: bo unlinked', of(bo.userId)?.subscription === 'unlinked');
+      world.expectSurfaced('reconcile: ana synced', of(ana.userId)?.report?.failed.length === 0);
+    },
+  },
+  {
+    id: 22,
+    name: 'H2 forged startdate=1 over 5 100 old groups (and a 0.1 pending record): history stays out',
+    options: { pageSize: 100 },
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      // Years of history that nobody asked to import (a backfill would; a webhook never does).
+      const day = 86_400_000;
+      for (let i = 0; i < 5100; i += 1) {
+        const takenAt = new Date(Date.now() - (400 + i / 5) * day);
+        world.withings.addWeighIn(ana.userId, {
+          takenAt,
+          arrivedAt: takenAt,
+          weightKg: 80 + (i % 50) / 10,
+          notify: false,
+        });
+      }
+      world.weighIn(ana, { minutesAgo: 10, weightKg: 79.5 });
+      await world.settle();
+      // What 0.1 left behind after such a POST: a pending record starting in 1970.
+      const at = new Date().toISOString();
+      await world.store.put(`pending/${ana.userId}`, { since: 1, count: 1, firstAt: at, lastAt: at });
+      await world.forged(() =>
+        Promise.all([1, 2, 3].map(() => post(world, notificationBodyFrom(ana.userId, 1)))),
+      );
+      world.weighIn(ana, { minutesAgo: 1, weightKg: 79.3 });
+      await world.settle();
+      world.expectSurfaced(
+        'no sync failed (no "more data after 50 pages")',
+        world.reports.every((r) => r.failed.length === 0),
+      );
+      world.expectSurfaced('pending drained', (await world.store.get(`pending/${ana.userId}`)) === undefined);
+      const reads = world.withings.requests.filter((r) => r.path === '/measure').length;
+      world.expectSurfaced('no history read (a few getmeas calls, not 50 pages)', reads < 20);
+    },
+  },
+  {
+    id: 23,
+    name: 'M1 who is linked? linked, unlinked, unknown and ignored notifications answer alike',
+    options: { people: 2 },
+    async run(world) {
+      const [ana, bo] = world.people;
+      if (!ana || !bo) return;
+      await world.serve();
+      await world.run(world.sync.accounts.unlink(bo.userId));
+      const answers: string[] = [];
+      await world.forged(async () => {
+        for (const body of [
+          notificationBodyFrom(ana.userId),
+          notificationBodyFrom(bo.userId),
+          notificationBodyFrom('424242'),
+          notificationBodyFrom(ana.userId).replace('appli=1', 'appli=44'),
+          `${notificationBodyFrom(ana.userId).replace('appli=1', 'appli=46')}&action=update`,
+        ]) {
+          const response = await post(world, body);
+          answers.push(`${response.status} ${response.headers.get('content-type')} ${await response.text()}`);
+        }
+      });
+      world.seen.push(...answers);
+      world.expectSurfaced('one answer for all', new Set(answers).size === 1);
+      world.expectSurfaced('and it is 200 accepted', answers[0]?.endsWith('{"status":"accepted"}') === true);
+    },
+  },
+  {
+    id: 24,
+    name: 'M2 flood: 400 forged POSTs (200 for a linked user) while a real weigh-in arrives',
+    options: { people: 2 },
+    async run(world) {
+      const [ana, bo] = world.people;
+      if (!ana || !bo) return;
+      await world.serve();
+      world.weighIn(ana, { minutesAgo: 30, weightKg: 66.6 });
+      await world.settle();
+      let statuses: number[] = [];
+      await world.forged(async () => {
+        const flood = [
+          ...Array.from({ length: 200 }, (_, i) => post(world, notificationBodyFrom(ana.userId, 1 + i))),
+          ...Array.from({ length: 200 }, (_, i) => post(world, notificationBodyFrom(String(5_000_000 + i)))),
+        ];
+        world.weighIn(ana, { minutesAgo: 1, weightKg: 66.4 }); // Withings' own delivery, mid-flood
+        statuses = (await Promise.all(flood)).map((r) => r.status);
+        await world.withings.settled();
+      });
+      world.expectSurfaced(
+        'every forged POST answered 200',
+        statuses.every((s) => s === 200),
+      );
+      world.expectSurfaced(
+        "Withings' delivery answered in time",
+        world.withings.deliveries.every((d) => d.delivered),
+      );
+      world.weighIn(bo, { minutesAgo: 1, weightKg: 90.1 }); // another user, unaffected
+      await world.settle();
+    },
+  },
+  {
+    id: 25,
+    name: 'M3 a broken store: anonymous answers carry no path, table or code, the log has it',
+    dynamo: true,
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      await world.serve();
+      world.weighIn(ana, { minutesAgo: 5, weightKg: 82.2, notify: false });
+      const damage = await world.made.corrupt(`pending/${ana.userId}`);
+      const url = world.server?.url ?? '';
+      const answers: Response[] = [];
+      await world.forged(async () => {
+        answers.push(
+          await post(world, notificationBodyFrom(ana.userId)),
+          await fetch(`${url}/health`),
+          await fetch(`${url}/status`),
+          await fetch(`${url}/status`, { headers: { authorization: 'Bearer not-the-token-0123456789' } }),
+        );
+      });
+      const texts = await Promise.all(answers.map((a) => a.text()));
+      world.seen.push(...texts);
+      const first = JSON.parse(texts[0] ?? '{}') as { error?: { code?: string; requestId?: string } };
+      world.expectSurfaced(
+        'the webhook answered 500 INTERNAL',
+        answers[0]?.status === 500 && first.error?.code === 'INTERNAL',
+      );
+      world.expectSurfaced(
+        'no internal detail in any answer',
+        texts.every(
+          (t) => !t.includes(damage.where) && !t.includes('STORE_CORRUPT') && !/state|table/i.test(t),
+        ),
+      );
+      world.expectSurfaced(
+        'logged with the request id and the detail',
+        world.logs.some(
+          (l) =>
+            l.includes('handler.failed') &&
+            l.includes(first.error?.requestId ?? '?') &&
+            l.includes('STORE_CORRUPT'),
+        ),
+      );
+      await damage.remove(); // the person fixes it; the notification is retried by reconcile
+      await world.run(world.sync.reconcile());
+    },
+  },
 ];
+
+/** A notification body as Withings would send it (or a stranger who copied its shape). */
+function notificationBodyFrom(userId: string, startDate?: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  return `userid=${userId}&appli=1&startdate=${startDate ?? now - 600}&enddate=${now}`;
+}
+
+/** An appli-46 unlink notification, with the window our parser still requires. */
+function unlinkBody(userId: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  return `userid=${userId}&appli=46&action=unlink&startdate=${now}&enddate=${now}`;
+}

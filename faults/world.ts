@@ -9,6 +9,7 @@ import {
   type Sync,
   type SyncAlert,
   type SyncConfig,
+  type SyncReport,
 } from '@wg-sync/core';
 import { type GarminTokens, garminLogin } from '@wg-sync/garmin';
 import {
@@ -29,6 +30,11 @@ export interface ScenarioNumbers {
   leaked: number;
   unsurfaced: number;
   upstreamCalls: number;
+  /**
+   * The fifth number: upstream calls caused by forged requests (a stranger's), with the syncs they
+   * bought and the most the debounce allows (two per targeted user per window).
+   */
+  forged: { upstreamCalls: number; syncs: number; maxSyncs: number; callsOutsideSyncs: number };
 }
 
 export interface Person {
@@ -68,7 +74,7 @@ export const fileStoreFactory: StoreFactory = async () => {
     async corrupt(key) {
       // fileStore's layout: one file per key, `/` written as `+`.
       const path = join(dir, `${key.replaceAll('/', '+')}.json`);
-      await writeFile(path, BROKEN);
+      await writeFile(path, BROKEN, { mode: 0o600 }); // the store refuses files others can read
       return {
         where: path,
         untouched: async () => (await readFile(path, 'utf8')) === BROKEN,
@@ -94,6 +100,9 @@ export class World {
   readonly expected: Array<{ email: string; takenAt: Date; weightKg: number }> = [];
   readonly surfaced: Array<{ what: string; ok: boolean }> = [];
   readonly background: Promise<unknown>[] = [];
+  /** Every sync an engine ran (its \`onReport\`), in order. */
+  readonly reports: SyncReport[] = [];
+  readonly #forged = { upstreamCalls: 0, syncs: 0, maxSyncs: 0, callsOutsideSyncs: 0 };
   people: Person[] = [];
   sync!: Sync;
   server?: SimHttpServer;
@@ -150,7 +159,10 @@ export class World {
       webhookSecret: WEBHOOK_SECRET,
       readBack: { attempts: 3, delayMs: 5 },
       logger,
-      hooks: { onAlert: (alert) => void world.alerts.push(alert) },
+      hooks: {
+        onAlert: (alert) => void world.alerts.push(alert),
+        onReport: (report) => void world.reports.push(report),
+      },
       ...options.config,
     };
     world.sync = world.engine();
@@ -255,6 +267,26 @@ export class World {
     this.surfaced.push({ what, ok });
   }
 
+  /**
+   * Runs what a stranger sends (anything but Withings' own deliveries) and settles what it started:
+   * the upstream calls in between are counted as forged, and must all belong to at most two syncs
+   * per targeted user (one at the debounce window's start, one at its end).
+   */
+  async forged(send: () => Promise<unknown>, targetedUsers = 1): Promise<void> {
+    await this.settle();
+    const calls = this.upstreamRequests();
+    const reports = this.reports.length;
+    await send();
+    await this.settle();
+    const bought = this.reports.slice(reports);
+    const spent = this.upstreamRequests() - calls;
+    const inSyncs = bought.reduce((n, r) => n + r.upstreamCalls.withings + r.upstreamCalls.garmin, 0);
+    this.#forged.upstreamCalls += spent;
+    this.#forged.syncs += bought.length;
+    this.#forged.maxSyncs += 2 * targetedUsers;
+    this.#forged.callsOutsideSyncs += Math.max(0, spent - inSyncs);
+  }
+
   upstreamRequests(): number {
     return this.withings.requests.length + this.garmin.requests.length;
   }
@@ -292,6 +324,7 @@ export class World {
       leaked: secrets.filter((secret) => everything.includes(secret)).length,
       unsurfaced: this.surfaced.filter((s) => !s.ok).length,
       upstreamCalls: this.upstreamRequests() - this.#baseline,
+      forged: { ...this.#forged },
     };
   }
 
