@@ -44,7 +44,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 
 const sync = createSync(config);
-const wg = expressAdapter(sync);
+// Bound to loopback, every request comes through the local reverse proxy: its X-Forwarded-For is
+// then the caller's address (for the throttle of failed bearer attempts) and not a stranger's word.
+const behindLocalProxy = ['127.0.0.1', '::1', 'localhost'].includes(host);
+const wg = expressAdapter(sync, { trustProxy: behindLocalProxy });
 const app = express();
 app.disable('x-powered-by');
 // The whole server is wg-sync, so it takes every path: Withings calls <WG_SYNC_PUBLIC_URL>/webhook/withings.

@@ -284,4 +284,40 @@ describe('expressAdapter on a real Express 5 app', { timeout: 20_000 }, () => {
     expect(() => expressAdapter(world, { basePath: 'wg' })).toThrow(/basePath must be a path/);
     expect(() => expressAdapter(world, { basePath: '/wg?x=1' })).toThrow(/basePath must be a path/);
   });
+
+  it('passes the caller’s address, so failed bearer attempts are throttled per source', async () => {
+    const world = await linkedWorld({ apiToken: API_TOKEN });
+    const direct = await serveApp((app) => app.use(expressAdapter(world.sync)));
+    const status = (url: string, headers: Record<string, string> = {}) =>
+      fetch(`${url}/status`, {
+        headers: { authorization: 'Bearer wrong-token-0123456789', ...headers },
+        ...timeout(),
+      });
+    for (let i = 0; i < 10; i += 1) expect((await status(direct)).status).toBe(401);
+    expect((await status(direct)).status).toBe(429);
+    const failures = world.logs.filter((l) => l.includes('"auth.failed"')).map((l) => JSON.parse(l).source);
+    expect(new Set(failures)).toEqual(new Set(['127.0.0.1']));
+
+    // Behind a trusted proxy the last X-Forwarded-For entry is the caller; earlier ones are the client's word.
+    const other = await linkedWorld({ apiToken: API_TOKEN });
+    const proxied = await serveApp((app) => app.use(expressAdapter(other.sync, { trustProxy: true })));
+    for (let i = 0; i < 10; i += 1) await status(proxied, { 'x-forwarded-for': `10.9.9.${i}, 198.51.100.4` });
+    expect((await status(proxied, { 'x-forwarded-for': '198.51.100.4' })).status).toBe(429);
+    expect((await status(proxied, { 'x-forwarded-for': '198.51.100.5' })).status).toBe(401);
+  });
+
+  it('drain() also runs the webhook syncs the engine holds until their debounce window ends', async () => {
+    const world = await linkedWorld();
+    const adapter = expressAdapter(world.sync);
+    const url = await serveApp((app) => app.use(adapter));
+    world.withings.addWeighIn(world.userId, { takenAt: minutesAgo(2), weightKg: 73.3, notify: false });
+    expect((await post(`${url}/webhook/withings`, notification(world.userId))).status).toBe(200);
+    await adapter.drain();
+    world.withings.addWeighIn(world.userId, { takenAt: minutesAgo(1), weightKg: 73.5, notify: false });
+    // Inside the 60 s window: held for the window's closing sync, which drain() runs now.
+    expect((await post(`${url}/webhook/withings`, notification(world.userId))).status).toBe(200);
+    expect(world.garmin.weighIns(world.email)).toHaveLength(1);
+    await adapter.drain();
+    expect(world.garmin.weighIns(world.email).map((w) => w.weight)).toEqual([73300, 73500]);
+  });
 });

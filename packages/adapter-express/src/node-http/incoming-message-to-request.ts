@@ -22,8 +22,10 @@ export interface IncomingMessageToRequestOptions {
    */
   maxBodySize?: number;
   /**
-   * Take the scheme and host from `X-Forwarded-Proto` / `X-Forwarded-Host` (default `false`). Turn it
-   * on only behind a reverse proxy that sets them: anyone can send these headers.
+   * Take the scheme and host from `X-Forwarded-Proto` / `X-Forwarded-Host`, and the caller's address
+   * (for the engine's throttle of failed bearer attempts) from the last `X-Forwarded-For` entry
+   * (default `false`: the socket's peer). Turn it on only behind a reverse proxy that sets them:
+   * anyone can send these headers.
    */
   trustProxy?: boolean;
 }
