@@ -24,12 +24,19 @@ export const globalArgs = {
     description: 'config directory (default ~/.config/wg-sync)',
     valueHint: 'dir',
   },
+  'env-file': {
+    type: 'string',
+    description:
+      'also read KEY=value lines from this file (./.env is never read unless you name it: --env-file .env)',
+    valueHint: 'path',
+  },
   verbose: { type: 'boolean', description: 'print the engine’s log lines (redacted) on stderr' },
 } as const;
 
 export interface GlobalFlags {
   store?: string;
   'config-dir'?: string;
+  'env-file'?: string;
   verbose?: boolean;
 }
 
@@ -75,6 +82,11 @@ export async function openStore(spec: string | undefined, dir: string, env: Env)
   });
 }
 
+/** One line for the person on stderr (stdout stays for results, which scripts parse). */
+export function warn(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /** A logger for the terminal: nothing unless --verbose, then one redacted line per event on stderr. */
 function terminalLogger(verbose: boolean): Logger {
   const write = (level: string) => (event: string, fields?: Record<string, unknown>) => {
@@ -84,13 +96,16 @@ function terminalLogger(verbose: boolean): Logger {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-/** Loads the configuration (environment, .env, config dir), opens the store and creates the engine. */
+/** Loads the configuration (environment, --env-file, config dir), opens the store and creates the engine. */
 export async function openContext(
   flags: GlobalFlags,
   overrides: Partial<SyncConfig> = {},
 ): Promise<CliContext> {
   const dir = configDir(flags['config-dir'], process.env);
-  const env = await loadEnvironment(dir);
+  const env = await loadEnvironment(dir, {
+    ...(flags['env-file'] ? { envFile: flags['env-file'] } : {}),
+    notice: warn,
+  });
   const store = await openStore(flags.store, dir, env);
   const base = loadConfigFromEnv({ ...env, WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state') });
   const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };

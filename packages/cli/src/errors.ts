@@ -57,7 +57,7 @@ export function explain(error: unknown): { message: string; fix?: string; exitCo
         .slice(1)
         .map((l) => l.replace(/^\s*-\s*/, ''))
         .join('; ')}`,
-      fix: 'set the variables in the environment, in ./.env or in ~/.config/wg-sync/config.env (see wg-sync --help)',
+      fix: 'set the variables in the environment, in ~/.config/wg-sync/config.env or in a file passed with --env-file (see wg-sync --help)',
       exitCode: EXIT.USAGE,
     };
   }

@@ -20,8 +20,9 @@ export const rootCommand = defineCommand({
     version: VERSION,
     description:
       'Sync Withings weigh-ins to Garmin Connect.\n\n' +
-      'Configuration: flags, then the environment, ./.env, and ~/.config/wg-sync/config.env\n' +
-      '(WITHINGS_CLIENT_ID, WITHINGS_CLIENT_SECRET, WG_SYNC_PUBLIC_URL, …); state in ~/.config/wg-sync/state.\n' +
+      'Configuration: flags, then the environment, --env-file <path>, and ~/.config/wg-sync/config.env\n' +
+      '(WITHINGS_CLIENT_ID, WITHINGS_CLIENT_SECRET, WG_SYNC_PUBLIC_URL, …); ./.env only with --env-file .env.\n' +
+      'State in ~/.config/wg-sync/state (mode 0700).\n' +
       'Exit codes: 0 ok, 1 something failed, 2 usage or configuration, 3 sign in again, 4 upstream refused or unreachable, 5 state store.',
   },
   // Commands load on use, so `wg-sync --help` and each command start fast.

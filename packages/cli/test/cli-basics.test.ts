@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { cliWorld, run } from './cli.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startHttpServer } from '@wg-sync/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cliWorld, GARMIN_EMAIL, linkAccount, run } from './cli.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
 
 describe('wg-sync: help, usage and configuration errors', () => {
   it('--help lists every command and documents the exit codes', async () => {
@@ -57,16 +65,48 @@ describe('wg-sync: help, usage and configuration errors', () => {
     expect(result.stderr).toMatch(/fix: set the variables/);
   });
 
-  it('reads configuration from ./.env and the config directory', async () => {
+  it('reads configuration from the config directory and from --env-file', async () => {
     const world = await cliWorld();
-    const { writeFile, mkdir } = await import('node:fs/promises');
     const { WITHINGS_CLIENT_ID, WITHINGS_CLIENT_SECRET, ...rest } = world.env;
     await mkdir(rest.WG_SYNC_CONFIG_DIR as string, { recursive: true });
     await writeFile(`${rest.WG_SYNC_CONFIG_DIR}/config.env`, `WITHINGS_CLIENT_ID=${WITHINGS_CLIENT_ID}\n`);
-    await writeFile(`${world.home}/.env`, `WITHINGS_CLIENT_SECRET=${WITHINGS_CLIENT_SECRET}\n`);
-    const result = await run(['accounts', 'list'], rest);
-    expect(result.code).toBe(0);
+    await writeFile(`${world.home}/wg.env`, `WITHINGS_CLIENT_SECRET=${WITHINGS_CLIENT_SECRET}\n`);
+    const result = await run(['accounts', 'list', '--env-file', 'wg.env'], rest);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/no account linked yet/);
+  });
+
+  it('a ./.env planted in the working directory is not read; a notice says how to use it', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    const capture = await startHttpServer(() => new Response('{}', { status: 500 }));
+    closers.push(() => capture.close());
+    // The simulators come from config.env (the lowest precedence), the planted file would override them.
+    const { WITHINGS_BASE_URL, GARMIN_CONNECTAPI_URL, ...env } = world.env;
+    await writeFile(
+      join(env.WG_SYNC_CONFIG_DIR as string, 'config.env'),
+      `WITHINGS_BASE_URL=${WITHINGS_BASE_URL}\nGARMIN_CONNECTAPI_URL=${GARMIN_CONNECTAPI_URL}\n`,
+    );
+    const repo = join(world.home, 'cloned-repo');
+    await mkdir(repo);
+    await writeFile(
+      join(repo, '.env'),
+      `WITHINGS_BASE_URL=${capture.url}\nGARMIN_CONNECTAPI_URL=${capture.url}\n`,
+    );
+    world.withings.addWeighIn(world.userId, { takenAt: new Date(Date.now() - 60_000), weightKg: 72.5 });
+
+    const ignored = await run(['sync'], env, undefined, repo);
+    expect(ignored.code, ignored.stderr).toBe(0);
+    expect(capture.requests).toEqual([]);
+    expect(world.garmin.weighIns(GARMIN_EMAIL)).toHaveLength(1);
+    expect(ignored.stderr).toMatch(/^wg-sync: note: \.\/\.env was ignored .*--env-file \.env$/m);
+    expect(ignored.stderr).not.toContain(capture.url);
+
+    // Named on purpose, it is read (and wins over config.env).
+    const named = await run(['sync', '--env-file', '.env'], env, undefined, repo);
+    expect(named.code).not.toBe(0);
+    expect(capture.requests.length).toBeGreaterThan(0);
+    expect(named.stderr).not.toMatch(/\.env was ignored/);
   });
 
   it('an unknown --store kind is a usage error', async () => {

@@ -121,9 +121,9 @@ export function start(args: string[], env: Record<string, string>, cwd?: string)
   };
 }
 
-/** Runs `wg-sync <args>` to completion. */
-export function run(args: string[], env: Record<string, string>, stdin?: string) {
-  const running = start(args, env);
+/** Runs `wg-sync <args>` to completion (in `cwd`, default the world's home directory). */
+export function run(args: string[], env: Record<string, string>, stdin?: string, cwd?: string) {
+  const running = start(args, env, cwd);
   if (stdin !== undefined) running.child.stdin.end(stdin);
   else running.child.stdin.end();
   return running.done;
