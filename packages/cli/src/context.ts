@@ -61,7 +61,10 @@ export async function openStore(spec: string | undefined, dir: string, env: Env)
   if (kind === 'memory') return memoryStore();
   if (kind === 'file') {
     const path = resolve(where || join(dir, 'state'));
-    if (!where) await ensurePrivateDir(dir);
+    // The default state directory is created (or tightened) now, not on the store's first use:
+    // `serve` may not touch the store for hours. Any other directory is the file store's to check
+    // (it refuses one owned by someone else and tightens its own through one descriptor).
+    if (path === resolve(dir, 'state')) await ensurePrivateDir(path);
     const { fileStore } = await import('@wg-sync/core');
     return fileStore(path);
   }
@@ -102,6 +105,9 @@ export async function openContext(
   overrides: Partial<SyncConfig> = {},
 ): Promise<CliContext> {
   const dir = configDir(flags['config-dir'], process.env);
+  // Whichever way it was chosen (--config-dir, WG_SYNC_CONFIG_DIR, the default): config.env holds
+  // the client secret and the default state below it holds the tokens, so it is 0700 before use.
+  await ensurePrivateDir(dir);
   const env = await loadEnvironment(dir, {
     ...(flags['env-file'] ? { envFile: flags['env-file'] } : {}),
     notice: warn,
