@@ -114,10 +114,7 @@ describe('examples/express: the server as a real process', { timeout: 30_000 }, 
       body: notification('31337'),
       ...within(5000),
     });
-    expect([webhook.status, await webhook.json()]).toEqual([
-      200,
-      { status: 'accepted' },
-    ]);
+    expect([webhook.status, await webhook.json()]).toEqual([200, { status: 'accepted' }]);
     expect(world.withings.requests).toHaveLength(0);
 
     running.child.kill('SIGTERM');

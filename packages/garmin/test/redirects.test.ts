@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { startRawServer } from '@wg-sync/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   exchangeServiceTicket,
   GarminApiError,
@@ -10,7 +11,10 @@ import {
   refreshGarminTokens,
 } from '../src/index.js';
 import { FAST_RETRY, failure } from './helpers.js';
-import { loopback } from './loopback.js';
+
+/** A raw loopback server, closed when the test ends. */
+const loopback = (handler: Parameters<typeof startRawServer>[0]) =>
+  startRawServer(handler, { cleanup: onTestFinished });
 
 const PASSWORD = 'pa55word-4c1e9b0f7a';
 const TICKET = 'ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { endlessBody, startRawServer, within } from '@wg-sync/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   GarminApiError,
   GarminClient,
@@ -8,7 +9,10 @@ import {
   refreshGarminTokens,
 } from '../src/index.js';
 import { FAST_RETRY, failure } from './helpers.js';
-import { endlessBody, loopback, within } from './loopback.js';
+
+/** A raw loopback server, closed when the test ends. */
+const loopback = (handler: Parameters<typeof startRawServer>[0]) =>
+  startRawServer(handler, { cleanup: onTestFinished });
 
 const MiB = 1024 * 1024;
 const TICKET = 'ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso';

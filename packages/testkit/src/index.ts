@@ -30,4 +30,11 @@ export {
   type SimHttpServer,
   startHttpServer,
 } from './shared/http-server.js';
+export {
+  type EndlessBody,
+  endlessBody,
+  type RawServer,
+  startRawServer,
+  within,
+} from './shared/raw-server.js';
 export * from './withings/index.js';

@@ -1,16 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { WithingsApiError, WithingsClient, WithingsValidationError } from '../src/index.js';
-import { calls, clientFor, simWithUser } from './helpers.js';
-
-async function failure(promise: Promise<unknown>): Promise<WithingsApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WithingsApiError);
-  return error as WithingsApiError;
-}
+import { calls, clientFor, failure, simWithUser } from './helpers.js';
 
 describe('every failure is a typed WithingsApiError', () => {
   it.each([

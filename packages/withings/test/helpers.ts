@@ -1,6 +1,11 @@
 import { startWithingsSim, type WithingsSim, type WithingsSimOptions } from '@wg-sync/testkit';
-import { afterEach } from 'vitest';
-import { WithingsClient, type WithingsClientOptions, type WithingsTokens } from '../src/index.js';
+import { afterEach, expect } from 'vitest';
+import {
+  WithingsApiError,
+  WithingsClient,
+  type WithingsClientOptions,
+  type WithingsTokens,
+} from '../src/index.js';
 
 const running: WithingsSim[] = [];
 afterEach(async () => {
@@ -42,3 +47,13 @@ export const calls = (sim: WithingsSim, path: string, action?: string) =>
   );
 
 export const grantCalls = (sim: WithingsSim) => calls(sim, '/v2/oauth2', 'requesttoken');
+
+/** The WithingsApiError a call rejects with (the test fails if it resolves or throws anything else). */
+export async function failure(promise: Promise<unknown>): Promise<WithingsApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WithingsApiError);
+  return error as WithingsApiError;
+}

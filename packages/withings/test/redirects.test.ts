@@ -1,7 +1,12 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { WithingsApiError, WithingsClient, type WithingsTokens, withingsOAuth } from '../src/index.js';
-import { loopback } from './loopback.js';
+import { startRawServer } from '@wg-sync/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { WithingsClient, type WithingsTokens, withingsOAuth } from '../src/index.js';
+import { failure } from './helpers.js';
+
+/** A raw loopback server, closed when the test ends. */
+const loopback = (handler: Parameters<typeof startRawServer>[0]) =>
+  startRawServer(handler, { cleanup: onTestFinished });
 
 const CLIENT_SECRET = 'client-secret-5f0c9a7e21';
 const REFRESH_TOKEN = 'refresh-token-8d2b41c6e0';
@@ -16,15 +21,6 @@ function tokens(expiresInMs: number): WithingsTokens {
     expiresAt: new Date(Date.now() + expiresInMs),
     scope: ['user.metrics'],
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<WithingsApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WithingsApiError);
-  return error as WithingsApiError;
 }
 
 /** The API answers every request with `status` and a Location pointing at a second loopback server. */

@@ -1,12 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { endlessBody, startRawServer, within } from '@wg-sync/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
-  WithingsApiError,
   WithingsClient,
   type WithingsTokens,
   withingsOAuth,
 } from '../src/index.js';
-import { endlessBody, loopback, within } from './loopback.js';
+import { failure } from './helpers.js';
+
+/** A raw loopback server, closed when the test ends. */
+const loopback = (handler: Parameters<typeof startRawServer>[0]) =>
+  startRawServer(handler, { cleanup: onTestFinished });
 
 const MiB = 1024 * 1024;
 
@@ -18,15 +22,6 @@ function tokens(expiresInMs: number): WithingsTokens {
     expiresAt: new Date(Date.now() + expiresInMs),
     scope: ['user.metrics'],
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<WithingsApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WithingsApiError);
-  return error as WithingsApiError;
 }
 
 const client = (baseUrl: string, expiresInMs: number, extra: { maxResponseBytes?: number } = {}) =>
