@@ -11,6 +11,7 @@ import {
 } from '@wg-sync/core';
 import { configDir, type Env, ensurePrivateDir, loadEnvironment } from './environment.js';
 import { CliError, EXIT } from './errors.js';
+import { checkAccountUrl, upstreamWarnings } from './upstream.js';
 
 /** Flags every command understands. */
 export const globalArgs = {
@@ -115,6 +116,8 @@ export async function openContext(
   const store = await openStore(flags.store, dir, env);
   const base = loadConfigFromEnv({ ...env, WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state') });
   const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };
+  checkAccountUrl(env);
+  for (const line of upstreamWarnings(config, env)) warn(line);
   const redactor = new Redactor();
   redactor.pin(config.withings.clientSecret, config.apiToken, config.webhookSecret);
   return { env, dir, store, config, redactor, sync: createSync(config) };

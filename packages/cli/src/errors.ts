@@ -45,6 +45,21 @@ const UPSTREAM_CODES = new Set([
 ]);
 const STORE_CODES = new Set(['STORE_CORRUPT', 'STORE_UNAVAILABLE', 'STORE_CONFLICT']);
 
+/** The variables that move an upstream away from Withings or Garmin (simulators, proxies). */
+export const UPSTREAM_VARIABLES = [
+  'WITHINGS_BASE_URL',
+  'GARMIN_SSO_URL',
+  'GARMIN_DIAUTH_URL',
+  'GARMIN_CONNECTAPI_URL',
+  'WITHINGS_ACCOUNT_URL',
+] as const;
+
+/** The fix for refused override variables: what they are for, and the two ways out. */
+export function upstreamFix(variables: readonly string[]): string {
+  const them = variables.length > 1 ? 'them' : 'it';
+  return `${variables.join(', ')} move${variables.length > 1 ? '' : 's'} where wg-sync sends tokens and passwords (for simulators and proxies): unset ${them} to use Withings and Garmin, or use https (plain http only to 127.0.0.1 / localhost)`;
+}
+
 /** Turns any error into the line, the fix and the exit code the CLI shows. */
 export function explain(error: unknown): { message: string; fix?: string; exitCode: number } {
   if (error instanceof CliError)
@@ -52,12 +67,19 @@ export function explain(error: unknown): { message: string; fix?: string; exitCo
   const code = (error as { code?: unknown })?.code;
   const message = (error instanceof Error ? error.message : String(error)).split('\n');
   if (code === 'INVALID_CONFIG') {
+    const problems = (error as { problems?: unknown }).problems;
+    const upstream = (Array.isArray(problems) ? problems : [])
+      .map((p) => String(p).split(' ')[0] ?? '')
+      .filter((name) => (UPSTREAM_VARIABLES as readonly string[]).includes(name));
     return {
       message: `configuration: ${message
         .slice(1)
         .map((l) => l.replace(/^\s*-\s*/, ''))
         .join('; ')}`,
-      fix: 'set the variables in the environment, in ~/.config/wg-sync/config.env or in a file passed with --env-file (see wg-sync --help)',
+      fix:
+        upstream.length > 0
+          ? upstreamFix(upstream)
+          : 'set the variables in the environment, in ~/.config/wg-sync/config.env or in a file passed with --env-file (see wg-sync --help)',
       exitCode: EXIT.USAGE,
     };
   }

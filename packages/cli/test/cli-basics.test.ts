@@ -109,6 +109,42 @@ describe('wg-sync: help, usage and configuration errors', () => {
     expect(named.stderr).not.toMatch(/\.env was ignored/);
   });
 
+  it('says on stderr, once per variable, where upstream overrides send the tokens (host only)', async () => {
+    const world = await cliWorld();
+    const result = await run(['accounts', 'list'], {
+      ...world.env,
+      GARMIN_CONNECTAPI_URL: `${world.garmin.url}/some/prefix`,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split('\n').filter((line) => line.startsWith('wg-sync: warning:'));
+    expect(warnings).toEqual([
+      `wg-sync: warning: WITHINGS_BASE_URL points Withings calls (and your tokens) at ${world.withings.url}`,
+      `wg-sync: warning: GARMIN_SSO_URL points Garmin sign-ins (and your password) at ${world.garmin.url}`,
+      `wg-sync: warning: GARMIN_DIAUTH_URL points Garmin token exchanges (and your tokens) at ${world.garmin.url}`,
+      `wg-sync: warning: GARMIN_CONNECTAPI_URL points Garmin Connect calls (and your tokens) at ${world.garmin.url}`,
+      `wg-sync: warning: WITHINGS_ACCOUNT_URL points the Withings consent page (where you sign in) at ${world.withings.url}`,
+    ]);
+    expect(result.stdout).not.toMatch(/warning/);
+  });
+
+  it('an upstream override over plain http to another host is refused with the fix (exit 2)', async () => {
+    const world = await cliWorld();
+    const result = await run(['accounts', 'list'], {
+      ...world.env,
+      WITHINGS_BASE_URL: 'http://capture.example.org:8080',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^wg-sync: configuration: WITHINGS_BASE_URL must be an https URL \(plain http only for 127\.0\.0\.1 \/ localhost\)\n {2}fix: WITHINGS_BASE_URL moves where wg-sync sends tokens and passwords .*unset it/m,
+    );
+    const account = await run(['accounts', 'list'], {
+      ...world.env,
+      WITHINGS_ACCOUNT_URL: 'http://login.example.org',
+    });
+    expect(account.code).toBe(2);
+    expect(account.stderr).toMatch(/WITHINGS_ACCOUNT_URL must be an https URL[\s\S]*fix: .*unset it/);
+  });
+
   it('an unknown --store kind is a usage error', async () => {
     const { env } = await cliWorld();
     const result = await run(['sync', '--store', 'redis:x'], env);
