@@ -100,12 +100,23 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
                 options.functionName ?? context.invokedFunctionArn ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
             })
           : undefined;
+      const requestId = requestIdOf(context);
       const result = await viaProcessor(
         processor,
         event,
-        (request) =>
-          sync.handler(request, { waitUntil: (p) => void pending.push(p), ...(defer ? { defer } : {}) }),
-        options.basePath === undefined ? {} : { basePath: options.basePath },
+        (request, { clientAddress }) =>
+          sync.handler(request, {
+            waitUntil: (p) => void pending.push(p),
+            ...(defer ? { defer } : {}),
+            // The throttle of failed bearer attempts counts per source; without it, all share one.
+            ...(clientAddress ? { clientAddress } : {}),
+            ...(requestId ? { requestId } : {}),
+          }),
+        {
+          log,
+          ...(requestId ? { requestId } : {}),
+          ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
+        },
       );
       // Lambda freezes the process once the handler returns, so work handed to waitUntil finishes first.
       await settle(pending, context, log);
@@ -137,6 +148,15 @@ async function settle(pending: Array<Promise<unknown>>, context: LambdaContextLi
   ]);
   clearTimeout(timer);
   if (!finished) log.warn('lambda.background.unfinished', { pending: pending.length });
+}
+
+/**
+ * Lambda's request id, when it looks like one: it is echoed in error answers (`x-request-id`), so it
+ * must be a valid header value, and it leads from an answer to its log lines.
+ */
+export function requestIdOf(context: LambdaContextLike | undefined): string | undefined {
+  const id = context?.awsRequestId;
+  return typeof id === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : undefined;
 }
 
 /** Top-level key names only, filtered to harmless characters: an unknown event may carry anything. */

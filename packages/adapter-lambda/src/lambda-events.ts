@@ -30,6 +30,11 @@ export interface ApiGatewayV1Event {
     stage?: string;
     /** The API's host name, used when there is no `Host` header. */
     domainName?: string;
+    /** Who called. */
+    identity?: {
+      /** The caller's address as API Gateway saw it (not a header the caller could set). */
+      sourceIp?: string | null;
+    } | null;
   };
 }
 
@@ -55,6 +60,8 @@ export interface ApiGatewayV2Event {
     http: {
       /** `GET`, `HEAD`, `POST`, … */
       method: string;
+      /** The caller's address as API Gateway or the Function URL saw it (not a header the caller could set). */
+      sourceIp?: string;
     };
     /** The stage (`$default`, or a name that `rawPath` starts with). */
     stage?: string;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -12,9 +13,9 @@ import {
   type SyncConfig,
 } from '@wg-sync/core';
 import { dynamoStore } from './dynamo-store.js';
-import { httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
-import { type LambdaAdapterOptions, lambdaAdapter } from './lambda-adapter.js';
-import type { LambdaHandler } from './lambda-events.js';
+import { genericError, httpProcessorFor, jsonResponse, viaProcessor } from './http/http-event-processor.js';
+import { type LambdaAdapterOptions, lambdaAdapter, requestIdOf } from './lambda-adapter.js';
+import type { LambdaContextLike, LambdaHandler } from './lambda-events.js';
 import {
   SECRET_KEYS,
   type SecretsLoader,
@@ -71,9 +72,12 @@ export interface LambdaHandlerFromEnvOptions {
  * Withings client secret). The result is kept for the life of the container.
  *
  * If the configuration or the secret is unusable, it logs one `lambda.config.invalid` line listing
- * every problem, answers HTTP events with a 500 JSON error (`{"error":{"code","message"}}`, no
- * secret values) and fails other events; the next event tries again, so a fixed secret is picked up
- * without a redeploy.
+ * every problem (and the request id) and answers HTTP events without any detail: `GET`/`HEAD
+ * /health` 503 `{"ok":false}`, every other route 500
+ * `{"error":{"code":"INTERNAL","message":"wg-sync is not available","requestId"}}` (with
+ * `x-request-id`), because whoever calls may be a stranger and the problems name ARNs and tables.
+ * Other events fail (so the function's Errors metric sees it). The next event tries again, so a
+ * fixed secret is picked up without a redeploy.
  *
  * @example
  * ```ts
@@ -132,7 +136,7 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       const redactor = new Redactor();
       redactor.pin(...SECRET_KEYS.map((name) => env[name]));
       const log = redactor.logger(options.logger ?? jsonLogger({ level: logLevel(env) }));
-      return configFailure(event, error, log, redactor);
+      return configFailure(event, context, error, log);
     }
     return adapter(event, context);
   };
@@ -147,24 +151,38 @@ function logLevel(env: Record<string, string | undefined>) {
   return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
-async function configFailure(event: unknown, error: unknown, log: Logger, redactor: Redactor) {
+/**
+ * The answer while wg-sync cannot start. Its problems name secret ARNs, tables and which credential
+ * is missing: all of it goes to the log line, none to the caller, who may be anyone on the internet.
+ */
+async function configFailure(
+  event: unknown,
+  context: LambdaContextLike | undefined,
+  error: unknown,
+  log: Logger,
+) {
   const code = (error as { code?: unknown })?.code;
-  const problems = error instanceof ConfigError ? error.problems : undefined;
+  const requestId = requestIdOf(context) ?? randomUUID();
+  const problems =
+    error instanceof ConfigError ? error.problems : [(error as Error)?.message ?? String(error)];
   log.error('lambda.config.invalid', {
     code: typeof code === 'string' ? code : 'INTERNAL',
-    ...(problems ? { problems } : { error }),
+    problems,
+    requestId,
+    ...(error instanceof ConfigError ? {} : { error }),
   });
   const processor = httpProcessorFor(event);
   if (!processor) throw error;
-  const body = {
-    error: {
-      code: typeof code === 'string' ? code : 'INTERNAL',
-      message: problems
-        ? `wg-sync is not configured: ${problems.join('; ')}`
-        : `wg-sync could not start: ${redactor.text((error as Error)?.message ?? 'unknown error')}`,
+  return viaProcessor(
+    processor,
+    event,
+    async (request) => {
+      const path = new URL(request.url).pathname.replace(/\/+$/, '') || '/';
+      // A health check learns that it is down, which it has to; not why.
+      if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD'))
+        return jsonResponse({ ok: false }, 503);
+      return genericError(500, 'INTERNAL', 'wg-sync is not available', requestId);
     },
-  };
-  return viaProcessor(processor, event, async () =>
-    Response.json(body, { status: 500, headers: { 'cache-control': 'no-store' } }),
+    { log, requestId },
   );
 }

@@ -1,12 +1,17 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { createSync, memoryStore } from '@wg-sync/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signAsyncNotification } from '../src/async/async-notification.js';
 import { asyncSigningKey } from '../src/async/async-signing-key.js';
+import { dynamoStore } from '../src/dynamo-store.js';
 import { LambdaAdapterError, UnknownEventError } from '../src/errors.js';
 import { lambdaAdapter } from '../src/lambda-adapter.js';
 import type { ApiGatewayV1Result, LambdaAdapterResult, LambdaEventResult } from '../src/lambda-events.js';
 import {
+  API_TOKEN,
+  collectLogs,
   fixture,
   lambdaContext,
   minutesAgo,
@@ -279,5 +284,119 @@ describe('lambdaAdapter, the other events', { timeout: 30_000 }, () => {
     expect(String((error as Error).message)).not.toContain('value-that-must-not-appear');
     await expect(handler('just a string', lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
     await expect(handler(null, lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
+  });
+});
+
+describe('lambdaAdapter, what an anonymous caller learns', { timeout: 30_000 }, () => {
+  const TABLE = 'wg-sync-prod-StateTable-1ABCDEFGHIJK';
+  const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:123456789012:table/${TABLE}`;
+
+  it.each([
+    ['api-gateway-v1-webhook-post', 'path', `/webhook/withings/${WEBHOOK_SECRET}`],
+    ['api-gateway-v2-webhook-post', 'rawPath', `/prod/webhook/withings/${WEBHOOK_SECRET}`],
+  ])(
+    '%s: a store failure is a generic 500; the detail is logged under the same request id',
+    async (shape, field, path) => {
+      const dynamo = new DynamoDBClient({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      const ddb = mockClient(dynamo);
+      ddb.on(GetItemCommand).rejects(
+        Object.assign(new Error(`Requested resource not found: Table: ${TABLE_ARN} not found`), {
+          name: 'ResourceNotFoundException',
+        }),
+      );
+      const { logger, lines } = collectLogs();
+      const sync = createSync({
+        withings: { clientId: 'client-id', clientSecret: 'client-secret-0123456789abcdef' },
+        store: dynamoStore({ tableName: TABLE, client: dynamo }),
+        webhookSecret: WEBHOOK_SECRET,
+        logger,
+      });
+      const handler = lambdaAdapter(sync, {
+        lambdaClient,
+        signingSecret: 'client-secret-0123456789abcdef',
+        logger,
+      });
+      const event = fixture<Record<string, unknown>>(shape);
+      event[field] = path;
+      const context = lambdaContext();
+
+      const answer = (await handler(event, context)) as ApiGatewayV1Result;
+      expect(answer.statusCode).toBe(500);
+      expect(bodyOf(answer)).toEqual({
+        error: { code: 'INTERNAL', message: 'internal error', requestId: context.awsRequestId },
+      });
+      expect(answer.headers['x-request-id']).toBe(context.awsRequestId);
+      const shown = JSON.stringify(answer);
+      for (const detail of ['arn:', '123456789012', TABLE, 'dynamodb', 'ResourceNotFound'])
+        expect(shown).not.toContain(detail);
+      const logged = lines.filter((l) => l.includes(context.awsRequestId as string));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(TABLE_ARN);
+      expect(JSON.parse(logged[0] as string)).toMatchObject({ level: 'error', event: 'handler.failed' });
+      ddb.restore();
+    },
+  );
+
+  it('passes the sourceIp to the throttle: 11 wrong bearer attempts from one address → 429, another still 401', async () => {
+    const { logger, lines } = collectLogs();
+    const sync = createSync({
+      withings: { clientId: 'client-id', clientSecret: 'client-secret-0123456789abcdef' },
+      store: memoryStore(),
+      apiToken: API_TOKEN,
+      logger,
+    });
+    const handler = lambdaAdapter(sync, { processing: 'inline', logger });
+    const rest = (ip: string) => {
+      const event = fixture<{
+        headers: Record<string, string>;
+        multiValueHeaders: Record<string, string[]>;
+        requestContext: { identity: { sourceIp: string } };
+      }>('api-gateway-v1-status-get');
+      event.headers.Authorization = 'Bearer wrong-token-0123456789';
+      event.multiValueHeaders.Authorization = ['Bearer wrong-token-0123456789'];
+      event.requestContext.identity.sourceIp = ip;
+      return event;
+    };
+    const httpApi = (ip: string) => {
+      const event = fixture<{
+        headers: Record<string, string>;
+        requestContext: { http: { sourceIp: string } };
+      }>('api-gateway-v2-manual-sync');
+      event.headers.authorization = 'Bearer wrong-token-0123456789';
+      event.requestContext.http.sourceIp = ip;
+      return event;
+    };
+    const status = async (event: unknown) =>
+      ((await handler(event, lambdaContext())) as ApiGatewayV1Result).statusCode;
+
+    for (let attempt = 1; attempt <= 10; attempt += 1) expect(await status(rest('198.51.100.7'))).toBe(401);
+    expect(await status(rest('198.51.100.7'))).toBe(429);
+    expect(await status(httpApi('198.51.100.7'))).toBe(429);
+    expect(await status(rest('198.51.100.8'))).toBe(401);
+    expect(await status(httpApi('203.0.113.9'))).toBe(401);
+    const sources = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === 'auth.failed')
+      .map((l) => l.source);
+    expect(new Set(sources)).toEqual(new Set(['198.51.100.7', '198.51.100.8', '203.0.113.9']));
+  });
+
+  it('an event that cannot become a Request is a generic 400 with the request id, not a crash', async () => {
+    const w = await world();
+    const handler = lambdaAdapter(w.sync, { processing: 'inline', logger: w.config.logger });
+    for (const method of ['TRACE', 'GE T']) {
+      const event = fixture<{ requestContext: { http: { method: string } } }>('api-gateway-v2-manual-sync');
+      event.requestContext.http.method = method;
+      const context = lambdaContext();
+      const answer = (await handler(event, context)) as ApiGatewayV1Result;
+      expect(answer.statusCode).toBe(400);
+      expect(bodyOf(answer)).toEqual({
+        error: { code: 'BAD_REQUEST', message: 'malformed request', requestId: context.awsRequestId },
+      });
+    }
+    expect(w.logs.filter((l) => l.includes('"lambda.request.malformed"'))).toHaveLength(2);
   });
 });

@@ -57,6 +57,23 @@ const secretFor = (w: World) => ({
 
 const json = (result: unknown) => JSON.parse((result as ApiGatewayV1Result | ApiGatewayV2Result).body);
 
+const ROLE_ARN = 'arn:aws:sts::123456789012:assumed-role/wg-sync-SyncFunctionRole-1A2B3C4D5E6F/wg-sync-sync';
+const SECRET_ARN =
+  'arn:aws:secretsmanager:eu-west-1:123456789012:secret:CredentialsSecret-AbCdEfGhIjKl-x1Y2z3';
+
+/** A REST API (v1) event for `method path`, from the committed fixture. */
+function restRequest(method: string, path: string) {
+  const event = fixture<Record<string, unknown>>('api-gateway-v1-webhook-post');
+  return { ...event, httpMethod: method, path, resource: path };
+}
+
+/** An HTTP API (v2) event for `method path` on the `prod` stage, from the committed fixture. */
+function httpApiRequest(method: string, path: string) {
+  const event = fixture<{ requestContext: { http: Record<string, unknown> } }>('api-gateway-v2-webhook-post');
+  event.requestContext.http.method = method;
+  return { ...event, rawPath: `/prod${path}`, routeKey: `${method} ${path}` };
+}
+
 describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
   it('wires secret, table, engine and adapter on the first event, once, and runs the async-invoke flow', async () => {
     const w = await world();
@@ -99,7 +116,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     for (const secret of [...w.secrets(), API_TOKEN]) expect(shown).not.toContain(secret);
   });
 
-  it('answers 500 with every configuration problem and no secret value, then recovers once the secret is fixed', async () => {
+  it('logs every configuration problem (never a value) and answers without them, then recovers once the secret is fixed', async () => {
     const w = await world();
     const badSecret = {
       WITHINGS_CLIENT_SECRET: 'a-real-client-secret-value',
@@ -117,25 +134,29 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
       logger,
     });
 
-    const answer = (await handler(
-      fixture('api-gateway-v2-manual-sync'),
-      lambdaContext(),
-    )) as ApiGatewayV2Result;
+    const context = lambdaContext();
+    const answer = (await handler(fixture('api-gateway-v2-manual-sync'), context)) as ApiGatewayV2Result;
     expect(answer.statusCode).toBe(500);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
-    const { error } = json(answer);
-    expect(error.code).toBe('INVALID_CONFIG');
+    expect(answer.headers['x-request-id']).toBe(context.awsRequestId);
+    expect(json(answer)).toEqual({
+      error: { code: 'INTERNAL', message: 'wg-sync is not available', requestId: context.awsRequestId },
+    });
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'lambda.config.invalid');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      level: 'error',
+      code: 'INVALID_CONFIG',
+      requestId: context.awsRequestId,
+    });
+    expect(logged[0].problems).toHaveLength(5); // the webhook secret is both malformed and weak
     for (const name of [
       'WG_SYNC_TABLE',
       'WG_SYNC_PROCESSING',
       'WITHINGS_CLIENT_ID',
       'WG_SYNC_WEBHOOK_SECRET',
     ])
-      expect(error.message).toContain(name);
-    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'lambda.config.invalid');
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ level: 'error', code: 'INVALID_CONFIG' });
-    expect(logged[0].problems).toHaveLength(5); // the webhook secret is both malformed and weak
+      expect(logged[0].problems.join('\n')).toContain(name);
     const shown = JSON.stringify(answer) + lines.join('\n');
     for (const value of Object.values(badSecret)) expect(shown).not.toContain(value);
 
@@ -154,32 +175,68 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(3);
   });
 
-  it('answers 500 SECRET_UNAVAILABLE when the secret cannot be read', async () => {
-    const w = await world();
-    sm.on(GetSecretValueCommand).rejects(
-      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
-        name: 'ResourceNotFoundException',
-      }),
-    );
-    const { logger, lines } = collectLogs();
-    const handler = lambdaHandlerFromEnv({
-      env: envFor(w),
-      secretsClient,
-      dynamoClient: w.db.client(),
-      logger,
-    });
-    const answer = await handler(fixture('api-gateway-v1-webhook-head'), lambdaContext());
-    expect(answer).toMatchObject({ statusCode: 500 });
-    expect(json(answer).error).toEqual({
-      code: 'SECRET_UNAVAILABLE',
-      message: `wg-sync could not start: could not read secret ${SECRET_ID} (ResourceNotFoundException)`,
-    });
-    expect(lines.some((l) => l.includes('lambda.config.invalid'))).toBe(true);
-  });
+  it.each([
+    ['REST (v1)', restRequest],
+    ['HTTP API (v2)', httpApiRequest],
+  ])(
+    '%s: an unreadable secret gives /health 503 {"ok":false} and other routes a 500 without ARNs; the log has them',
+    async (_, request) => {
+      const w = await world();
+      sm.on(GetSecretValueCommand).rejects(
+        Object.assign(
+          new Error(
+            `User: ${ROLE_ARN} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SECRET_ARN} because no identity-based policy allows the secretsmanager:GetSecretValue action`,
+          ),
+          { name: 'AccessDeniedException' },
+        ),
+      );
+      const { logger, lines } = collectLogs();
+      const handler = lambdaHandlerFromEnv({
+        env: { ...envFor(w), WG_SYNC_SECRET_ID: SECRET_ARN },
+        secretsClient,
+        dynamoClient: w.db.client(),
+        logger,
+      });
+      for (const method of ['GET', 'HEAD']) {
+        const health = (await handler(request(method, '/health'), lambdaContext())) as ApiGatewayV2Result;
+        expect(health.statusCode).toBe(503);
+        expect(health.body).toBe('{"ok":false}');
+      }
+      const context = lambdaContext();
+      const routes = [
+        request('POST', `/webhook/withings/${WEBHOOK_SECRET}`),
+        request('GET', '/status'),
+        request('POST', '/health'),
+        request('GET', '/nope'),
+      ];
+      for (const event of routes) {
+        const answer = (await handler(event, context)) as ApiGatewayV2Result;
+        expect(answer.statusCode).toBe(500);
+        expect(json(answer)).toEqual({
+          error: { code: 'INTERNAL', message: 'wg-sync is not available', requestId: context.awsRequestId },
+        });
+        expect(answer.headers['x-request-id']).toBe(context.awsRequestId);
+        for (const detail of ['arn:', '123456789012', w.tableName, 'AccessDenied', 'secretsmanager'])
+          expect(JSON.stringify(answer)).not.toContain(detail);
+      }
+      const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'lambda.config.invalid');
+      expect(logged).toHaveLength(2 + routes.length);
+      const last = logged.at(-1);
+      expect(last).toMatchObject({
+        level: 'error',
+        code: 'SECRET_UNAVAILABLE',
+        requestId: context.awsRequestId,
+      });
+      expect(last.problems).toEqual([
+        `could not read secret ${SECRET_ARN} (AccessDeniedException: the function needs secretsmanager:GetSecretValue on it)`,
+      ]);
+    },
+  );
 
   it('lists what it reads; every secret key can come from the environment too (same names)', () => {
     expect(LAMBDA_HANDLER_ENV_VARS).toEqual([...Object.keys(LAMBDA_ENV_VARS), ...CONFIG_ENV_VARS]);
     for (const name of Object.keys(LAMBDA_ENV_VARS)) expect(name).toMatch(/^WG_SYNC_[A-Z_]+$/);
     for (const key of SECRET_KEYS) expect(LAMBDA_HANDLER_ENV_VARS).toContain(key);
+    expect(new Set(LAMBDA_HANDLER_ENV_VARS).size).toBe(LAMBDA_HANDLER_ENV_VARS.length);
   });
 });

@@ -1,7 +1,7 @@
 import type { ApiGatewayV1Event, ApiGatewayV1Result } from '../lambda-events.js';
 import type { HttpEventProcessor } from './http-event-processor.js';
 import { responseParts } from './response-parts.js';
-import { appendHeader, stripPrefix, webRequest } from './web-request.js';
+import { appendHeader, clientAddressOf, stripPrefix, webRequest } from './web-request.js';
 
 function isApiGatewayV1Event(event: unknown): event is ApiGatewayV1Event {
   const e = event as Partial<ApiGatewayV1Event> | null;
@@ -49,6 +49,9 @@ export const apiGatewayV1: HttpEventProcessor<ApiGatewayV1Event, ApiGatewayV1Res
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
     });
+  },
+  clientAddress(event) {
+    return clientAddressOf(event.requestContext?.identity?.sourceIp);
   },
   async toResult(response) {
     const { cookies, ...parts } = await responseParts(response);

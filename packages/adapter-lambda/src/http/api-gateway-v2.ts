@@ -1,7 +1,7 @@
 import type { ApiGatewayV2Event, ApiGatewayV2Result } from '../lambda-events.js';
 import type { HttpEventProcessor } from './http-event-processor.js';
 import { responseParts } from './response-parts.js';
-import { appendHeader, stripPrefix, webRequest } from './web-request.js';
+import { appendHeader, clientAddressOf, stripPrefix, webRequest } from './web-request.js';
 
 function isApiGatewayV2Event(event: unknown): event is ApiGatewayV2Event {
   const e = event as Partial<ApiGatewayV2Event> | null;
@@ -35,6 +35,9 @@ const v2 = {
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
     });
+  },
+  clientAddress(event: ApiGatewayV2Event): string | undefined {
+    return clientAddressOf(event.requestContext?.http?.sourceIp);
   },
   async toResult(response: Response): Promise<ApiGatewayV2Result> {
     return responseParts(response);

@@ -56,3 +56,15 @@ export function stripPrefix(path: string, prefix: string | undefined): string {
   if (path === segment) return '/';
   return path.startsWith(`${segment}/`) ? path.slice(segment.length) : path;
 }
+
+/** An IPv4 or IPv6 address as text (IPv6 with an embedded IPv4 address is at most 45 characters). */
+const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The caller's address from the event's request context, for core's per-source throttle of failed
+ * bearer attempts. Anything that does not look like an address counts as absent: the throttle then
+ * puts the caller in the shared bucket, which is safe, and the log never carries odd text.
+ */
+export function clientAddressOf(value: unknown): string | undefined {
+  return typeof value === 'string' && ADDRESS.test(value) ? value : undefined;
+}
