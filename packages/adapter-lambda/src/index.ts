@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+export { DEFERRED_SYNC_RESERVE_SECONDS } from './async/run-async-notification.js';
 export { type CreateDynamoTableOptions, createDynamoTable } from './create-dynamo-table.js';
 export { DYNAMO_TABLE_SCHEMA, type DynamoStoreOptions, dynamoStore } from './dynamo-store.js';
 export {

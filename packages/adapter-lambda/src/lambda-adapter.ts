@@ -13,9 +13,10 @@ import { isScheduledEvent } from './scheduled-event.js';
 export interface LambdaAdapterOptions {
   /**
    * How a webhook is processed. `async-invoke` (default): the webhook is validated and recorded,
-   * queued as a signed async invocation of this function and answered 200 `queued` at once; the
-   * queued event runs the sync. `inline`: the sync runs in the same invocation and the answer waits
-   * for it (tests, small setups, Function URLs).
+   * and the sync core's debounce asks for (the window's first, or its closing one with `notBefore`)
+   * is queued as a signed async invocation of this function; the answer is 200 `accepted` at once,
+   * and the queued event runs the sync (the closing one waits for `notBefore` first). `inline`: the
+   * sync runs in the same invocation and the answer waits for it (tests, small setups).
    */
   processing?: 'async-invoke' | 'inline';
   /** The Lambda client for the self-invocation (default: a new `LambdaClient`, region from the environment). */

@@ -7,8 +7,9 @@ import { AsyncEventRejectedError } from '../src/errors.js';
 
 const key = asyncSigningKey('withings-client-secret');
 const now = new Date('2026-11-20T06:00:00Z');
-const check = (event: Record<string, unknown>, at = now) =>
+const verify = (event: Record<string, unknown>, at = now) =>
   verifyAsyncNotification(event, { key, functionName: 'wg-sync-sync', now: at, maxAgeSeconds: 3600 });
+const check = (event: Record<string, unknown>, at = now) => verify(event, at).notification;
 const reason = (fn: () => unknown) => {
   try {
     fn();
@@ -42,6 +43,36 @@ describe('async notification events', () => {
     expect(check(signed as unknown as Record<string, unknown>)).toEqual(bare);
   });
 
+  it('carry notBefore inside the signed payload: a moved one fails the signature, none means at once', () => {
+    const notification = { userId: '37012345', appli: 1, startDate: now, endDate: now };
+    const notBefore = new Date(now.getTime() + 45_123);
+    const event = signAsyncNotification(notification, {
+      key,
+      functionName: 'wg-sync-sync',
+      now,
+      notBefore,
+    }) as unknown as Record<string, unknown>;
+    expect(verify(event)).toEqual({ notification, notBefore });
+    const payload = JSON.parse(String(event.payload));
+    expect(payload.nbf).toBe(notBefore.getTime());
+    for (const nbf of [now.getTime(), notBefore.getTime() + 60_000]) {
+      const moved = { ...event, payload: JSON.stringify({ ...payload, nbf }) };
+      expect(reason(() => verify(moved))).toBe('BAD_SIGNATURE');
+    }
+    const removed = { ...payload };
+    delete removed.nbf;
+    expect(reason(() => verify({ ...event, payload: JSON.stringify(removed) }))).toBe('BAD_SIGNATURE');
+    // Events queued before notBefore existed (and first syncs) have none, and run at once.
+    const plain = signAsyncNotification(notification, { key, functionName: 'wg-sync-sync', now });
+    expect(JSON.parse(plain.payload)).not.toHaveProperty('nbf');
+    expect(verify(plain as unknown as Record<string, unknown>)).toEqual({ notification });
+    const added = {
+      ...plain,
+      payload: JSON.stringify({ ...JSON.parse(plain.payload), nbf: notBefore.getTime() }),
+    };
+    expect(reason(() => verify(added))).toBe('BAD_SIGNATURE');
+  });
+
   it('accept an event up to the maximum age, and a little clock skew', () => {
     const event = signAsyncNotification(
       { userId: '1', appli: 1, startDate: now, endDate: now },
@@ -71,6 +102,9 @@ describe('async notification events', () => {
       { fn: 'wg-sync-sync', iat, n: { ...n, appli: 1.5 } },
       { fn: 'wg-sync-sync', iat, n: { ...n, action: 'UNLINK!' } },
       { fn: 'wg-sync-sync', iat: 'now', n },
+      { fn: 'wg-sync-sync', iat, nbf: 'soon', n },
+      { fn: 'wg-sync-sync', iat, nbf: 1.5, n },
+      { fn: 'wg-sync-sync', iat, nbf: -1, n },
       { fn: 'wg-sync-sync', iat },
       [1, 2, 3],
       'text',

@@ -1,10 +1,11 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { createSync, memoryStore } from '@wg-sync/core';
+import { createSync, memoryStore, type Sync } from '@wg-sync/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signAsyncNotification } from '../src/async/async-notification.js';
 import { asyncSigningKey } from '../src/async/async-signing-key.js';
+import { DEFERRED_SYNC_RESERVE_SECONDS } from '../src/async/run-async-notification.js';
 import { dynamoStore } from '../src/dynamo-store.js';
 import { LambdaAdapterError, UnknownEventError } from '../src/errors.js';
 import { lambdaAdapter } from '../src/lambda-adapter.js';
@@ -122,6 +123,17 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
     const signed = (key: Buffer, functionName: string, at: Date) =>
       signAsyncNotification(notification, { key, functionName, now: at });
     const ownKey = asyncSigningKey(w.withings.clientSecret);
+    // A closing sync signed for a minute from now, edited to run at once.
+    const movedNotBefore = (key: Buffer, at: Date) => {
+      const event = signAsyncNotification(notification, {
+        key,
+        functionName: 'wg-sync-test-sync',
+        now: at,
+        notBefore: new Date(at.getTime() + 60_000),
+      });
+      const payload = JSON.parse(event.payload);
+      return { ...event, payload: JSON.stringify({ ...payload, nbf: at.getTime() }) };
+    };
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ['unsigned', { ...genuine, signature: '' }, 'BAD_SIGNATURE'],
       [
@@ -145,6 +157,7 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
         'BAD_SIGNATURE',
       ],
       ['another function', { ...signed(ownKey, 'wg-sync-staging-sync', now) }, 'WRONG_FUNCTION'],
+      ['moved notBefore', movedNotBefore(ownKey, now), 'BAD_SIGNATURE'],
       [
         'expired',
         { ...signed(ownKey, 'wg-sync-test-sync', new Date(now.getTime() - 2 * 3600_000)) },
@@ -284,6 +297,101 @@ describe('lambdaAdapter, the other events', { timeout: 30_000 }, () => {
     expect(String((error as Error).message)).not.toContain('value-that-must-not-appear');
     await expect(handler('just a string', lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
     await expect(handler(null, lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
+  });
+});
+
+/** A context with `ms` left in the invocation. */
+const contextWith = (ms: number) => ({ ...lambdaContext(), getRemainingTimeInMillis: () => ms });
+
+/** `sync` with a clock on `syncNotification`: when each sync started. */
+function timedSync(sync: Sync): { sync: Sync; starts: number[] } {
+  const starts: number[] = [];
+  return {
+    starts,
+    sync: {
+      ...sync,
+      syncNotification(notification) {
+        starts.push(Date.now());
+        return sync.syncNotification(notification);
+      },
+    },
+  };
+}
+
+describe('lambdaAdapter, debounced webhooks through the async self-invoke', { timeout: 30_000 }, () => {
+  it("queues the window's first sync at once and its closing sync with a signed notBefore at the window's end", async () => {
+    const w = await world();
+    queuedAnswer();
+    const handler = lambdaAdapter(w.sync, {
+      lambdaClient,
+      signingSecret: w.withings.clientSecret,
+      logger: w.config.logger,
+    });
+    const before = Date.now();
+    await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
+    const after = Date.now();
+    await handler(await weighInEvent(w, 'api-gateway-v2-webhook-post'), lambdaContext());
+    await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
+
+    // The third one is only recorded as pending: one of the two queued syncs drains it.
+    expect(invokes()).toHaveLength(2);
+    const [first, closing] = invokes().map((input) =>
+      JSON.parse(String(payloadOf(input as { Payload?: Uint8Array }).payload)),
+    );
+    expect(first).not.toHaveProperty('nbf');
+    expect(closing.nbf).toBeGreaterThanOrEqual(before + 60_000);
+    expect(closing.nbf).toBeLessThanOrEqual(after + 60_000);
+  });
+
+  it('a queued closing sync whose notBefore is 300 ms ahead starts no earlier than that', async () => {
+    const w = await world();
+    const timed = timedSync(w.sync);
+    const handler = lambdaAdapter(timed.sync, {
+      lambdaClient,
+      signingSecret: w.withings.clientSecret,
+      logger: w.config.logger,
+    });
+    const notBefore = new Date(Date.now() + 300);
+    const event = signAsyncNotification(
+      { userId: w.userId, appli: 1, startDate: minutesAgo(10), endDate: minutesAgo(1) },
+      {
+        key: asyncSigningKey(w.withings.clientSecret),
+        functionName: 'wg-sync-test-sync',
+        now: new Date(),
+        notBefore,
+      },
+    );
+    const ran = await handler(event, contextWith(180_000));
+    expect(ran).toMatchObject({ kind: 'notification', status: 'synced' });
+    expect(timed.starts).toHaveLength(1);
+    expect(timed.starts[0]).toBeGreaterThanOrEqual(notBefore.getTime());
+  });
+
+  it("runs at once when waiting would eat the time its sync needs (never past the invocation's end)", async () => {
+    const w = await world();
+    const timed = timedSync(w.sync);
+    const handler = lambdaAdapter(timed.sync, {
+      lambdaClient,
+      signingSecret: w.withings.clientSecret,
+      logger: w.config.logger,
+    });
+    const sent = Date.now();
+    const event = signAsyncNotification(
+      { userId: w.userId, appli: 1, startDate: minutesAgo(10), endDate: minutesAgo(1) },
+      {
+        key: asyncSigningKey(w.withings.clientSecret),
+        functionName: 'wg-sync-test-sync',
+        now: new Date(),
+        notBefore: new Date(sent + 300),
+      },
+    );
+    // 100 ms beyond what the sync keeps for itself: not enough for a 300 ms wait.
+    const ran = await handler(event, contextWith(DEFERRED_SYNC_RESERVE_SECONDS * 1000 + 100));
+    expect(ran).toMatchObject({ kind: 'notification', status: 'synced' });
+    expect((timed.starts[0] as number) - sent).toBeLessThan(250);
+    const early = w.logs.map((line) => JSON.parse(line)).find((l) => l.event === 'lambda.async.early');
+    expect(early).toMatchObject({ level: 'warn', userId: w.userId });
+    expect(early.message).toMatch(/timeout/);
   });
 });
 

@@ -26,6 +26,11 @@ interface SignedPayload {
   fn: string;
   /** Epoch seconds when it was signed. */
   iat: number;
+  /**
+   * Epoch milliseconds before which the sync must not start (a debounce window's closing sync).
+   * Inside the signed payload, so nobody can move it; events without it run at once.
+   */
+  nbf?: number;
   n: {
     userId: string;
     appli: number;
@@ -44,15 +49,24 @@ export function isAsyncNotificationEvent(event: unknown): event is Record<string
 
 const sign = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
 
-/** Serialises and signs a notification for `functionName`. */
+/** A verified async event: the notification, and when its sync may start. */
+export interface VerifiedAsyncNotification {
+  notification: WithingsNotification;
+  /** The sync must not start before this instant; absent: at once. */
+  notBefore?: Date;
+}
+
+/** Serialises and signs a notification for `functionName` (with `notBefore`: the window's closing sync). */
 export function signAsyncNotification(
   notification: WithingsNotification,
-  options: { key: Buffer; functionName: string; now: Date },
+  options: { key: Buffer; functionName: string; now: Date; notBefore?: Date },
 ): AsyncNotificationEvent {
   const { userId, appli, startDate, endDate, date, action, deviceId } = notification;
+  const notBefore = options.notBefore?.getTime();
   const body: SignedPayload = {
     fn: options.functionName,
     iat: Math.floor(options.now.getTime() / 1000),
+    ...(notBefore === undefined || Number.isNaN(notBefore) ? {} : { nbf: notBefore }),
     n: {
       userId,
       appli,
@@ -68,7 +82,7 @@ export function signAsyncNotification(
 }
 
 /**
- * Authenticates an async event and returns its notification.
+ * Authenticates an async event and returns its notification and `notBefore`.
  *
  * @param options.functionName - This function's name; an event signed for another function is refused.
  * @param options.maxAgeSeconds - Older events are refused (replays of a valid one only repeat an idempotent sync).
@@ -77,7 +91,7 @@ export function signAsyncNotification(
 export function verifyAsyncNotification(
   event: Record<string, unknown>,
   options: { key: Buffer; functionName: string | undefined; now: Date; maxAgeSeconds: number },
-): WithingsNotification {
+): VerifiedAsyncNotification {
   const { payload, signature } = event;
   if (
     event[ASYNC_EVENT_MARKER] !== FORMAT ||
@@ -104,7 +118,7 @@ export function verifyAsyncNotification(
     );
   }
   const { n } = body;
-  return {
+  const notification: WithingsNotification = {
     userId: n.userId,
     appli: n.appli,
     startDate: new Date(n.start * 1000),
@@ -113,9 +127,12 @@ export function verifyAsyncNotification(
     ...(n.action === undefined ? {} : { action: n.action }),
     ...(n.deviceId === undefined ? {} : { deviceId: n.deviceId }),
   };
+  return body.nbf === undefined ? { notification } : { notification, notBefore: new Date(body.nbf) };
 }
 
 const epoch = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < 2 ** 32;
+const epochMs = (v: unknown) =>
+  Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < 2 ** 32 * 1000;
 const optionalText = (v: unknown, pattern: RegExp) =>
   v === undefined || (typeof v === 'string' && pattern.test(v));
 
@@ -131,6 +148,7 @@ function parsePayload(payload: string): SignedPayload {
   const valid =
     typeof body?.fn === 'string' &&
     epoch(body.iat) &&
+    (body.nbf === undefined || epochMs(body.nbf)) &&
     typeof n?.userId === 'string' &&
     /^\d{1,20}$/.test(n.userId) &&
     Number.isSafeInteger(n.appli) &&

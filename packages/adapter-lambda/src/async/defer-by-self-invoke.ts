@@ -3,17 +3,23 @@ import { LambdaAdapterError } from '../errors.js';
 import { signAsyncNotification, type WithingsNotification } from './async-notification.js';
 import { functionNameOf, invokeSelf } from './invoke-self.js';
 
+/** What core's webhook route passes to `defer`: `notBefore` marks a debounce window's closing sync. */
+export interface DeferOptions {
+  notBefore?: Date;
+}
+
 /**
- * The `defer` the webhook route gets in `async-invoke` mode: sign the validated notification for the
- * target function and queue it there.
+ * The `defer` the webhook route gets in `async-invoke` mode: sign the validated notification (and
+ * its `notBefore`, so the queued event cannot be made to run earlier or later) for the target
+ * function and queue it there.
  */
 export function deferBySelfInvoke(options: {
   client: () => LambdaClient;
   key: Buffer;
   now: () => Date;
   target: string | undefined;
-}): (notification: WithingsNotification) => Promise<void> {
-  return async (notification) => {
+}): (notification: WithingsNotification, deferOptions?: DeferOptions) => Promise<void> {
+  return async (notification, deferOptions = {}) => {
     const { target } = options;
     if (!target) {
       throw new LambdaAdapterError(
@@ -25,6 +31,7 @@ export function deferBySelfInvoke(options: {
       key: options.key,
       functionName: functionNameOf(target),
       now: options.now(),
+      ...(deferOptions.notBefore ? { notBefore: deferOptions.notBefore } : {}),
     });
     await invokeSelf(options.client(), target, event);
   };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, Sync } from '@wg-sync/core';
 import { AsyncEventRejectedError } from '../errors.js';
 import type { LambdaContextLike, LambdaEventResult } from '../lambda-events.js';
@@ -5,8 +6,21 @@ import { verifyAsyncNotification } from './async-notification.js';
 import { functionNameOf } from './invoke-self.js';
 
 /**
- * Runs a queued notification: authenticate, then `sync.syncNotification`. A refused event is logged
- * as an error and answered normally, because throwing would only make Lambda retry a forgery.
+ * The part of an invocation a queued sync keeps for itself (120 s: a Withings fetch, a Garmin range
+ * read, an upload and its read-back, with their retries). A queued event with `notBefore` waits for
+ * it only while at least this much of the invocation would be left afterwards; otherwise its sync
+ * runs at once. The function's timeout must therefore be at least the debounce window plus this
+ * (the reference template's is, and its test checks it).
+ */
+export const DEFERRED_SYNC_RESERVE_SECONDS = 120;
+
+/** Lambda's longest timeout: without a context to ask, no wait can usefully be longer. */
+const MAX_WAIT_MS = 900_000;
+
+/**
+ * Runs a queued notification: authenticate, wait for its `notBefore` (bounded, see
+ * {@link DEFERRED_SYNC_RESERVE_SECONDS}), then `sync.syncNotification`. A refused event is logged as
+ * an error and answered normally, because throwing would only make Lambda retry a forgery.
  */
 export async function runAsyncNotification(
   sync: Sync,
@@ -25,7 +39,7 @@ export async function runAsyncNotification(
     context.functionName ??
     process.env.AWS_LAMBDA_FUNCTION_NAME ??
     (settings.functionName === undefined ? undefined : functionNameOf(settings.functionName));
-  let notification: ReturnType<typeof verifyAsyncNotification>;
+  let verified: ReturnType<typeof verifyAsyncNotification>;
   try {
     if (!settings.key) {
       throw new AsyncEventRejectedError(
@@ -33,7 +47,7 @@ export async function runAsyncNotification(
         'no signing secret is configured to check async events',
       );
     }
-    notification = verifyAsyncNotification(event, {
+    verified = verifyAsyncNotification(event, {
       key: settings.key,
       functionName: self,
       now: settings.now(),
@@ -44,6 +58,8 @@ export async function runAsyncNotification(
     log.error('lambda.async.rejected', { reason: error.reason, error, requestId: context.awsRequestId });
     return { kind: 'notification', status: 'rejected', reason: error.reason };
   }
+  const { notification, notBefore } = verified;
+  if (notBefore) await waitFor(notBefore, notification.userId, context, settings.now, log);
   const report = await sync.syncNotification(notification);
   log.info('lambda.async.synced', {
     userId: notification.userId,
@@ -51,4 +67,35 @@ export async function runAsyncNotification(
     failed: report.failed.length,
   });
   return { kind: 'notification', status: 'synced', report };
+}
+
+/**
+ * Sleeps until `notBefore` when the invocation can afford it. When it cannot, the sync runs now:
+ * a closing sync a little early only leaves notifications of the window's last moments pending for
+ * the next sync or reconcile, while a sync cut off by the timeout would be retried by Lambda anyway.
+ */
+async function waitFor(
+  notBefore: Date,
+  userId: string,
+  context: LambdaContextLike,
+  now: () => Date,
+  log: Logger,
+): Promise<void> {
+  const waitMs = notBefore.getTime() - now().getTime();
+  if (waitMs <= 0) return;
+  const left = context.getRemainingTimeInMillis?.();
+  const affordableMs =
+    left === undefined ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, left - DEFERRED_SYNC_RESERVE_SECONDS * 1000);
+  if (waitMs > affordableMs) {
+    log.warn('lambda.async.early', {
+      userId,
+      waitMs,
+      affordableMs: Math.max(0, affordableMs),
+      message: `the function's timeout leaves no room to wait for the debounce window's end; raise it to at least the window plus ${DEFERRED_SYNC_RESERVE_SECONDS} s`,
+    });
+    return;
+  }
+  log.debug('lambda.async.waiting', { userId, waitMs });
+  // Timers may fire a millisecond before the wall clock agrees; "not before" is checked, not assumed.
+  for (let left = waitMs; left > 0; left = notBefore.getTime() - now().getTime()) await sleep(left);
 }
