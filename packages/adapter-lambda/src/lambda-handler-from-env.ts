@@ -20,6 +20,7 @@ import {
   SECRET_KEYS,
   type SecretsLoader,
   secretsFromSecretsManager,
+  type WgSyncSecrets,
 } from './secrets-from-secrets-manager.js';
 
 /**
@@ -32,6 +33,13 @@ export const LAMBDA_ENV_VARS = {
   /** Optional: the secret {@link secretsFromSecretsManager} reads; its values win over the environment's. */
   WG_SYNC_SECRET_ID:
     'the Secrets Manager secret (name or ARN) with WITHINGS_CLIENT_ID, WITHINGS_CLIENT_SECRET, WG_SYNC_API_TOKEN, WG_SYNC_WEBHOOK_SECRET',
+  /**
+   * Optional: a second secret holding only `WG_SYNC_WEBHOOK_SECRET` (the reference template generates
+   * it). Only that key is read from it; a non-empty value in `WG_SYNC_SECRET_ID`'s secret wins, so
+   * deployments that set their own keep it.
+   */
+  WG_SYNC_WEBHOOK_SECRET_ID:
+    'the Secrets Manager secret (name or ARN) with the generated WG_SYNC_WEBHOOK_SECRET; a value in WG_SYNC_SECRET_ID wins',
   /** Optional: {@link LambdaAdapterOptions.processing}. */
   WG_SYNC_PROCESSING: 'how webhooks are processed: async-invoke (default) or inline',
 } as const;
@@ -62,16 +70,26 @@ export interface LambdaHandlerFromEnvOptions {
   config?: Partial<SyncConfig>;
 }
 
+/** The fix the `lambda.webhook.unauthenticated` warning gives. */
+const WEBHOOK_SECRET_FIX =
+  'put WG_SYNC_WEBHOOK_SECRET (openssl rand -hex 32) in the Secrets Manager secret, then re-subscribe: wg-sync webhook subscribe';
+
 /**
  * The whole Lambda deployment in one line: `export const handler = lambdaHandlerFromEnv()`.
  *
  * On the first event (never at import, so a cold start makes no network call before it is needed)
- * it reads the secret named by `WG_SYNC_SECRET_ID`, merges its values over the environment, builds
- * the configuration with `loadConfigFromEnv`, stores state in {@link dynamoStore} on `WG_SYNC_TABLE`
- * and mounts the engine with {@link lambdaAdapter} (async-invoke signed with a key derived from the
- * Withings client secret). The result is kept for the life of the container.
+ * it reads the secrets named by `WG_SYNC_SECRET_ID` and `WG_SYNC_WEBHOOK_SECRET_ID`, merges their
+ * values over the environment, builds the configuration with `loadConfigFromEnv`, stores state in
+ * {@link dynamoStore} on `WG_SYNC_TABLE` and mounts the engine with {@link lambdaAdapter}
+ * (async-invoke signed with a key derived from the Withings client secret). The result is kept for
+ * the life of the container: a secret changed later is read by the next cold start.
  *
- * If the configuration or the secret is unusable, it logs one `lambda.config.invalid` line listing
+ * A deployment whose `WG_SYNC_WEBHOOK_SECRET` is still empty keeps working: unless
+ * `WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK` says `false`, the handler opts in to core's
+ * `allowUnauthenticatedWebhook` itself and logs a `lambda.webhook.unauthenticated` warning, with the
+ * fix, at every cold start.
+ *
+ * If the configuration or a secret is unusable, it logs one `lambda.config.invalid` line listing
  * every problem (and the request id) and answers HTTP events without any detail: `GET`/`HEAD
  * /health` 503 `{"ok":false}`, every other route 500
  * `{"error":{"code":"INTERNAL","message":"wg-sync is not available","requestId"}}` (with
@@ -89,6 +107,9 @@ export interface LambdaHandlerFromEnvOptions {
 export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}): LambdaHandler {
   let ready: Promise<LambdaHandler> | undefined;
   let loadSecrets: SecretsLoader | undefined;
+  let loadWebhookSecret: SecretsLoader | undefined;
+  /** The values last read from the secrets, so a failure's log line can redact them too. */
+  let loaded: WgSyncSecrets = {};
 
   const build = async (env: Record<string, string | undefined>): Promise<LambdaHandler> => {
     const problems: string[] = [];
@@ -98,11 +119,33 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     if (processing !== 'async-invoke' && processing !== 'inline')
       problems.push('WG_SYNC_PROCESSING must be async-invoke or inline');
     const secretId = env.WG_SYNC_SECRET_ID?.trim();
+    const webhookSecretId = env.WG_SYNC_WEBHOOK_SECRET_ID?.trim();
     if (secretId) loadSecrets ??= secretsFromSecretsManager(secretId, clientOption(options.secretsClient));
-    const secrets = loadSecrets ? await loadSecrets() : {};
+    if (webhookSecretId)
+      loadWebhookSecret ??= secretsFromSecretsManager(webhookSecretId, clientOption(options.secretsClient));
+    // Both reads at once: they are the cold start's only network calls before the first answer.
+    const none: WgSyncSecrets = {};
+    const [secrets, generated] = await Promise.all([
+      loadSecrets ? loadSecrets() : none,
+      loadWebhookSecret ? loadWebhookSecret() : none,
+    ]);
+    loaded = { ...generated, ...secrets };
+    const merged: Record<string, string | undefined> = {
+      ...env,
+      // Only the webhook secret comes from that secret: it must not be able to replace a credential.
+      ...(generated.WG_SYNC_WEBHOOK_SECRET
+        ? { WG_SYNC_WEBHOOK_SECRET: generated.WG_SYNC_WEBHOOK_SECRET }
+        : {}),
+      ...secrets,
+    };
+    // Deployments from before the secret path was required have an empty one; they keep working
+    // (warned at every cold start) unless the operator explicitly said no.
+    const unauthenticated = !merged.WG_SYNC_WEBHOOK_SECRET?.trim() && !options.config?.webhookSecret;
+    if (unauthenticated && !merged.WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK?.trim())
+      merged.WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK = 'true';
     let config: SyncConfig | undefined;
     try {
-      config = loadConfigFromEnv({ ...env, ...secrets });
+      config = loadConfigFromEnv(merged);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);
@@ -115,6 +158,13 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       ...(logger ? { logger } : {}),
       ...options.config,
     });
+    if (unauthenticated) {
+      (logger ?? jsonLogger({ level: logLevel(env) })).warn('lambda.webhook.unauthenticated', {
+        message:
+          'WG_SYNC_WEBHOOK_SECRET is empty, so /webhook/withings accepts notifications from anyone who finds the URL (debounced syncs, nothing else)',
+        fix: WEBHOOK_SECRET_FIX,
+      });
+    }
     return lambdaAdapter(sync, {
       processing: processing as 'async-invoke' | 'inline',
       signingSecret: config.withings.clientSecret,
@@ -131,10 +181,12 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       adapter = await ready;
     } catch (error) {
       ready = undefined;
-      // Forget the secret too: the usual fix is put-secret-value, and warm containers should see it.
+      // Forget the secrets too: the usual fix is put-secret-value, and warm containers should see it.
       loadSecrets = undefined;
+      loadWebhookSecret = undefined;
       const redactor = new Redactor();
-      redactor.pin(...SECRET_KEYS.map((name) => env[name]));
+      redactor.pin(...SECRET_KEYS.flatMap((name) => [env[name], loaded[name]]));
+      loaded = {};
       const log = redactor.logger(options.logger ?? jsonLogger({ level: logLevel(env) }));
       return configFailure(event, context, error, log);
     }

@@ -32,6 +32,8 @@ afterEach(() => {
 });
 
 const SECRET_ID = 'wg-sync/credentials';
+const WEBHOOK_SECRET_ID = 'wg-sync/webhook-secret';
+const PUBLIC_URL = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod';
 const API_TOKEN = 'api-token-from-the-secret-0123';
 
 /** The environment the SAM template sets, pointed at the simulators and the local table. */
@@ -233,10 +235,132 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     },
   );
 
+  it('an empty webhook secret (a deployment from before it was required) keeps working, warned at every cold start', async () => {
+    const w = await world();
+    const { WG_SYNC_WEBHOOK_SECRET: _, ...withoutWebhookSecret } = secretFor(w);
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ ...withoutWebhookSecret, WG_SYNC_WEBHOOK_SECRET: '' }),
+    });
+    const env = { ...envFor(w), WG_SYNC_PROCESSING: 'inline', WG_SYNC_PUBLIC_URL: PUBLIC_URL };
+    const coldStart = () => {
+      const logs = collectLogs();
+      const handler = lambdaHandlerFromEnv({
+        env,
+        secretsClient,
+        dynamoClient: w.db.client(),
+        logger: logs.logger,
+      });
+      return { handler, lines: logs.lines };
+    };
+    const { handler, lines } = coldStart();
+    const webhook = fixture<{ path: string; body: string }>('api-gateway-v1-webhook-post');
+    webhook.body = notificationBody(w.userId, minutesAgo(3));
+    for (let i = 0; i < 2; i += 1) {
+      const answer = await handler(webhook, lambdaContext());
+      expect(answer).toMatchObject({ statusCode: 200 });
+      expect(json(answer)).toEqual({ status: 'accepted' });
+    }
+    const warned = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === 'lambda.webhook.unauthenticated');
+    expect(warned).toHaveLength(1);
+    expect(warned[0].level).toBe('warn');
+    expect(warned[0].fix).toMatch(/WG_SYNC_WEBHOOK_SECRET.*Secrets Manager.*wg-sync webhook subscribe/);
+    expect(lines.some((l) => l.includes('"config.webhook.unauthenticated"'))).toBe(true);
+
+    // The next container says it again.
+    const next = coldStart();
+    await next.handler(webhook, lambdaContext());
+    expect(next.lines.filter((l) => l.includes('"lambda.webhook.unauthenticated"'))).toHaveLength(1);
+  });
+
+  it('an operator who said WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK=false gets the configuration error instead', async () => {
+    const w = await world();
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ ...secretFor(w), WG_SYNC_WEBHOOK_SECRET: '' }),
+    });
+    const { logger, lines } = collectLogs();
+    const handler = lambdaHandlerFromEnv({
+      env: {
+        ...envFor(w),
+        WG_SYNC_PUBLIC_URL: PUBLIC_URL,
+        WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'false',
+      },
+      secretsClient,
+      dynamoClient: w.db.client(),
+      logger,
+    });
+    expect(await handler(restRequest('POST', '/webhook/withings'), lambdaContext())).toMatchObject({
+      statusCode: 500,
+    });
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'lambda.config.invalid');
+    expect(logged.problems.join('\n')).toMatch(/webhookSecret is required with publicUrl/);
+    expect(lines.some((l) => l.includes('webhook.unauthenticated'))).toBe(false);
+  });
+
+  it('reads the webhook secret from WG_SYNC_WEBHOOK_SECRET_ID; a value in the credentials secret wins; nothing else comes from it', async () => {
+    const w = await world();
+    const generated = 'generated-webhook-secret-0123456789AB';
+    sm.on(GetSecretValueCommand, { SecretId: WEBHOOK_SECRET_ID }).resolves({
+      SecretString: JSON.stringify({
+        WG_SYNC_WEBHOOK_SECRET: generated,
+        // Must not replace the real credentials: only the webhook secret is read from this one.
+        WITHINGS_CLIENT_SECRET: 'not-the-client-secret-0123',
+        WG_SYNC_API_TOKEN: 'not-the-api-token-0123456789',
+      }),
+    });
+    const status = async (handler: ReturnType<typeof lambdaHandlerFromEnv>, path: string) =>
+      ((await handler(restRequest('HEAD', path), lambdaContext())) as ApiGatewayV1Result).statusCode;
+    const env = {
+      ...envFor(w),
+      WG_SYNC_WEBHOOK_SECRET_ID: WEBHOOK_SECRET_ID,
+      WG_SYNC_PUBLIC_URL: PUBLIC_URL,
+    };
+
+    // The credentials secret's value is empty (a stack created before the generated one): the generated one serves.
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: JSON.stringify({ ...secretFor(w), WG_SYNC_WEBHOOK_SECRET: '' }),
+    });
+    const fresh = collectLogs();
+    const generatedHandler = lambdaHandlerFromEnv({
+      env,
+      secretsClient,
+      dynamoClient: w.db.client(),
+      logger: fresh.logger,
+    });
+    expect(await status(generatedHandler, `/webhook/withings/${generated}`)).toBe(200);
+    expect(await status(generatedHandler, '/webhook/withings')).toBe(404);
+    const manual = fixture<{ headers: Record<string, string> }>('api-gateway-v2-manual-sync');
+    manual.headers.authorization = `Bearer ${API_TOKEN}`;
+    expect(await generatedHandler(manual, lambdaContext())).toMatchObject({ statusCode: 200 });
+    expect(fresh.lines.some((l) => l.includes('webhook.unauthenticated'))).toBe(false);
+    const shown = fresh.lines.join('\n');
+    expect(shown).not.toContain(generated);
+
+    // A deployment that set its own keeps it (its subscription goes on working).
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: JSON.stringify(secretFor(w)),
+    });
+    const ownHandler = lambdaHandlerFromEnv({
+      env,
+      secretsClient,
+      dynamoClient: w.db.client(),
+      logger: fresh.logger,
+    });
+    expect(await status(ownHandler, `/webhook/withings/${WEBHOOK_SECRET}`)).toBe(200);
+    expect(await status(ownHandler, `/webhook/withings/${generated}`)).toBe(404);
+  });
+
   it('lists what it reads; every secret key can come from the environment too (same names)', () => {
     expect(LAMBDA_HANDLER_ENV_VARS).toEqual([...Object.keys(LAMBDA_ENV_VARS), ...CONFIG_ENV_VARS]);
     for (const name of Object.keys(LAMBDA_ENV_VARS)) expect(name).toMatch(/^WG_SYNC_[A-Z_]+$/);
     for (const key of SECRET_KEYS) expect(LAMBDA_HANDLER_ENV_VARS).toContain(key);
+    for (const name of [
+      'WG_SYNC_WEBHOOK_SECRET_ID',
+      'WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK',
+      'WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS',
+    ])
+      expect(LAMBDA_HANDLER_ENV_VARS).toContain(name);
     expect(new Set(LAMBDA_HANDLER_ENV_VARS).size).toBe(LAMBDA_HANDLER_ENV_VARS.length);
   });
 });
