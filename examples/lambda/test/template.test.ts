@@ -1,8 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DYNAMO_TABLE_SCHEMA, LAMBDA_HANDLER_ENV_VARS, SECRET_KEYS } from '@wg-sync/adapter-lambda';
+import {
+  DEFERRED_SYNC_RESERVE_SECONDS,
+  DYNAMO_TABLE_SCHEMA,
+  LAMBDA_HANDLER_ENV_VARS,
+  SECRET_KEYS,
+} from '@wg-sync/adapter-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CollectionTag, parse, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
@@ -43,6 +49,8 @@ const fn: Json = resources.SyncFunction.Properties;
 const cfnSub = (text: string) => ({ 'Fn::Sub': text.replaceAll('$(', '${').replaceAll(')', '}') });
 const FUNCTION_NAME = cfnSub('$(AWS::StackName)-sync');
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
+/** Core's default `webhookDebounceSeconds`; the template does not change it. */
+const DEFAULT_DEBOUNCE_SECONDS = 60;
 
 /** An API Gateway REST (v1) event as the template's API sends it (stage `prod`). */
 function restEvent(method: string, path: string, headers: Record<string, string> = {}) {
@@ -63,6 +71,8 @@ function restEvent(method: string, path: string, headers: Record<string, string>
   };
 }
 
+const PROBE_REQUEST_ID = '8f5d2c1a-0b9e-4c7d-a6f3-2e1b0c9d8a7f';
+
 interface Probe {
   importMs: number;
   exportsHandler: boolean;
@@ -78,7 +88,8 @@ function runBundle(env: Record<string, string>, events: unknown[]): Probe {
     const importMs = performance.now() - started;
     const events = JSON.parse(process.env.PROBE_EVENTS);
     const results = [];
-    for (const event of events) results.push(await mod.handler(event, { functionName: 'wg-sync-sync' }));
+    for (const event of events)
+      results.push(await mod.handler(event, { functionName: 'wg-sync-sync', awsRequestId: ${JSON.stringify(PROBE_REQUEST_ID)} }));
     process.stdout.write(JSON.stringify({ importMs, exportsHandler: typeof mod.handler === 'function', results }));
   `;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -170,6 +181,36 @@ describe('template.yaml: the API', () => {
     });
   });
 
+  it("throttles per method: the secret webhook path's POST has its own bucket, everything else a lower one", () => {
+    const settings: Json[] = resources.SyncApi.Properties.MethodSettings;
+    // API Gateway's encoding: "/" + the path with each "/" written "~1" (/a/b → /~1a~1b).
+    const decode = (resourcePath: string) => resourcePath.replace(/^\//, '').replaceAll('~1', '/');
+    const key = (s: Json) => `${s.HttpMethod} ${s.ResourcePath}`;
+    expect(new Set(settings.map(key)).size).toBe(settings.length);
+    // Each entry names a method the API has (a typo would silently leave it on the default).
+    for (const setting of settings) {
+      if (setting.ResourcePath === '/*') {
+        expect(setting.HttpMethod).toBe('*');
+        continue;
+      }
+      expect(routes, key(setting)).toContain(`${setting.HttpMethod} ${decode(setting.ResourcePath)}`);
+    }
+    const fallback = settings.find((s) => s.ResourcePath === '/*') as Json;
+    const limitOf = (route: string) =>
+      settings.find((s) => `${s.HttpMethod} ${decode(s.ResourcePath)}` === route) ?? fallback;
+    const webhook = limitOf('POST /webhook/withings/{secret}');
+    expect(webhook).not.toBe(fallback);
+    expect(webhook.ThrottlingRateLimit).toBeGreaterThanOrEqual(5);
+    for (const route of routes.filter((r) => r !== 'POST /webhook/withings/{secret}')) {
+      const limit = limitOf(route);
+      expect(limit, route).not.toBe(webhook);
+      expect(limit.ThrottlingRateLimit, route).toBeLessThan(webhook.ThrottlingRateLimit);
+      expect(limit.ThrottlingBurstLimit, route).toBeLessThan(webhook.ThrottlingBurstLimit);
+    }
+    for (const route of ['POST /sync/manual', 'GET /status'])
+      expect(limitOf(route), route).not.toBe(fallback);
+  });
+
   it('serves, through the bundled handler, exactly those methods on those paths', () => {
     const env = {
       WG_SYNC_TABLE: 'wg-sync-state',
@@ -201,15 +242,22 @@ describe('template.yaml: the API', () => {
 });
 
 describe('template.yaml: the function', () => {
-  it('runs the esbuild bundle on nodejs22.x arm64 with a sync-sized timeout', () => {
+  it('runs the esbuild bundle on nodejs22.x arm64 with a timeout that fits a debounce window and a sync', () => {
     expect(fn).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       CodeUri: 'dist/',
       Handler: 'handler.handler',
     });
-    expect(fn.Timeout).toBeGreaterThanOrEqual(60);
+    // A closing sync waits for the end of the (default 60 s) window, and only while the time it keeps
+    // for the sync itself would still be left: otherwise it runs early.
+    expect(fn.Timeout - DEFERRED_SYNC_RESERVE_SECONDS).toBeGreaterThanOrEqual(DEFAULT_DEBOUNCE_SECONDS);
     expect(fn.Timeout).toBeLessThanOrEqual(900);
+    // Every attempt of a queued sync (Lambda retries twice, after 1 and then 2 minutes) is delivered
+    // before Lambda drops the event, and the adapter accepts events that old.
+    const { MaximumEventAgeInSeconds: maxAge, MaximumRetryAttempts: retries } = fn.EventInvokeConfig;
+    expect(maxAge).toBeGreaterThanOrEqual((retries + 1) * fn.Timeout + 60 + 120);
+    expect(maxAge).toBeLessThanOrEqual(3600);
     expect(fn.MemorySize).toBeGreaterThanOrEqual(256);
     expect(existsSync(join(root, fn.CodeUri, `${fn.Handler.split('.')[0]}.mjs`))).toBe(true);
   });
@@ -225,6 +273,7 @@ describe('template.yaml: the function', () => {
     for (const name of Object.keys(variables)) expect(LAMBDA_HANDLER_ENV_VARS).toContain(name);
     expect(variables.WG_SYNC_TABLE).toEqual({ Ref: 'StateTable' });
     expect(variables.WG_SYNC_SECRET_ID).toEqual({ Ref: 'CredentialsSecret' });
+    expect(variables.WG_SYNC_WEBHOOK_SECRET_ID).toEqual({ Ref: 'WebhookSecret' });
     expect(variables.WG_SYNC_PUBLIC_URL['Fn::Sub']).toMatch(
       /^https:\/\/\$\{SyncApi\}\.execute-api\..*\/\$\{StageName\}$/,
     );
@@ -245,7 +294,7 @@ describe('template.yaml: the function', () => {
     );
     expect(bySid.StateTable.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
     expect(bySid.Credentials.Action).toBe('secretsmanager:GetSecretValue');
-    expect(bySid.Credentials.Resource).toEqual({ Ref: 'CredentialsSecret' });
+    expect(bySid.Credentials.Resource).toEqual([{ Ref: 'CredentialsSecret' }, { Ref: 'WebhookSecret' }]);
     expect(bySid.QueueWebhooksOnItself.Action).toBe('lambda:InvokeFunction');
     expect(bySid.QueueWebhooksOnItself.Resource).toEqual([
       cfnSub('arn:$(AWS::Partition):lambda:$(AWS::Region):$(AWS::AccountId):function:$(AWS::StackName)-sync'),
@@ -278,6 +327,42 @@ describe('template.yaml: state, secret, alarms', () => {
     const generate = resources.CredentialsSecret.Properties.GenerateSecretString;
     const keys = [...Object.keys(JSON.parse(generate.SecretStringTemplate)), generate.GenerateStringKey];
     expect(keys.sort()).toEqual([...SECRET_KEYS].sort());
+  });
+
+  it("never changes the credentials secret's generator (an update would generate the whole value again, wiping the credentials)", () => {
+    expect(resources.CredentialsSecret.Properties.GenerateSecretString).toEqual({
+      SecretStringTemplate:
+        '{"WITHINGS_CLIENT_ID":"","WITHINGS_CLIENT_SECRET":"","WG_SYNC_WEBHOOK_SECRET":""}',
+      GenerateStringKey: 'WG_SYNC_API_TOKEN',
+      PasswordLength: 40,
+      ExcludePunctuation: true,
+    });
+  });
+
+  it('generates the webhook secret the way it generates the API token, and the function reads it', () => {
+    const secret = resources.WebhookSecret;
+    expect(secret.Type).toBe('AWS::SecretsManager::Secret');
+    const generate = secret.Properties.GenerateSecretString;
+    const token = resources.CredentialsSecret.Properties.GenerateSecretString;
+    expect(generate).toMatchObject({
+      GenerateStringKey: 'WG_SYNC_WEBHOOK_SECRET',
+      PasswordLength: token.PasswordLength,
+      ExcludePunctuation: true,
+    });
+    expect(generate.IncludeSpace ?? false).toBe(false);
+    // Only that key: the function reads nothing else from this secret.
+    expect(JSON.parse(generate.SecretStringTemplate)).toEqual({});
+    // What it generates (letters and digits) is a webhook secret core accepts.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const sample = Array.from(
+      randomBytes(generate.PasswordLength),
+      (b) => alphabet[b % alphabet.length],
+    ).join('');
+    expect(sample).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
+    expect(generate.PasswordLength).toBeGreaterThanOrEqual(32);
+    expect(fn.Environment.Variables.WG_SYNC_WEBHOOK_SECRET_ID).toEqual({ Ref: 'WebhookSecret' });
+    const read = fn.Policies[0].Statement.find((s: Json) => s.Action === 'secretsmanager:GetSecretValue');
+    expect([read.Resource].flat()).toContainEqual({ Ref: 'WebhookSecret' });
   });
 
   it('alarms on function errors, alert lines and error lines, to an SNS topic with an e-mail subscription', () => {
@@ -348,28 +433,40 @@ describe('template.yaml: state, secret, alarms', () => {
     expect(edges.get('SyncApi')).not.toContain('SyncFunction');
   });
 
-  it('outputs the webhook URL, the manual-sync URL and the table name', () => {
+  it('outputs the webhook URL (secret path, never the secret), the manual-sync URL and the table name', () => {
     expect(Object.keys(template.Outputs)).toEqual(
-      expect.arrayContaining(['WebhookUrl', 'ManualSyncUrl', 'StateTableName']),
+      expect.arrayContaining(['WebhookUrl', 'WebhookSecretArn', 'ManualSyncUrl', 'StateTableName']),
     );
-    expect(template.Outputs.WebhookUrl.Value['Fn::Sub']).toMatch(/\/webhook\/withings$/);
+    expect(template.Outputs.WebhookUrl.Value['Fn::Sub']).toMatch(/\/webhook\/withings\/\{secret\}$/);
+    expect(template.Outputs.WebhookSecretArn.Value).toEqual({ Ref: 'WebhookSecret' });
+    // Outputs are shown to anyone who may describe the stack: no secret value, resolved or generated.
+    const outputs = JSON.stringify(template.Outputs);
+    expect(outputs).not.toMatch(/resolve:secretsmanager|SecretString/);
     expect(template.Outputs.ManualSyncUrl.Value['Fn::Sub']).toMatch(/\/sync\/manual$/);
     expect(template.Outputs.StateTableName.Value).toEqual({ Ref: 'StateTable' });
   });
 });
 
 describe('the bundle (dist/)', () => {
-  it('loads in a fresh node process, exports handler, does no work at import and answers a config error clearly', () => {
-    const probe = runBundle({}, [restEvent('GET', '/health')]);
+  it('loads in a fresh node process, exports handler, does no work at import, and logs a config error but never answers it', () => {
+    const probe = runBundle({}, [restEvent('GET', '/health'), restEvent('GET', '/status')]);
     expect(probe.exportsHandler).toBe(true);
-    const [answer] = probe.results;
-    expect(answer?.statusCode).toBe(500);
-    const { error } = JSON.parse(answer?.body ?? '{}');
-    expect(error.code).toBe('INVALID_CONFIG');
-    expect(error.message).toMatch(/WG_SYNC_TABLE is required/);
-    expect(error.message).toMatch(/WITHINGS_CLIENT_ID is required/);
+    const [health, status] = probe.results;
+    expect(health?.statusCode).toBe(503);
+    expect(health?.body).toBe('{"ok":false}');
+    expect(status?.statusCode).toBe(500);
+    const { error } = JSON.parse(status?.body ?? '{}');
+    expect(error).toEqual({
+      code: 'INTERNAL',
+      message: 'wg-sync is not available',
+      requestId: PROBE_REQUEST_ID,
+    });
     const logged = probe.stderr.split('\n').filter((line) => line.includes('lambda.config.invalid'));
-    expect(logged).toHaveLength(1);
+    expect(logged).toHaveLength(2);
+    const line = JSON.parse(logged[1] as string);
+    expect(line.requestId).toBe(PROBE_REQUEST_ID);
+    expect(line.problems.join('\n')).toMatch(/WG_SYNC_TABLE is required/);
+    expect(line.problems.join('\n')).toMatch(/WITHINGS_CLIENT_ID is required/);
     expect(matchesFilter(resources.ErrorLogMetricFilter.Properties.FilterPattern, logged[0] as string)).toBe(
       true,
     );
