@@ -12,6 +12,7 @@ import {
 import { configDir, type Env, ensurePrivateDir, loadEnvironment } from './environment.js';
 import { CliError, EXIT } from './errors.js';
 import { checkAccountUrl, upstreamWarnings } from './upstream.js';
+import { checkWebhookSecret, type WebhookCommand } from './webhook-secret.js';
 
 /** Flags every command understands. */
 export const globalArgs = {
@@ -104,6 +105,10 @@ function terminalLogger(verbose: boolean): Logger {
 export async function openContext(
   flags: GlobalFlags,
   overrides: Partial<SyncConfig> = {},
+  options: {
+    /** This command exposes or subscribes the webhook: refuse without a secret (see checkWebhookSecret). */
+    webhook?: WebhookCommand;
+  } = {},
 ): Promise<CliContext> {
   const dir = configDir(flags['config-dir'], process.env);
   // Whichever way it was chosen (--config-dir, WG_SYNC_CONFIG_DIR, the default): config.env holds
@@ -118,6 +123,9 @@ export async function openContext(
   const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };
   checkAccountUrl(env);
   for (const line of upstreamWarnings(config, env)) warn(line);
+  // Before createSync, whose own refusal (publicUrl without a secret) would not say how to fix it.
+  const unauthenticated = options.webhook ? checkWebhookSecret(config, dir, options.webhook) : undefined;
+  if (unauthenticated) warn(unauthenticated);
   const redactor = new Redactor();
   redactor.pin(config.withings.clientSecret, config.apiToken, config.webhookSecret);
   return { env, dir, store, config, redactor, sync: createSync(config) };

@@ -15,7 +15,10 @@ describe('wg-sync serve', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
 
-    const subscribe = await run(['webhook', 'subscribe', `${url}/webhook/withings`, '--force'], world.env);
+    const subscribe = await run(
+      ['webhook', 'subscribe', `${url}/webhook/withings/${world.webhookSecret}`, '--force'],
+      world.env,
+    );
     expect(subscribe.code, subscribe.stderr).toBe(0);
     world.withings.addWeighIn(world.userId, { takenAt: new Date(Date.now() - 60_000), weightKg: 77.7 });
     await world.withings.settled();
@@ -29,7 +32,7 @@ describe('wg-sync serve', () => {
     const done = await server.done;
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/"event":"serve.stopped"/);
-    for (const secret of [...world.garmin.secrets(), ...world.withings.secrets()]) {
+    for (const secret of [...world.garmin.secrets(), ...world.withings.secrets(), world.webhookSecret]) {
       expect(done.stdout).not.toContain(secret);
       expect(done.stderr).not.toContain(secret);
     }
@@ -70,6 +73,56 @@ describe('wg-sync serve', () => {
       listJson.stdout,
     ])
       expect(output).not.toContain(secret);
+  });
+
+  it('refuses to start without a webhook secret, saying why and how to set one (exit 2)', async () => {
+    const world = await cliWorld();
+    const { WG_SYNC_WEBHOOK_SECRET: _secret, ...env } = world.env;
+    // With a public URL too: the CLI's reason and fix, not only core's configuration error.
+    for (const variant of [env, { ...env, WG_SYNC_PUBLIC_URL: 'https://sync.example.org' }]) {
+      const serving = start(
+        ['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0'],
+        variant,
+      );
+      // Bounded: a serve that does not refuse would run until killed.
+      const result = await Promise.race([
+        serving.done,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`serve did not refuse: ${serving.stdout()}`)), 15_000).unref(),
+        ),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).not.toMatch(/serve\.listening/);
+      expect(result.stderr).toMatch(
+        /^wg-sync: serve needs a webhook secret \(WG_SYNC_WEBHOOK_SECRET\): Withings signs nothing, so the secret path \/webhook\/withings\/<secret> is what keeps strangers from triggering syncs$/m,
+      );
+      expect(result.stderr).toMatch(
+        /^ {2}fix: echo "WG_SYNC_WEBHOOK_SECRET=\$\(openssl rand -hex 32\)" >> .*config\.env, \(re\)start wg-sync serve, then run: wg-sync webhook subscribe \(or pass --allow-unauthenticated-webhook, not recommended\)$/m,
+      );
+    }
+  });
+
+  it('--allow-unauthenticated-webhook (or the variable) starts it, with one warning line at every start', async () => {
+    const world = await cliWorld();
+    const { WG_SYNC_WEBHOOK_SECRET: _secret, ...env } = world.env;
+    const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0'];
+    for (const [flags, variant] of [
+      [['--allow-unauthenticated-webhook'], env],
+      [[], { ...env, WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'true' }],
+    ] as const) {
+      const server = start([...args, ...flags], variant);
+      const [, url] = await server.waitFor(/"event":"serve.listening","url":"([^"]+)"/);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      server.child.kill('SIGTERM');
+      const done = await server.done;
+      expect(done.code).toBe(0);
+      const warnings = done.stderr.split('\n').filter((l) => l.startsWith('wg-sync: warning: the webhook'));
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^wg-sync: warning: the webhook has no secret path, so anyone who finds its URL can trigger syncs; fix: echo "WG_SYNC_WEBHOOK_SECRET=\$\(openssl rand -hex 32\)" >> .*config\.env, \(re\)start wg-sync serve, then run: wg-sync webhook subscribe$/,
+        ),
+      ]);
+    }
   });
 
   it('a port in use is a usage error with the fix (exit 2)', async () => {

@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ export interface CliWorld {
   home: string;
   env: Record<string, string>;
   userId: string;
+  /** WG_SYNC_WEBHOOK_SECRET in `env` (serve refuses to start without one). */
+  webhookSecret: string;
 }
 
 /** Both simulators, an empty config directory, and the environment a user would set. */
@@ -46,6 +49,7 @@ export async function cliWorld(options: { mfa?: boolean } = {}): Promise<CliWorl
     () => garmin.close(),
     () => rm(home, { recursive: true, force: true }),
   );
+  const webhookSecret = randomBytes(32).toString('hex');
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -60,8 +64,16 @@ export async function cliWorld(options: { mfa?: boolean } = {}): Promise<CliWorl
     GARMIN_CONNECTAPI_URL: garmin.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     WG_SYNC_READBACK_DELAY_MS: '5',
+    WG_SYNC_WEBHOOK_SECRET: webhookSecret,
   };
-  return { withings, garmin, home, env, userId: withings.addUser({ timeZone: 'Europe/Berlin' }) };
+  return {
+    withings,
+    garmin,
+    home,
+    env,
+    webhookSecret,
+    userId: withings.addUser({ timeZone: 'Europe/Berlin' }),
+  };
 }
 
 export interface Run {

@@ -4,6 +4,7 @@ import { globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { startServer } from '../server.js';
 import { say } from '../terminal.js';
+import { allowUnauthenticatedWebhookArg } from '../webhook-secret.js';
 
 const HOUR_MS = 3_600_000;
 /** Withings retries a failed delivery for hours; a reconcile shortly after start drains what it missed meanwhile. */
@@ -17,6 +18,7 @@ export const serve = defineCommand({
   },
   args: {
     ...globalArgs,
+    ...allowUnauthenticatedWebhookArg,
     port: { type: 'string', description: 'port (default $PORT or 8080)' },
     host: { type: 'string', description: 'address to listen on (default 0.0.0.0)', default: '0.0.0.0' },
     'reconcile-hours': {
@@ -34,7 +36,14 @@ export const serve = defineCommand({
       throw new CliError('--reconcile-hours must be 0–168', { exitCode: EXIT.USAGE });
     const level = (process.env.WG_SYNC_LOG_LEVEL ?? (args.verbose ? 'debug' : 'info')) as LogLevel;
     // A server logs JSON lines (redacted by the engine) for the log collector, unlike the other commands.
-    const ctx = await openContext(args, { logger: jsonLogger({ level }) });
+    const ctx = await openContext(
+      args,
+      {
+        logger: jsonLogger({ level }),
+        ...(args['allow-unauthenticated-webhook'] ? { allowUnauthenticatedWebhook: true } : {}),
+      },
+      { webhook: 'serve' },
+    );
     const server = await startServer(ctx.sync, { port, host: args.host });
     // The engine redacts its own lines; these are written here, so they get the same treatment (the
     // webhook URL carries the webhook secret).
@@ -44,7 +53,10 @@ export const serve = defineCommand({
         JSON.stringify({
           event: 'serve.listening',
           url: server.url,
-          webhook: ctx.sync.webhookUrl ?? `${server.url}/webhook/withings`,
+          // Without WG_SYNC_PUBLIC_URL, the local route (with its secret segment, redacted below).
+          webhook:
+            ctx.sync.webhookUrl ??
+            `${server.url}/webhook/withings${ctx.config.webhookSecret ? `/${ctx.config.webhookSecret}` : ''}`,
         }),
       ),
     );
