@@ -88,7 +88,9 @@ export function createHandler(engine: Engine, actions: HandlerActions) {
       }
       return errorResponse(404, 'NOT_FOUND', 'no such route');
     } catch (error) {
-      const requestId = ctx.requestId ?? crypto.randomUUID();
+      // It goes into a header and a log line: an adapter's id is used only when plainly an id.
+      const requestId =
+        ctx.requestId && /^[\w.:-]{1,128}$/.test(ctx.requestId) ? ctx.requestId : crypto.randomUUID();
       engine.log.error('handler.failed', {
         path: path.startsWith(WEBHOOK) ? WEBHOOK : path,
         requestId,

@@ -50,6 +50,18 @@ describe('answers to anonymous callers carry no internal detail', () => {
     expect(h.logs.some((l) => l.includes(a.error.requestId))).toBe(true);
   });
 
+  it('an adapter’s request id that is not plainly an id is replaced, never echoed', async () => {
+    const h = await harness();
+    const sync = h.another({ store: brokenStore() });
+    const response = await sync.handler(
+      notificationRequest(`userid=${h.userId}&appli=1&startdate=1&enddate=2`),
+      { requestId: 'x\r\nset-cookie: a=b' },
+    );
+    const { error } = await response.json();
+    expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('x-request-id')).toBe(error.requestId);
+  });
+
   it('a bearer-authenticated caller still gets the (redacted) detail', async () => {
     const h = await harness({ config: { apiToken: API_TOKEN } });
     const sync = h.another({ store: brokenStore() });
