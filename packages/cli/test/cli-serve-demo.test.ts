@@ -15,11 +15,12 @@ describe('wg-sync serve', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
 
-    const subscribe = await run(
-      ['webhook', 'subscribe', `${url}/webhook/withings/${world.webhookSecret}`, '--force'],
-      world.env,
-    );
+    // The base URL: subscribe adds /webhook/withings/<secret>, the path serve accepts.
+    const subscribe = await run(['webhook', 'subscribe', url ?? '', '--force'], world.env);
     expect(subscribe.code, subscribe.stderr).toBe(0);
+    expect(world.withings.subscriptions(world.userId).map((s) => s.callbackUrl)).toEqual([
+      `${url}/webhook/withings/${world.webhookSecret}`,
+    ]);
     world.withings.addWeighIn(world.userId, { takenAt: new Date(Date.now() - 60_000), weightKg: 77.7 });
     await world.withings.settled();
     const delivered = world.withings.deliveries.at(-1);

@@ -99,11 +99,68 @@ describe('wg-sync webhook', () => {
     expect(again.stdout).toMatch(/already subscribed/);
     const list = await run(['webhook', 'list', '--json'], world.env);
     expect(JSON.parse(list.stdout)).toEqual([
-      { userId: world.userId, appli: 1, callbackUrl: url, comment: 'wg-sync' },
+      { userId: world.userId, appli: 1, callbackUrl: `${url}/[redacted]`, comment: 'wg-sync' },
     ]);
-    const revoke = await run(['webhook', 'revoke', url], world.env);
+    // The form list shows is the one people paste.
+    const revoke = await run(['webhook', 'revoke', `${url}/[redacted]`], world.env);
     expect(revoke.code).toBe(0);
+    expect(revoke.stdout).toMatch(/revoked appli 1/);
     expect(world.withings.subscriptions(world.userId)).toEqual([]);
+  });
+
+  it('subscribe adds the secret path to a base URL, refuses a wrong secret segment, never prints the secret', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
+    closers.push(() => endpoint.close());
+    const subscribe = await run(['webhook', 'subscribe', `${endpoint.url}/`, '--force'], world.env);
+    expect(subscribe.code, subscribe.stderr).toBe(0);
+    expect(subscribe.stdout).toContain(`webhook URL: ${endpoint.url}/webhook/withings/[redacted]`);
+    expect(world.withings.subscriptions(world.userId).map((s) => s.callbackUrl)).toEqual([
+      `${endpoint.url}/webhook/withings/${world.webhookSecret}`,
+    ]);
+    // HEAD checked the path Withings will call, secret included.
+    expect(endpoint.requests.map((r) => `${r.method} ${r.path}`)).toContain(
+      `HEAD /webhook/withings/${world.webhookSecret}`,
+    );
+
+    const oldSecret = 'old-secret-9c1f4e7a2b6d';
+    const wrong = await run(
+      ['webhook', 'subscribe', `${endpoint.url}/webhook/withings/${oldSecret}`, '--force'],
+      world.env,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/secret segment that is not WG_SYNC_WEBHOOK_SECRET/);
+    expect(world.withings.subscriptions(world.userId)).toHaveLength(1);
+    for (const output of [subscribe.stdout, subscribe.stderr, wrong.stdout, wrong.stderr]) {
+      expect(output).not.toContain(world.webhookSecret);
+      expect(output).not.toContain(oldSecret);
+    }
+  });
+
+  it('without a secret subscribe refuses; --allow-unauthenticated-webhook subscribes with a warning', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
+    closers.push(() => endpoint.close());
+    const { WG_SYNC_WEBHOOK_SECRET: _secret, ...env } = world.env;
+    const refused = await run(['webhook', 'subscribe', endpoint.url, '--force'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^wg-sync: webhook subscribe needs a webhook secret \(WG_SYNC_WEBHOOK_SECRET\): Withings signs nothing/m,
+    );
+    expect(refused.stderr).toMatch(/fix: .*openssl rand -hex 32.*--allow-unauthenticated-webhook/);
+    expect(world.withings.subscriptions(world.userId)).toEqual([]);
+
+    const allowed = await run(
+      ['webhook', 'subscribe', endpoint.url, '--force', '--allow-unauthenticated-webhook'],
+      env,
+    );
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toMatch(/^wg-sync: warning: the webhook has no secret path/m);
+    expect(world.withings.subscriptions(world.userId).map((s) => s.callbackUrl)).toEqual([
+      `${endpoint.url}/webhook/withings`,
+    ]);
   });
 });
 

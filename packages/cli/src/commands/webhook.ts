@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { type CliContext, globalArgs, openContext, pickUser } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { printJson, say } from '../terminal.js';
+import { allowUnauthenticatedWebhookArg } from '../webhook-secret.js';
 
 const userArg = {
   user: { type: 'string', description: 'only this Withings user (default: every linked account)' },
@@ -60,7 +61,7 @@ export async function preflight(url: string): Promise<string[]> {
     });
     if (response.status < 200 || response.status >= 300) {
       problems.push(
-        `HEAD answered ${response.status}${response.status >= 300 && response.status < 400 ? ' (a redirect: Withings does not follow it)' : ''}; it must answer 2xx`,
+        `HEAD answered ${response.status}${response.status >= 300 && response.status < 400 ? ' (a redirect: Withings does not follow it)' : response.status === 404 ? ' (is wg-sync serve running there, with the same WG_SYNC_WEBHOOK_SECRET?)' : ''}; it must answer 2xx`,
       );
     }
   } catch (error) {
@@ -69,6 +70,71 @@ export async function preflight(url: string): Promise<string[]> {
     );
   }
   return problems;
+}
+
+const WEBHOOK_PATH = ['webhook', 'withings'];
+
+/**
+ * The callback URL to subscribe, from what the person passed (or `WG_SYNC_PUBLIC_URL`):
+ * - a base URL (`https://sync.example.org`, `https://example.org/wg`) gets `/webhook/withings/<secret>`;
+ * - a URL ending in `/webhook/withings` gets `/<secret>`;
+ * - a URL ending in `/webhook/withings/<segment>` is kept when the segment is the configured secret and
+ *   refused otherwise (an old or mistyped secret: `serve` would answer 404, and Withings would drop
+ *   the subscription after failed deliveries).
+ * Without a secret (only with `--allow-unauthenticated-webhook`) the same rules apply without the
+ * segment, and a URL that carries one is refused. Error messages never repeat a secret.
+ */
+export function callbackUrl(
+  input: string | undefined,
+  options: { secret?: string | undefined; fromConfig?: string | undefined },
+): string {
+  const { secret } = options;
+  if (input === undefined) {
+    if (options.fromConfig) return options.fromConfig;
+    throw new CliError('which URL?', {
+      exitCode: EXIT.USAGE,
+      fix: 'pass the public base URL (https://sync.example.org), or set WG_SYNC_PUBLIC_URL',
+    });
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch {
+    throw new CliError('the webhook URL is not a URL', {
+      exitCode: EXIT.USAGE,
+      fix: 'pass an absolute URL such as https://sync.example.org',
+    });
+  }
+  if (parsed.search || parsed.hash) {
+    throw new CliError('the webhook URL has a ?query or #fragment', {
+      exitCode: EXIT.USAGE,
+      fix: 'pass the base URL only, such as https://sync.example.org',
+    });
+  }
+  const base = input.replace(/\/+$/, '');
+  const segments = parsed.pathname.replace(/\/+$/, '').split('/').slice(1);
+  const at = segments.findIndex((s, i) => s === WEBHOOK_PATH[0] && segments[i + 1] === WEBHOOK_PATH[1]);
+  const after = at === -1 ? [] : segments.slice(at + 2);
+  if (at === -1) return `${base}/webhook/withings${secret ? `/${secret}` : ''}`;
+  if (after.length === 0) return secret ? `${base}/${secret}` : base;
+  if (after.length === 1 && secret && after[0] === secret) return base;
+  if (after.length === 1) {
+    throw new CliError(
+      secret
+        ? 'the webhook URL ends in a secret segment that is not WG_SYNC_WEBHOOK_SECRET: wg-sync serve would answer 404'
+        : 'the webhook URL ends in a secret segment but WG_SYNC_WEBHOOK_SECRET is not set here',
+      {
+        exitCode: EXIT.USAGE,
+        fix: secret
+          ? 'pass the base URL (https://sync.example.org): the configured secret is appended'
+          : 'set the WG_SYNC_WEBHOOK_SECRET that wg-sync serve uses, then pass the base URL',
+      },
+    );
+  }
+  throw new CliError('the webhook URL has more after /webhook/withings than the secret segment', {
+    exitCode: EXIT.USAGE,
+    fix: 'pass the base URL (https://sync.example.org): the path is added for you',
+  });
 }
 
 const subscribe = defineCommand({
@@ -83,18 +149,20 @@ const subscribe = defineCommand({
     url: {
       type: 'positional',
       required: false,
-      description: 'the public webhook URL (default: from WG_SYNC_PUBLIC_URL and the webhook secret)',
+      description:
+        'the public base URL, or the webhook URL; /webhook/withings/<secret> is added (default: WG_SYNC_PUBLIC_URL)',
     },
     force: { type: 'boolean', description: 'subscribe even if the preflight finds problems', default: false },
+    ...allowUnauthenticatedWebhookArg,
   },
   async run({ args }) {
-    const ctx = await openContext(args);
-    const url = args.url ?? ctx.sync.webhookUrl;
-    if (!url)
-      throw new CliError('which URL?', {
-        exitCode: EXIT.USAGE,
-        fix: 'pass the URL, or set WG_SYNC_PUBLIC_URL',
-      });
+    const ctx = await openContext(
+      args,
+      args['allow-unauthenticated-webhook'] ? { allowUnauthenticatedWebhook: true } : {},
+      { webhook: 'webhook subscribe' },
+    );
+    const url = callbackUrl(args.url, { secret: ctx.config.webhookSecret, fromConfig: ctx.sync.webhookUrl });
+    say(`webhook URL: ${ctx.redactor.text(url)}`);
     const problems = await preflight(url);
     for (const problem of problems) say(`preflight: ${problem}`);
     if (problems.length > 0 && !args.force) {
@@ -147,15 +215,22 @@ const revoke = defineCommand({
   args: {
     ...globalArgs,
     ...userArg,
-    url: { type: 'positional', required: true, description: 'the subscribed URL' },
+    url: {
+      type: 'positional',
+      required: true,
+      description: 'the subscribed URL, as webhook list shows it ([redacted] for the secret) or in full',
+    },
     appli: { type: 'string', description: 'only this appli (default: every appli on that URL)' },
   },
   async run({ args }) {
     const ctx = await openContext(args);
     for (const userId of await accountsOf(ctx, args.user)) {
       const withings = await client(ctx, userId);
+      // `webhook list` shows the secret segment as [redacted]: that form, pasted, names the same URL.
       const mine = (await withings.notify.list()).filter(
-        (s) => s.callbackUrl === args.url && (!args.appli || s.appli === Number(args.appli)),
+        (s) =>
+          (s.callbackUrl === args.url || ctx.redactor.text(s.callbackUrl) === args.url) &&
+          (!args.appli || s.appli === Number(args.appli)),
       );
       for (const s of mine) {
         await withings.notify.revoke({ callbackUrl: s.callbackUrl, appli: s.appli });
