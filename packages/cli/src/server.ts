@@ -1,31 +1,103 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { expressAdapter } from '@wg-sync/adapter-express';
 import type { Sync } from '@wg-sync/core';
 import express from 'express';
 import { CliError, EXIT } from './errors.js';
+
+/**
+ * Limits of the `wg-sync serve` HTTP server. It faces the internet (Withings calls it), so slow or
+ * piled-up connections must not hold it: Node's defaults let a connection sit for a minute before
+ * its headers arrive and accept any number of them.
+ */
+export interface ServerLimits {
+  /** Milliseconds to receive a whole request, body included (`server.requestTimeout`). */
+  requestTimeout: number;
+  /**
+   * Milliseconds to receive a request's headers (`server.headersTimeout`), and for a new connection
+   * to send its first byte at all (Node's own check only starts at the first byte).
+   */
+  headersTimeout: number;
+  /** Milliseconds an idle keep-alive connection stays open (`server.keepAliveTimeout`). */
+  keepAliveTimeout: number;
+  /** How often Node checks the two timeouts above (its default is every 30 s, too late to matter). */
+  connectionsCheckingInterval: number;
+  /** Bytes of headers per request (`maxHeaderSize`). */
+  maxHeaderSize: number;
+  /** Connections open at once (`server.maxConnections`); more are closed as they arrive. */
+  maxConnections: number;
+}
+
+/** What {@link startServer} applies unless told otherwise. */
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  requestTimeout: 10_000,
+  headersTimeout: 5_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+  maxHeaderSize: 16 * 1024,
+  maxConnections: 1_000,
+});
 
 /** A running `wg-sync serve` HTTP server. */
 export interface RunningServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /** The `node:http` server, with the limits applied (for tests and embedding). */
+  readonly server: Server;
   /** Stops accepting requests, lets syncs already started finish, then closes. */
   close(): Promise<void>;
 }
 
+function resolveLimits(partial: Partial<ServerLimits> = {}): ServerLimits {
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`server limit ${name} must be a positive integer`);
+  }
+  // Node refuses a headers timeout longer than the request timeout.
+  if (limits.headersTimeout > limits.requestTimeout)
+    throw new RangeError('server limit headersTimeout must not exceed requestTimeout');
+  return limits;
+}
+
 /**
  * The server `wg-sync serve` (and the demo) runs: the engine's one handler mounted with the Express
- * adapter at the root, so the routes are `/health`, `/webhook/withings`, `/sync/manual`, `/status`.
+ * adapter at the root, so the routes are `/health`, `/webhook/withings[/<secret>]`, `/sync/manual`,
+ * `/status`; with {@link DEFAULT_SERVER_LIMITS} unless `limits` overrides some.
  */
 export async function startServer(
   sync: Sync,
-  options: { port: number; host: string },
+  options: { port: number; host: string; limits?: Partial<ServerLimits> },
 ): Promise<RunningServer> {
+  const limits = resolveLimits(options.limits);
   const app = express();
   app.disable('x-powered-by');
   const adapter = expressAdapter(sync);
   app.use(adapter);
-  const server = app.listen(options.port, options.host);
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeout,
+      headersTimeout: limits.headersTimeout,
+      keepAliveTimeout: limits.keepAliveTimeout,
+      connectionsCheckingInterval: limits.connectionsCheckingInterval,
+      maxHeaderSize: limits.maxHeaderSize,
+    },
+    app,
+  );
+  // Also as properties: older Node versions read some of them only there.
+  server.requestTimeout = limits.requestTimeout;
+  server.headersTimeout = limits.headersTimeout;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  server.maxConnections = limits.maxConnections;
+  // A connection that never sends a byte escapes Node's headers timeout, which starts at the first
+  // byte, and would hold one of maxConnections forever: it gets as long as a slow request's headers
+  // (one check later, so that those still get Node's 408 first). Once a request arrives,
+  // requestTimeout and keepAliveTimeout take over, and a long sync is not cut off.
+  const silentMs = limits.headersTimeout + limits.connectionsCheckingInterval;
+  server.on('connection', (socket: Socket) => socket.setTimeout(silentMs));
+  server.on('request', (request: { socket: Socket }) => request.socket.setTimeout(0));
+  server.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -45,6 +117,7 @@ export async function startServer(
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
+    server,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

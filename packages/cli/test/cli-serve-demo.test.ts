@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { SyncReport } from '@wg-sync/core';
 import { describe, expect, it } from 'vitest';
 import { cliWorld, GARMIN_EMAIL, linkAccount, run, start } from './cli.js';
@@ -124,6 +125,32 @@ describe('wg-sync serve', () => {
         ),
       ]);
     }
+  });
+
+  it('--max-connections: connections beyond it are closed as they arrive', async () => {
+    const world = await cliWorld();
+    const server = start(
+      ['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0', '--max-connections', '2'],
+      world.env,
+    );
+    const [, url] = await server.waitFor(/"event":"serve.listening","url":"([^"]+)"/);
+    const port = Number(new URL(url ?? '').port);
+    const sockets = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        // One at a time, so the server counts the first two before the third arrives.
+        await new Promise((resolve) => setTimeout(resolve, i * 150));
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        const closed = new Promise<'closed'>((resolve) => socket.once('close', () => resolve('closed')));
+        return { socket, closed };
+      }),
+    );
+    const state = (s: { closed: Promise<'closed'> }) =>
+      Promise.race([s.closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 1_000))]);
+    expect(await Promise.all(sockets.map(state))).toEqual(['open', 'open', 'closed']);
+    for (const { socket } of sockets) socket.destroy();
+    server.child.kill('SIGTERM');
+    expect((await server.done).code).toBe(0);
   });
 
   it('a port in use is a usage error with the fix (exit 2)', async () => {

@@ -2,7 +2,7 @@ import { jsonLogger, type LogLevel } from '@wg-sync/core';
 import { defineCommand } from 'citty';
 import { globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
-import { startServer } from '../server.js';
+import { DEFAULT_SERVER_LIMITS, startServer } from '../server.js';
 import { say } from '../terminal.js';
 import { allowUnauthenticatedWebhookArg } from '../webhook-secret.js';
 
@@ -21,6 +21,10 @@ export const serve = defineCommand({
     ...allowUnauthenticatedWebhookArg,
     port: { type: 'string', description: 'port (default $PORT or 8080)' },
     host: { type: 'string', description: 'address to listen on (default 0.0.0.0)', default: '0.0.0.0' },
+    'max-connections': {
+      type: 'string',
+      description: `connections open at once; more are closed as they arrive (default ${DEFAULT_SERVER_LIMITS.maxConnections})`,
+    },
     'reconcile-hours': {
       type: 'string',
       description: 'hours between reconciles: subscription check, catch-up sync, alerts (default 6; 0 = off)',
@@ -34,6 +38,9 @@ export const serve = defineCommand({
     const hours = Number(args['reconcile-hours']);
     if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 7)
       throw new CliError('--reconcile-hours must be 0–168', { exitCode: EXIT.USAGE });
+    const maxConnections = Number(args['max-connections'] ?? DEFAULT_SERVER_LIMITS.maxConnections);
+    if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 100_000)
+      throw new CliError('--max-connections must be 1–100000', { exitCode: EXIT.USAGE });
     const level = (process.env.WG_SYNC_LOG_LEVEL ?? (args.verbose ? 'debug' : 'info')) as LogLevel;
     // A server logs JSON lines (redacted by the engine) for the log collector, unlike the other commands.
     const ctx = await openContext(
@@ -44,7 +51,7 @@ export const serve = defineCommand({
       },
       { webhook: 'serve' },
     );
-    const server = await startServer(ctx.sync, { port, host: args.host });
+    const server = await startServer(ctx.sync, { port, host: args.host, limits: { maxConnections } });
     // The engine redacts its own lines; these are written here, so they get the same treatment (the
     // webhook URL carries the webhook secret).
     const { redactor } = ctx;
