@@ -199,13 +199,15 @@ describe('wg-sync demo', () => {
     for (const step of [
       /Withings: consent page → "Allow" → code captured/,
       /Garmin: signed in as demo@example\.com/,
-      /Webhook: Withings checked .* with HEAD \(200\) and subscribed it/,
-      /POST \/webhook\/withings → 200 in \d+ ms/,
+      /Webhook: Withings checked http:\/\/127\.0\.0\.1:\d+\/webhook\/withings\/<secret> with HEAD \(200\)\n {3}and subscribed it/,
+      /POST \/webhook\/withings\/<secret> → 200 in \d+ ms/,
       /upload weight\.fit \(\d+ bytes, 1 weigh-in\(s\) stored\) → 202/,
       /weight range read .* — read-back/,
       /ambiguous: Withings could not tell whose weigh-in it is/,
       /What Garmin Connect now holds:/,
     ])
       expect(demo.stdout).toMatch(step);
+    // The secret (64 hex digits, like openssl rand -hex 32) is never printed.
+    expect(demo.stdout + demo.stderr).not.toMatch(/[0-9a-f]{64}/);
   });
 });

@@ -74,7 +74,7 @@ export function describeStep(
     if (!attempt) continue;
     events.push({
       at: attempt.at.getTime(),
-      line: `Withings → wg-sync   POST /webhook/withings → ${attempt.status ?? attempt.error} in ${attempt.ms} ms (answered before any upstream call)`,
+      line: `Withings → wg-sync   POST /webhook/withings/<secret> → ${attempt.status ?? attempt.error} in ${attempt.ms} ms (answered before any upstream call)`,
     });
   }
   for (const request of withings.requests.slice(marks.withingsRequests)) {

@@ -32,6 +32,9 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
   const { startGarminSim, startWithingsSim } = await import('@wg-sync/testkit');
   const dir = await mkdtemp(join(tmpdir(), 'wg-sync-demo-'));
   const garminPassword = randomBytes(12).toString('base64url');
+  // The safe setup, as `wg-sync serve` requires it: Withings signs nothing, the secret path is what
+  // keeps strangers out. Like `openssl rand -hex 32`; never printed (the narration shows <secret>).
+  const webhookSecret = randomBytes(32).toString('hex');
   const withings = await startWithingsSim();
   const garmin = await startGarminSim({
     accounts: [{ email: GARMIN_EMAIL, password: garminPassword, timeZone: TIME_ZONE }],
@@ -42,6 +45,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
     garmin: { urls: garmin.urls },
     store: fileStore(join(dir, 'state')),
+    webhookSecret,
     hooks: {
       onReport(report) {
         reports.push(report);
@@ -75,10 +79,12 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
 
     const userId = await linkWithings(sync, withings, say);
     await linkGarmin(sync, userId, garmin.urls, garminPassword, say);
-    const callbackUrl = `${server.url}/webhook/withings`;
+    const callbackUrl = `${server.url}/webhook/withings/${webhookSecret}`;
     const client = await sync.withingsClient(userId);
     await client?.notify.subscribe({ callbackUrl, appli: 1, comment: 'wg-sync demo' });
-    say(`3. Webhook: Withings checked ${callbackUrl} with HEAD (200) and subscribed it (appli 1).`);
+    say(`3. Webhook: Withings checked ${server.url}/webhook/withings/<secret> with HEAD (200)`);
+    say('   and subscribed it (appli 1). <secret> is a random WG_SYNC_WEBHOOK_SECRET: Withings signs');
+    say('   nothing, so only that path is accepted.');
     say('');
 
     const now = Date.now();
