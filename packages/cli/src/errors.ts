@@ -43,7 +43,7 @@ const UPSTREAM_CODES = new Set([
   'FORBIDDEN',
   'CALLBACK_UNREACHABLE',
 ]);
-const STORE_CODES = new Set(['STORE_CORRUPT', 'STORE_UNAVAILABLE', 'STORE_CONFLICT']);
+const STORE_CODES = new Set(['STORE_CORRUPT', 'STORE_UNAVAILABLE', 'STORE_CONFLICT', 'STORE_INSECURE']);
 
 /** The variables that move an upstream away from Withings or Garmin (simulators, proxies). */
 export const UPSTREAM_VARIABLES = [
@@ -112,7 +112,9 @@ export function explain(error: unknown): { message: string; fix?: string; exitCo
       fix:
         code === 'STORE_CORRUPT'
           ? 'fix or remove the entry named above; nothing was changed'
-          : 'check that the store is reachable: the state directory and its permissions, or the DynamoDB table name, AWS region and credentials',
+          : code === 'STORE_INSECURE'
+            ? 'make the entry named above yours and private (the chmod/chown in the message), or remove it if you did not put it there'
+            : 'check that the store is reachable: the state directory and its permissions, or the DynamoDB table name, AWS region and credentials',
       exitCode: EXIT.STORE,
     };
   }

@@ -1,4 +1,4 @@
-import { type SyncConfig, upstreamOverrides } from '@wg-sync/core';
+import { type SyncConfig, upstreamOverrides, upstreamUrlProblem } from '@wg-sync/core';
 import type { Env } from './environment.js';
 import { CliError, EXIT, upstreamFix } from './errors.js';
 
@@ -47,20 +47,10 @@ export function upstreamWarnings(config: SyncConfig, env: Env): string[] {
 export function checkAccountUrl(env: Env): void {
   const value = env.WITHINGS_ACCOUNT_URL;
   if (!value) return;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  const loopback =
-    parsed !== undefined &&
-    (parsed.hostname === 'localhost' ||
-      parsed.hostname === '[::1]' ||
-      /^127(\.\d{1,3}){3}$/.test(parsed.hostname));
-  if (parsed?.protocol === 'https:' || (parsed?.protocol === 'http:' && loopback)) return;
-  throw new CliError(
-    'configuration: WITHINGS_ACCOUNT_URL must be an https URL (plain http only for 127.0.0.1 / localhost)',
-    { exitCode: EXIT.USAGE, fix: upstreamFix(['WITHINGS_ACCOUNT_URL']) },
-  );
+  const problem = upstreamUrlProblem(value);
+  if (!problem) return;
+  throw new CliError(`configuration: WITHINGS_ACCOUNT_URL ${problem}`, {
+    exitCode: EXIT.USAGE,
+    fix: upstreamFix(['WITHINGS_ACCOUNT_URL']),
+  });
 }

@@ -37,6 +37,19 @@ describe('wg-sync sync and backfill', () => {
     expect(world.garmin.weighIns(GARMIN_EMAIL)).toHaveLength(1);
   });
 
+  it('a state entry others can read is refused: the store exit code (5) and the chmod fix', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    const { chmod } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const entry = join(world.env.WG_SYNC_CONFIG_DIR ?? '', 'state', `account+${world.userId}.json`);
+    await chmod(entry, 0o644);
+    const result = await run(['sync'], world.env);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain(`chmod 600 ${entry}`);
+    expect(result.stderr).toMatch(/fix: make the entry named above yours and private/);
+  });
+
   it('a sync with failures exits 1 and says why', async () => {
     const world = await cliWorld();
     await linkAccount(world);

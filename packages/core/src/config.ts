@@ -305,10 +305,11 @@ export function upstreamOverrides(config: SyncConfig): Array<[string, string]> {
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 
 /**
- * Tokens, the client secret and passwords go to these URLs: an override must be https, or plain
- * http to this machine (the simulators in tests and the demo).
+ * What is wrong with an upstream URL override, or `undefined` when it is fine. Tokens, the client
+ * secret and passwords go to these URLs: an override must be https, or plain http to this machine
+ * (the simulators in tests and the demo).
  */
-function upstreamUrlProblem(value: string): string | undefined {
+export function upstreamUrlProblem(value: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(value);

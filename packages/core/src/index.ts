@@ -12,6 +12,7 @@ export {
   type SyncConfig,
   type SyncHooks,
   upstreamOverrides,
+  upstreamUrlProblem,
 } from './config.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
 export {
