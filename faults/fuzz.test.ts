@@ -59,7 +59,7 @@ const changedKeys = (before: string, after: string) => {
   return after
     .split(',')
     .filter((entry) => entry && !old.has(entry))
-    .map((entry) => entry.split('@')[0]);
+    .map((entry) => entry.split('@')[0] ?? entry);
 };
 
 const validBody = () => `userid=${userId}&appli=1&startdate=1741588937&enddate=1741588938`;
