@@ -21,7 +21,13 @@ export function countWaves(times, latencyMs) {
 export async function webhookSync({ runs }) {
   // Read-back's first poll normally waits 1.5 s for Garmin to file the upload; the simulator files it
   // at once, so the wait is left out to measure the protocol, not a sleep.
-  const world = await startWorld({ config: { readBack: { attempts: 3, delayMs: 0 } } });
+  // Weigh-ins are minutes apart in life; here they follow each other at once, so the engine's clock
+  // moves two minutes per run: each notification opens a new debounce window and is synced at once,
+  // as one is in life (within a window it would wait for the window's closing sync instead).
+  let skewMs = 0;
+  const world = await startWorld({
+    config: { readBack: { attempts: 3, delayMs: 0 }, now: () => new Date(Date.now() + skewMs) },
+  });
   try {
     const [{ userId }] = world.people;
     // The first sync of an account also looks back 7 days and reads the height once: not the steady state.
@@ -30,12 +36,17 @@ export async function webhookSync({ runs }) {
     world.garmin.latencyMs = LATENCY_MS;
     const samples = [];
     for (let i = 0; i < runs; i += 1) {
+      skewMs += 120_000;
       const marks = { withings: world.withings.requests.length, garmin: world.garmin.requests.length };
       const report = world.nextReport((r) => r.trigger === 'webhook' && r.synced.length > 0);
       const t0 = performance.now();
       world.withings.addWeighIn(userId, {
-        // Ten minutes and a kilo apart, or Garmin-side dedup (±120 s, ±0.1 kg) would rightly skip them.
-        takenAt: new Date(Date.now() - (i + 1) * 600_000),
+        // Measured shortly before Withings notifies, as in life (after the last sync's cursor minus its
+        // 5-minute overlap), 20 s apart (groups seconds apart are one split weigh-in) and a kilo apart
+        // (or Garmin-side dedup, ±120 s and ±0.1 kg, would rightly skip them). A weigh-in measured
+        // before the cursor (a scale that was offline) costs one more Garmin range read: the sync reads
+        // from the cursor, never from the notification's startdate, which anyone can forge.
+        takenAt: new Date(Date.now() - 30_000 - i * 20_000),
         weightKg: 80 + i,
         fatPercent: 20.5,
       });
