@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { expressAdapter } from '@wg-sync/adapter-express';
 import type { Sync } from '@wg-sync/core';
 import express from 'express';
@@ -14,8 +14,8 @@ export interface ServerLimits {
   /** Milliseconds to receive a whole request, body included (`server.requestTimeout`). */
   requestTimeout: number;
   /**
-   * Milliseconds to receive a request's headers (`server.headersTimeout`), and for a new connection
-   * to send its first byte at all (Node's own check only starts at the first byte).
+   * Milliseconds to receive a request's headers (`server.headersTimeout`); Node counts from the
+   * connection, so one that sends nothing at all is closed (408) after this too.
    */
   headersTimeout: number;
   /** Milliseconds an idle keep-alive connection stays open (`server.keepAliveTimeout`). */
@@ -90,13 +90,6 @@ export async function startServer(
   server.headersTimeout = limits.headersTimeout;
   server.keepAliveTimeout = limits.keepAliveTimeout;
   server.maxConnections = limits.maxConnections;
-  // A connection that never sends a byte escapes Node's headers timeout, which starts at the first
-  // byte, and would hold one of maxConnections forever: it gets as long as a slow request's headers
-  // (one check later, so that those still get Node's 408 first). Once a request arrives,
-  // requestTimeout and keepAliveTimeout take over, and a long sync is not cut off.
-  const silentMs = limits.headersTimeout + limits.connectionsCheckingInterval;
-  server.on('connection', (socket: Socket) => socket.setTimeout(silentMs));
-  server.on('request', (request: { socket: Socket }) => request.socket.setTimeout(0));
   server.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -72,6 +72,7 @@ describe('startServer limits', () => {
     expect(after).not.toBe('still open');
     expect(after).toBeGreaterThanOrEqual(250);
     expect(after).toBeLessThan(1_500);
+    expect(client.received()).toMatch(/^HTTP\/1\.1 408/);
   });
 
   it('closes a request whose body trickles in after requestTimeout', async () => {
