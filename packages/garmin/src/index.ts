@@ -24,12 +24,12 @@ export {
   type GarminBrowserPage,
   garminBrowserLogin,
 } from './garmin-browser-login.js';
-export {
-  type AddBodyCompositionOptions,
-  type GarminBodyCompositionResult,
-  GarminClient,
-  type GarminClientOptions,
-} from './garmin-client.js';
+export { GarminClient } from './garmin-client.js';
+export type {
+  AddBodyCompositionOptions,
+  GarminBodyCompositionResult,
+  GarminClientOptions,
+} from './garmin-client-options.js';
 export { type GarminLoginOptions, type GarminMfaPrompt, garminLogin } from './garmin-login.js';
 export { importGarminTokens } from './import-garmin-tokens.js';
 export { GARMIN_NATIVE_HEADERS } from './native-headers.js';
