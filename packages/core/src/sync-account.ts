@@ -1,19 +1,19 @@
-import type { MeasureGroup, WeighIn, WithingsClient } from '@wg-sync/withings';
+import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
 import { syncBloodPressure } from './blood-pressure.js';
 import { countingFetch, garminClientFor, withingsClientFor } from './clients.js';
+import { confirmStillLinked } from './confirm-unlink.js';
 import type { Engine } from './context.js';
 import { SyncError } from './errors.js';
 import { describeFailure, isReauth, sideOf } from './failures.js';
-import { needsReauth, raiseAlert, recordAttempt } from './health.js';
+import { needsReauth, recordAttempt } from './health.js';
 import { findMatch } from './read-back.js';
+import { sinceOf } from './read-window.js';
 import type { SkipReason, SyncReport, SyncTrigger } from './report.js';
 import { type AccountRecord, type CursorRecord, keys, type PendingRecord, update } from './state.js';
 import { uploadBatch, writeLedger } from './upload-batch.js';
 import { sentFields, toGarminEntry } from './weight-entry.js';
 
 const DAY_MS = 86_400_000;
-/** Re-read a little before the cursor: the ledger makes the overlap free, and clocks differ. */
-const CURSOR_OVERLAP_MS = 5 * 60_000;
 const MAX_FIT_WEIGHT_KG = 655.34;
 const HEIGHT_RECHECK_MS = 30 * DAY_MS;
 
@@ -330,65 +330,6 @@ async function runSync(engine: Engine, request: SyncRequest, state: RunState): P
     }));
   }
   return finish({ ok: complete });
-}
-
-/**
- * Where the Withings fetch starts (`lastupdate`: created or changed since). The cursor alone decides,
- * minus an overlap; only a person can widen it (`syncRecent({ days })`). Webhook notifications and
- * the pending record they leave are public input, so neither moves it: `lastupdate` already returns
- * late and edited groups whatever their measurement date, and history is read only by a backfill.
- */
-function sinceOf(engine: Engine, request: SyncRequest, now: Date, cursor: CursorRecord | undefined): Date {
-  const floor = cursor
-    ? cursor.lastUpdate * 1000 - CURSOR_OVERLAP_MS
-    : now.getTime() - engine.config.initialLookbackDays * DAY_MS;
-  const personal = request.trigger === 'recent' || request.trigger === 'manual';
-  return new Date(personal && request.since ? Math.min(floor, request.since.getTime()) : floor);
-}
-
-/**
- * A notification said the user unlinked wg-sync. Anyone can send that, so it is believed only when
- * Withings refuses the account's token (an unlink revokes it). A missing subscription alone proves
- * nothing: Withings also drops subscriptions after failed deliveries, and reconcile restores those.
- * @returns false when the account is now marked unlinked (or the check failed and the sync stops).
- */
-async function confirmStillLinked(
-  engine: Engine,
-  withings: WithingsClient,
-  userId: string,
-  report: SyncReport,
-  failStep: (error: unknown) => Promise<void>,
-): Promise<boolean> {
-  try {
-    await withings.notify.list();
-  } catch (error) {
-    if (!isReauth(error)) {
-      await failStep(error); // pending (and its unlink report) stays: the next sync asks again
-      return false;
-    }
-    const { store } = engine.config;
-    await update<AccountRecord>(store, keys.account(userId), (current) => ({
-      ...(current as AccountRecord),
-      unlinkedAt: current?.unlinkedAt ?? engine.config.now().toISOString(),
-    }));
-    await store.delete(keys.pending(userId)).catch(() => undefined);
-    report.failed.push({
-      groupIds: [],
-      code: 'UNLINKED',
-      message: `user ${userId} unlinked wg-sync in Withings (Withings refuses the token); link again`,
-    });
-    await raiseAlert(engine, {
-      type: 'UNLINKED',
-      userId,
-      message: `Withings user ${userId} removed wg-sync's access; syncing stopped. Link again with: wg-sync withings auth`,
-    });
-    return false;
-  }
-  engine.log.warn('webhook.unlink.unconfirmed', {
-    userId,
-    detail: 'an unlink notification arrived but Withings still accepts the token: ignored',
-  });
-  return true;
 }
 
 function isBloodPressure(group: MeasureGroup): boolean {

@@ -1,0 +1,51 @@
+import type { WithingsClient } from '@wg-sync/withings';
+import type { Engine } from './context.js';
+import { isReauth } from './failures.js';
+import { raiseAlert } from './health.js';
+import type { SyncReport } from './report.js';
+import { type AccountRecord, keys, update } from './state.js';
+
+/**
+ * A notification said the user unlinked wg-sync. Anyone can send that, so it is believed only when
+ * Withings refuses the account's token (an unlink revokes it). A missing subscription alone proves
+ * nothing: Withings also drops subscriptions after failed deliveries, and reconcile restores those.
+ * @returns false when the account is now marked unlinked (or the check failed and the sync stops).
+ */
+export async function confirmStillLinked(
+  engine: Engine,
+  withings: WithingsClient,
+  userId: string,
+  report: SyncReport,
+  failStep: (error: unknown) => Promise<void>,
+): Promise<boolean> {
+  try {
+    await withings.notify.list();
+  } catch (error) {
+    if (!isReauth(error)) {
+      await failStep(error); // pending (and its unlink report) stays: the next sync asks again
+      return false;
+    }
+    const { store } = engine.config;
+    await update<AccountRecord>(store, keys.account(userId), (current) => ({
+      ...(current as AccountRecord),
+      unlinkedAt: current?.unlinkedAt ?? engine.config.now().toISOString(),
+    }));
+    await store.delete(keys.pending(userId)).catch(() => undefined);
+    report.failed.push({
+      groupIds: [],
+      code: 'UNLINKED',
+      message: `user ${userId} unlinked wg-sync in Withings (Withings refuses the token); link again`,
+    });
+    await raiseAlert(engine, {
+      type: 'UNLINKED',
+      userId,
+      message: `Withings user ${userId} removed wg-sync's access; syncing stopped. Link again with: wg-sync withings auth`,
+    });
+    return false;
+  }
+  engine.log.warn('webhook.unlink.unconfirmed', {
+    userId,
+    detail: 'an unlink notification arrived but Withings still accepts the token: ignored',
+  });
+  return true;
+}
