@@ -227,7 +227,8 @@ function warnAtStart(engine: Engine): void {
   }
   for (const [option, url] of upstreamOverrides(config)) {
     // Tokens and the client secret go there: an override nobody meant to set must not go unnoticed.
-    log.warn('config.upstream.override', { option, url });
+    // Only the origin: a proxy URL's user info or path may carry a credential.
+    log.warn('config.upstream.override', { option, url: new URL(url).origin });
   }
 }
 

@@ -6,6 +6,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]'],
   [/\bST-[A-Za-z0-9-]{6,}/g, 'ST-[redacted]'],
+  // A URL's user info (https://user:password@host): proxies and overrides carry credentials there.
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1[redacted]@'],
   [
     /\b(access_token|refresh_token|client_secret|code|password|service_ticket|ticket|mfaVerificationCode|di_token|di_refresh_token)(["']?\s*[=:]\s*["']?)([^&\s"',}]{4,})/gi,
     '$1$2[redacted]',

@@ -221,6 +221,16 @@ describe('a deployment that is safe by default', () => {
         url: 'http://localhost:9',
       },
     ]);
+    const proxied = collect();
+    createSync({
+      ...minimal,
+      garmin: { urls: { connectapi: 'https://wg:proxy-pass-91c2@proxy.example.org/garmin' } },
+      logger: proxied.logger,
+    });
+    expect(proxied.lines.find((l) => l.event === 'config.upstream.override')?.url).toBe(
+      'https://proxy.example.org',
+    );
+    expect(JSON.stringify(proxied.lines)).not.toContain('proxy-pass-91c2');
     const quiet = collect();
     createSync({ ...minimal, logger: quiet.logger });
     expect(quiet.lines.filter((l) => l.level === 'warn')).toEqual([]);

@@ -36,4 +36,12 @@ describe('Redactor', () => {
     for (let i = 0; i < 2500; i += 1) redactor.add(`later-token-${String(i).padStart(5, '0')}`);
     expect(redactor.text('client-secret-0f3a9c')).toBe('[redacted]');
   });
+
+  it('removes the user info of a URL (a proxy password), keeping the host', () => {
+    const redactor = new Redactor();
+    expect(redactor.text('via https://wg:proxy-pass-91c2@proxy.example.org/garmin')).toBe(
+      'via https://[redacted]@proxy.example.org/garmin',
+    );
+    expect(redactor.text('https://proxy.example.org/a@b')).toBe('https://proxy.example.org/a@b');
+  });
 });
