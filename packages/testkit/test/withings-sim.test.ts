@@ -46,16 +46,16 @@ describe('Withings simulator answers have the recorded shapes', () => {
     const tokens = sim.issueTokens(userId);
     sim.addWeighIn(userId, {
       takenAt: new Date('2026-11-20T06:31:07Z'),
-      weightKg: 108.4,
-      fatPercent: 11.439,
-      fatMassKg: 12.4,
-      fatFreeMassKg: 96,
-      muscleMassKg: 92.2,
-      hydrationKg: 70.39,
-      boneMassKg: 3.8,
-      heartRate: 90,
-      pulseWaveVelocity: 7.4,
-      vascularAge: 28.9,
+      weightKg: 91.65,
+      fatPercent: 21.189,
+      fatMassKg: 19.42,
+      fatFreeMassKg: 72.23,
+      muscleMassKg: 68.76,
+      hydrationKg: 52.94,
+      boneMassKg: 3.47,
+      heartRate: 64,
+      pulseWaveVelocity: 8.1,
+      vascularAge: 43.7,
       layout: 'body-cardio',
     });
     const answer = await post('/measure', { action: 'getmeas', category: '1' }, tokens.accessToken);
@@ -75,16 +75,16 @@ describe('Withings simulator answers have the recorded shapes', () => {
     const tokens = sim.issueTokens(userId);
     sim.addWeighIn(userId, {
       takenAt: new Date('2026-11-20T06:31:07Z'),
-      weightKg: 95.854,
-      fatPercent: 19.467,
-      fatMassKg: 18.66,
-      fatFreeMassKg: 77.18,
-      muscleMassKg: 73.38,
-      hydrationKg: 52.05,
-      boneMassKg: 3.8,
-      visceralFatIndex: 3.2,
-      basalMetKcal: 2263,
-      heartRate: 119,
+      weightKg: 78.41,
+      fatPercent: 21.859,
+      fatMassKg: 17.14,
+      fatFreeMassKg: 61.27,
+      muscleMassKg: 58.15,
+      hydrationKg: 44.86,
+      boneMassKg: 3.12,
+      visceralFatIndex: 6.4,
+      basalMetKcal: 1712,
+      heartRate: 71,
       layout: 'body-scan',
     });
     const answer = await post('/measure', { action: 'getmeas' }, tokens.accessToken);
@@ -145,7 +145,7 @@ describe('Withings simulator answers have the recorded shapes', () => {
       refresh_token: 'dead',
     });
     expect(dead).toEqual(fixture('error_invalid_refresh_token_503.json'));
-    sim.faults.add({ status: 601, waitSeconds: 68 });
+    sim.faults.add({ status: 601, waitSeconds: 42 });
     expect(await post('/measure', { action: 'getmeas' }, sim.issueTokens(userId).accessToken)).toEqual(
       fixture('error_rate_limit_601.json'),
     );
@@ -187,14 +187,14 @@ describe('Withings simulator behaviour', () => {
       { action: 'subscribe', callbackurl: `${callback.url}/hook`, appli: '1' },
       accessToken,
     );
-    sim.addWeighIn(userId, { takenAt: new Date(1741588937 * 1000), weightKg: 82.35 });
+    sim.addWeighIn(userId, { takenAt: new Date(1773387245 * 1000), weightKg: 76.84 });
     await sim.settled();
     const recorded = new URLSearchParams(
       readFileSync(new URL('./fixtures/withings/webhook_post_appli1_weighin.txt', import.meta.url), 'utf8'),
     );
     const sent = new URLSearchParams(callback.requests.find((r) => r.method === 'POST')?.body);
     expect([...sent.keys()].sort()).toEqual([...recorded.keys()].sort());
-    expect(sent.get('startdate')).toBe('1741588937');
+    expect(sent.get('startdate')).toBe('1773387245');
   });
 
   it('a slow callback (over 2 s) counts as a failed delivery and is retried', async () => {

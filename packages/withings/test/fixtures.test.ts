@@ -6,7 +6,7 @@ const dir = new URL('./fixtures/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, dir), 'utf8');
 const serve = (body: string) => async () => new Response(body);
 const tokens: WithingsTokens = {
-  userId: '37012345',
+  userId: '41865207',
   accessToken: 'a',
   refreshToken: 'r',
   expiresAt: new Date(Date.now() + 3600_000),
@@ -15,30 +15,29 @@ const tokens: WithingsTokens = {
 const clientServing = (name: string) =>
   new WithingsClient({ clientId: 'c', clientSecret: 's', tokens, fetch: serve(fixture(name)) });
 
-describe('every recorded Withings payload is understood', () => {
+describe('every Withings fixture payload is understood', () => {
   it('covers every fixture file', () => {
     const tested = [
-      'aiowithings_notify_list.json',
-      'aiowithings_notify_revoke.json',
-      'aiowithings_notify_subscribe.json',
       'error_invalid_access_token_401.json',
       'error_invalid_authorization_code_503.json',
       'error_invalid_refresh_token_503.json',
       'error_rate_limit_601.json',
       'error_rate_limit_601_same_arguments.json',
-      'getmeas_aiowithings_measurement_verbatim.json',
       'getmeas_ambiguous_attrib1.json',
       'getmeas_body_cardio_split_groups.json',
       'getmeas_body_scan_full_composition.json',
       'getmeas_page1_more.json',
       'getmeas_page2_last.json',
+      'getmeas_same_group_twice.json',
       'notify_get_success.json',
+      'notify_list_one_profile.json',
       'notify_list_sync_service.json',
+      'notify_revoke_success.json',
       'notify_subscribe_success.json',
       'oauth_refresh_token_success.json',
       'oauth_requesttoken_authorization_code_success.json',
       'signature_getnonce_success.json',
-      'webhook_post_appli1_doc_example.txt',
+      'webhook_post_appli1_long_window.txt',
       'webhook_post_appli1_weighin.txt',
       'webhook_post_appli46_unlink.txt',
     ];
@@ -47,7 +46,7 @@ describe('every recorded Withings payload is understood', () => {
   });
 
   it.each([
-    'getmeas_aiowithings_measurement_verbatim.json',
+    'getmeas_same_group_twice.json',
     'getmeas_ambiguous_attrib1.json',
     'getmeas_body_cardio_split_groups.json',
     'getmeas_body_scan_full_composition.json',
@@ -75,7 +74,7 @@ describe('every recorded Withings payload is understood', () => {
         now: () => now,
       });
       expect(result).toEqual({
-        userId: '37012345',
+        userId: '41865207',
         accessToken: raw.access_token,
         refreshToken: raw.refresh_token,
         expiresAt: new Date(now.getTime() + 10_800_000),
@@ -88,32 +87,32 @@ describe('every recorded Withings payload is understood', () => {
     expect(await clientServing('notify_list_sync_service.json').notify.list()).toEqual([
       {
         appli: 1,
-        callbackUrl: 'https://sync.example.org/webhook/withings/7f3a9c1e5b2d8f4a',
-        comment: 'weight-sync',
+        callbackUrl: 'https://wg-sync.example.org/webhook/withings/40324c1c03ddd6a0',
+        comment: 'wg-sync weigh-ins',
         expiresAt: null,
       },
       {
         appli: 4,
-        callbackUrl: 'https://sync.example.org/webhook/withings/7f3a9c1e5b2d8f4a',
+        callbackUrl: 'https://wg-sync.example.org/webhook/withings/40324c1c03ddd6a0',
         comment: null,
         expiresAt: null,
       },
     ]);
-    expect(await clientServing('aiowithings_notify_list.json').notify.list()).toHaveLength(1);
+    expect(await clientServing('notify_list_one_profile.json').notify.list()).toHaveLength(1);
     expect(await clientServing('notify_get_success.json').notify.get({ callbackUrl: 'x' })).toMatchObject({
       appli: 1,
-      comment: 'weight-sync',
+      comment: 'wg-sync weigh-ins',
     });
     await expect(
       clientServing('notify_subscribe_success.json').notify.subscribe({ callbackUrl: 'https://a.example/h' }),
     ).resolves.toBeUndefined();
     await expect(
-      clientServing('aiowithings_notify_subscribe.json').notify.subscribe({
+      clientServing('notify_subscribe_success.json').notify.subscribe({
         callbackUrl: 'https://a.example/h',
       }),
     ).resolves.toBeUndefined();
     await expect(
-      clientServing('aiowithings_notify_revoke.json').notify.revoke({ callbackUrl: 'https://a.example/h' }),
+      clientServing('notify_revoke_success.json').notify.revoke({ callbackUrl: 'https://a.example/h' }),
     ).resolves.toBeUndefined();
   });
 
@@ -132,7 +131,7 @@ describe('every recorded Withings payload is understood', () => {
   it('601 answers carry their wait', async () => {
     await expect(
       clientServing('error_rate_limit_601_same_arguments.json').getMeasures(),
-    ).rejects.toMatchObject({ retryAfterMs: 188_000 });
+    ).rejects.toMatchObject({ retryAfterMs: 137_000 });
   });
 
   it.each(['error_invalid_authorization_code_503.json', 'error_invalid_refresh_token_503.json'])(

@@ -3,44 +3,44 @@ import { describe, expect, it } from 'vitest';
 import { type NotificationErrorReason, parseNotification, WithingsNotificationError } from '../src/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-const valid = 'userid=12345&appli=1&startdate=1530576000&enddate=1530698753';
+const valid = 'userid=41865207&appli=1&startdate=1772323200&enddate=1772445619';
 
 describe('parseNotification accepts what Withings sends', () => {
-  it('the documentation example', () => {
-    expect(parseNotification(fixture('webhook_post_appli1_doc_example.txt'))).toEqual({
-      userId: '12345',
+  it('a body shaped like the documentation example (a 34-hour window)', () => {
+    expect(parseNotification(fixture('webhook_post_appli1_long_window.txt'))).toEqual({
+      userId: '41865207',
       appli: 1,
-      startDate: new Date(1530576000 * 1000),
-      endDate: new Date(1530698753 * 1000),
+      startDate: new Date(1772323200 * 1000),
+      endDate: new Date(1772445619 * 1000),
     });
   });
 
   it('a weigh-in notification (1-second window)', () => {
     expect(parseNotification(fixture('webhook_post_appli1_weighin.txt'))).toMatchObject({
-      userId: '37012345',
+      userId: '41865207',
       appli: 1,
     });
   });
 
   it('an appli 46 unlink with action and date, given as URLSearchParams', () => {
     const body = new URLSearchParams(
-      'userid=37012345&appli=46&action=unlink&date=2025-03-12&startdate=1741737600&enddate=1741737600',
+      'userid=41865207&appli=46&action=unlink&date=2026-03-14&startdate=1773446400&enddate=1773446400',
     );
     expect(parseNotification(body)).toEqual({
-      userId: '37012345',
+      userId: '41865207',
       appli: 46,
-      startDate: new Date(1741737600 * 1000),
-      endDate: new Date(1741737600 * 1000),
+      startDate: new Date(1773446400 * 1000),
+      endDate: new Date(1773446400 * 1000),
       action: 'unlink',
-      date: '2025-03-12',
+      date: '2026-03-14',
     });
   });
 
   it('deviceid is passed through; unknown extra fields are ignored; a malformed optional field is dropped', () => {
     expect(
-      parseNotification(`${valid}&deviceid=c57e2809f962b56b9c98c428e0240e16dba37d2f&foo=bar`),
+      parseNotification(`${valid}&deviceid=503d02127def8d8a442c7a5dec1414a89c56b4cf&foo=bar`),
     ).toMatchObject({
-      deviceId: 'c57e2809f962b56b9c98c428e0240e16dba37d2f',
+      deviceId: '503d02127def8d8a442c7a5dec1414a89c56b4cf',
     });
     expect(parseNotification(`${valid}&action=DROP%20TABLE`)).not.toHaveProperty('action');
   });

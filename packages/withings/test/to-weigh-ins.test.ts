@@ -4,7 +4,7 @@ import { type MeasureGroup, toWeighIns, WithingsClient } from '../src/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
-/** Decodes recorded getmeas pages through the client: an injected fetch serves them in order. */
+/** Decodes fixture getmeas pages through the client: an injected fetch serves them in order. */
 async function groupsOf(...pages: string[]): Promise<MeasureGroup[]> {
   const bodies = pages.map(fixture);
   const client = new WithingsClient({
@@ -22,28 +22,28 @@ async function groupsOf(...pages: string[]): Promise<MeasureGroup[]> {
   return (await client.getMeasures()).groups;
 }
 
-describe('toWeighIns on recorded payloads', () => {
+describe('toWeighIns on fixture payloads', () => {
   it('Body Cardio: three split groups become one weigh-in with body composition and hydration in percent', async () => {
     const { weighIns, excluded } = toWeighIns(await groupsOf('getmeas_body_cardio_split_groups.json'));
     expect(excluded).toEqual([]);
     expect(weighIns).toHaveLength(1);
     const [w] = weighIns;
     expect(w).toMatchObject({
-      takenAt: new Date(1680413419 * 1000),
-      groupIds: ['4398750137', '4398750255', '4398750360'],
-      weightKg: 108.4,
-      fatPercent: 11.439,
-      fatMassKg: 12.4,
-      fatFreeMassKg: 96,
-      muscleMassKg: 92.2,
-      hydrationKg: 70.39,
-      boneMassKg: 3.8,
-      heartRate: 90,
-      pulseWaveVelocity: 7.4,
+      takenAt: new Date(1766822291 * 1000),
+      groupIds: ['7215530482', '7215530517', '7215530569'],
+      weightKg: 91.65,
+      fatPercent: 21.189,
+      fatMassKg: 19.42,
+      fatFreeMassKg: 72.23,
+      muscleMassKg: 68.76,
+      hydrationKg: 52.94,
+      boneMassKg: 3.47,
+      heartRate: 64,
+      pulseWaveVelocity: 8.1,
       model: 'Body Cardio',
       attributions: [0, 8],
     });
-    expect(w?.hydrationPercent).toBeCloseTo((70.39 / 108.4) * 100, 10);
+    expect(w?.hydrationPercent).toBeCloseTo((52.94 / 91.65) * 100, 10);
   });
 
   it('Body Scan: whole-body values win over segmental ones and repeated types count once', async () => {
@@ -51,57 +51,57 @@ describe('toWeighIns on recorded payloads', () => {
     expect(excluded).toEqual([]);
     expect(weighIns).toHaveLength(1);
     expect(weighIns[0]).toMatchObject({
-      groupIds: ['5149666517', '5149666502', '5149666553'],
-      weightKg: 95.854,
-      fatFreeMassKg: 77.18,
-      fatMassKg: 18.66,
-      muscleMassKg: 73.38,
-      hydrationKg: 52.05,
-      boneMassKg: 3.8,
-      visceralFatIndex: 3.2,
-      basalMetKcal: 2263,
-      fatPercent: 19.467,
-      heartRate: 119,
+      groupIds: ['7391024736', '7391024711', '7391024784'],
+      weightKg: 78.41,
+      fatFreeMassKg: 61.27,
+      fatMassKg: 17.14,
+      muscleMassKg: 58.15,
+      hydrationKg: 44.86,
+      boneMassKg: 3.12,
+      visceralFatIndex: 6.4,
+      basalMetKcal: 1712,
+      fatPercent: 21.859,
+      heartRate: 71,
     });
   });
 
   it('an ambiguous (attrib 1) group is excluded; a manual one too unless asked for', async () => {
     const groups = await groupsOf('getmeas_ambiguous_attrib1.json');
     const { weighIns, excluded } = toWeighIns(groups);
-    expect(weighIns.map((w) => w.groupIds)).toEqual([['6121502231']]);
+    expect(weighIns.map((w) => w.groupIds)).toEqual([['7502119058']]);
     expect(excluded).toEqual(
       expect.arrayContaining([
-        { groupId: '6121502210', reason: 'ambiguous' },
-        { groupId: '2726389202', reason: 'ambiguous' },
-        { groupId: '2726375351', reason: 'manual' },
+        { groupId: '7502118934', reason: 'ambiguous' },
+        { groupId: '7449607312', reason: 'ambiguous' },
+        { groupId: '7418850276', reason: 'manual' },
       ]),
     );
     const withManual = toWeighIns(groups, { includeManual: true });
-    expect(withManual.weighIns.map((w) => w.groupIds[0])).toEqual(['2726375351', '6121502231']);
-    expect(withManual.weighIns[0]).toMatchObject({ deviceId: null, weightKg: 56.3 });
+    expect(withManual.weighIns.map((w) => w.groupIds[0])).toEqual(['7418850276', '7502119058']);
+    expect(withManual.weighIns[0]).toMatchObject({ deviceId: null, weightKg: 80.38 });
   });
 
   it('the same group returned twice (attrib 0 and 8) is one weigh-in', async () => {
-    const { weighIns } = toWeighIns(await groupsOf('getmeas_aiowithings_measurement_verbatim.json'));
+    const { weighIns } = toWeighIns(await groupsOf('getmeas_same_group_twice.json'));
     expect(weighIns).toHaveLength(1);
-    expect(weighIns[0]).toMatchObject({ groupIds: ['4815757309'], weightKg: 118.003 });
+    expect(weighIns[0]).toMatchObject({ groupIds: ['6983301265'], weightKg: 74.218 });
   });
 
   it('two pages: a weight-only weigh-in stays weight-only (never borrows composition)', async () => {
     const groups = await groupsOf('getmeas_page1_more.json', 'getmeas_page2_last.json');
     expect(groups).toHaveLength(5);
     const { weighIns, excluded } = toWeighIns(groups);
-    expect(excluded).toEqual([{ groupId: '6119800913', reason: 'manual' }]);
+    expect(excluded).toEqual([{ groupId: '7598104477', reason: 'manual' }]);
     expect(weighIns.map((w) => w.groupIds)).toEqual([
-      ['6119741277'],
-      ['6119870544'],
-      ['6120000101', '6120000102'],
+      ['7595520913'],
+      ['7601937468'],
+      ['7608842150', '7608842151'],
     ]);
     const weightOnly = weighIns[0];
     expect(Object.keys(weightOnly ?? {}).sort()).toEqual(
       ['attributions', 'deviceId', 'groupIds', 'model', 'modifiedAt', 'takenAt', 'weightKg'].sort(),
     );
-    expect(weighIns[2]).toMatchObject({ weightKg: 82.35, visceralFatIndex: 7, heartRate: 63 });
+    expect(weighIns[2]).toMatchObject({ weightKg: 76.84, visceralFatIndex: 6, heartRate: 58 });
   });
 });
 
