@@ -22,14 +22,14 @@ const valid = encodeWeightFit([{ timestamp: new Date('2026-11-20T06:31:07Z'), we
 describe('decodeWeightFit', () => {
   it('reads the file written by @garmin/fitsdk 21.217 (fixture)', async () => {
     const expected = JSON.parse(
-      await readFile(new URL('./fixtures/fit_weight_fitsdk_21217.decoded.json', import.meta.url), 'utf8'),
+      await readFile(new URL('./fixtures/fit_weight_sdk_encoder.decoded.json', import.meta.url), 'utf8'),
     );
     const scale = expected.messages.weightScaleMesgs[0];
-    expect(decodeWeightFit(await fixture('fit_weight_fitsdk_21217.fit'))).toEqual({
-      createdAt: new Date('2026-11-20T06:31:07Z'),
+    expect(decodeWeightFit(await fixture('fit_weight_sdk_encoder.fit'))).toEqual({
+      createdAt: new Date('2026-10-04T05:49:30Z'),
       manufacturer: 'development',
       product: 0,
-      serialNumber: 1,
+      serialNumber: 40217,
       entries: [
         {
           timestamp: new Date(scale.timestamp),
@@ -49,17 +49,17 @@ describe('decodeWeightFit', () => {
   });
 
   it('reads the python-garminconnect layout (12-byte header, protocol 1.0, profile 1.08)', async () => {
-    expect(decodeWeightFit(await fixture('fit_weight_pgc_layout.fit'))).toEqual({
-      createdAt: new Date('2026-11-23T19:55:57Z'),
+    expect(decodeWeightFit(await fixture('fit_weight_legacy_layout.fit'))).toEqual({
+      createdAt: new Date('2026-10-06T21:17:33Z'),
       entries: [
         {
-          timestamp: new Date('2026-11-20T06:31:07Z'),
-          weightKg: 81.37,
-          fatPercent: 21.46,
-          hydrationPercent: 55.9,
-          boneMassKg: 3.21,
-          muscleMassKg: 60.12,
-          bmi: 24.6,
+          timestamp: new Date('2026-10-04T05:48:52Z'),
+          weightKg: 68.42,
+          fatPercent: 18.73,
+          hydrationPercent: 58.3,
+          boneMassKg: 2.94,
+          muscleMassKg: 52.68,
+          bmi: 22.1,
         },
       ],
     });

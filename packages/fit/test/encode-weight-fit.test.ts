@@ -154,24 +154,24 @@ describe('encodeWeightFit', () => {
 
   it('encodes the fixture weigh-in to the same records as the SDK example file', async () => {
     const { readFile } = await import('node:fs/promises');
-    const fixture = await readFile(new URL('./fixtures/fit_weight_fitsdk_21217.fit', import.meta.url));
+    const fixture = await readFile(new URL('./fixtures/fit_weight_sdk_encoder.fit', import.meta.url));
     const ours = encodeWeightFit(
       [
         {
-          timestamp: at('2026-11-20T06:31:07Z'),
-          weightKg: 81.37,
-          fatPercent: 21.5,
-          hydrationPercent: 55.9,
-          boneMassKg: 3.2,
-          muscleMassKg: 60.1,
-          bmi: 24.6,
-          visceralFatRating: 9,
-          metabolicAge: 38,
-          physiqueRating: 5,
-          basalMetKcal: 1745,
+          timestamp: at('2026-10-04T05:48:52Z'),
+          weightKg: 68.42,
+          fatPercent: 18.7,
+          hydrationPercent: 58.3,
+          boneMassKg: 2.9,
+          muscleMassKg: 52.7,
+          bmi: 22.1,
+          visceralFatRating: 6,
+          metabolicAge: 31,
+          physiqueRating: 6,
+          basalMetKcal: 1583,
         },
       ],
-      { createdAt: at('2026-11-20T06:31:07Z'), serialNumber: 1 },
+      { createdAt: at('2026-10-04T05:49:30Z'), serialNumber: 40217 },
     );
     // Same size and same messages; only the order of fields inside the weight_scale definition differs.
     expect(ours.length).toBe(fixture.length);

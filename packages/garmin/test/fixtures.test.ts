@@ -36,7 +36,7 @@ const use = <T = Json>(name: string): T => {
 describe('recorded Garmin payloads parse with the client’s schemas', () => {
   it('SSO login answers: success, MFA required, invalid credentials, captcha; MFA verify', () => {
     const success = ssoLoginResponse.parse(use('sso_mobile_login_successful.json'));
-    expect(success.serviceTicketId).toMatch(/^ST-\d{7}-[A-Za-z]{20}-sso$/);
+    expect(success.serviceTicketId).toMatch(/^ST-\d{6,7}-[A-Za-z0-9]{20}-sso$/);
     expect(success.responseStatus.type).toBe('SUCCESSFUL');
     const mfa = ssoLoginResponse.parse(use('sso_mobile_login_mfa_required.json'));
     expect(mfa.customerMfaInfo?.mfaLastMethodUsed).toBe('email');
@@ -106,20 +106,22 @@ describe('recorded Garmin payloads parse with the client’s schemas', () => {
       const { body, _http_status } = use<{ body: Json; _http_status: number }>(name);
       expect(oauthError.parse(body).error).toBe('invalid_grant');
       const error = failureOf(answer(_http_status, JSON.stringify(body)), 'POST /token', ctx);
-      expect(error.message).not.toContain('fake-di-refresh-token-0001');
+      expect(error.message).not.toContain(
+        'eyJyZWZyZXNoVG9rZW5WYWx1ZSI6IjU3ZjczZWJhLTI4ZmYtNDI1NS05N2RiLWZhYzE0MjU2ZWEyYyIsImdhcm1pbkd1aWQiOiIwNmQyY2Q2NS02NWY4LTQ2MGEtYWUyZS1iOTQ0MDczZGRmM2QifQ==',
+      );
     }
   });
 
   it('the legacy garth OAuth2 answer has the DI shape but is refused as a token file', () => {
     const legacy = use('legacy_oauth2_exchange_response.json');
-    expect(diTokenResponse.parse(legacy).expires_in).toBe(105487);
+    expect(diTokenResponse.parse(legacy).expires_in).toBe(101213);
     expect(() => importGarminTokens(legacy)).toThrow(/garth-era/);
   });
 
   it('python-garminconnect’s garmin_tokens.json imports', () => {
-    const tokens = importGarminTokens(JSON.stringify(use('pgc_garmin_tokens.json')));
+    const tokens = importGarminTokens(JSON.stringify(use('garmin_tokens_file.json')));
     expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2');
-    expect(tokens.expiresAt?.toISOString()).toBe('2026-11-18T11:06:40.000Z'); // exp 1795000000
+    expect(tokens.expiresAt?.toISOString()).toBe('2026-10-12T17:24:40.000Z'); // exp 1791825880
     expect(tokens.domain).toBe('garmin.com');
   });
 
@@ -129,7 +131,7 @@ describe('recorded Garmin payloads parse with the client’s schemas', () => {
       'POST /upload',
       [],
     );
-    expect(accepted).toEqual({ uploadId: '212157427938', status: 'accepted' });
+    expect(accepted).toEqual({ uploadId: '318406275519', status: 'accepted' });
     const headers = use<{ status: number; headers: Record<string, string> }>(
       'upload_success_202.headers.json',
     );
@@ -150,15 +152,15 @@ describe('recorded Garmin payloads parse with the client’s schemas', () => {
     const range = weightRange.parse(use('weight_range.json'));
     const weighIns = range.dailyWeightSummaries.flatMap((d) => d.allWeightMetrics).map(toWeighIn);
     expect(weighIns.map((w) => [w?.takenAt.toISOString(), w?.weightKg, w?.calendarDate])).toEqual([
-      ['2025-06-15T14:14:36.000Z', 59.72, '2025-06-15'],
-      ['2025-06-15T00:52:05.175Z', 59.5, '2025-06-14'],
-      ['2025-06-14T13:53:00.000Z', 59.13, '2025-06-14'],
-      ['2025-06-07T14:47:38.000Z', 59.189, '2025-06-07'],
+      ['2026-10-04T13:36:12.000Z', 68.42, '2026-10-04'],
+      ['2026-10-04T03:41:26.338Z', 68.8, '2026-10-03'],
+      ['2026-10-03T13:49:55.000Z', 68.34, '2026-10-03'],
+      ['2026-09-26T14:12:09.000Z', 68.614, '2026-09-26'],
     ]);
-    // 00:52Z on the 15th is filed under the 14th (UTC−6): takenAt comes from timestampGMT, not date
-    expect(weighIns[1]?.takenAt.getTime()).toBe(1749948725175);
-    expect(weighIns[0]?.bmi).toBe(22.8);
-    expect(weighIns[0]?.boneMassKg).toBe(3.539);
+    // 03:41Z on the 4th is filed under the 3rd (UTC−7): takenAt comes from timestampGMT, not date
+    expect(weighIns[1]?.takenAt.getTime()).toBe(1791085286338);
+    expect(weighIns[0]?.bmi).toBe(22.3);
+    expect(weighIns[0]?.boneMassKg).toBe(2.9);
     expect(toWeighIn(range.nextDateWeight as never)).toBeUndefined();
     expect(weightRange.parse(use('weight_range_empty.json')).dailyWeightSummaries).toEqual([]);
     const day = weightDayview.parse(use('weight_dayview_two_entries.json'));
@@ -169,16 +171,16 @@ describe('recorded Garmin payloads parse with the client’s schemas', () => {
   it('blood pressure: the range parses; our write body has the recorded keys and values', () => {
     const range = toBloodPressures(bloodPressureRange.parse(use('blood_pressure_range.json')));
     expect(range.map((r) => r.takenAt.toISOString())).toEqual([
-      '2026-11-20T06:40:00.000Z',
-      '2026-11-20T07:07:00.000Z',
+      '2026-10-04T13:55:00.000Z',
+      '2026-10-04T14:21:00.000Z',
     ]);
     const recorded = use<{ json: Json }>('blood_pressure_post_request.json').json;
     const ours = bloodPressureBody({
-      takenAt: new Date('2026-11-20T06:40:00Z'),
-      timeZone: 'Europe/Berlin',
-      systolic: 122,
-      diastolic: 78,
-      pulse: 61,
+      takenAt: new Date('2026-10-04T13:55:00Z'),
+      timeZone: 'America/Los_Angeles',
+      systolic: 117,
+      diastolic: 76,
+      pulse: 58,
     });
     expect(ours).toEqual(recorded);
   });
@@ -225,10 +227,10 @@ describe('recorded Garmin payloads parse with the client’s schemas', () => {
   it('the FIT fixtures are exercised by the upload tests', () => {
     // garmin-client-upload.test.ts uploads both .fit files to the simulator and checks what it stored.
     for (const name of [
-      'fit_weight_fitsdk_21217.fit',
-      'fit_weight_fitsdk_21217.decoded.json',
-      'fit_weight_pgc_layout.fit',
-      'fit_weight_pgc_layout.decoded.json',
+      'fit_weight_sdk_encoder.fit',
+      'fit_weight_sdk_encoder.decoded.json',
+      'fit_weight_legacy_layout.fit',
+      'fit_weight_legacy_layout.decoded.json',
       'SOURCES.md',
     ]) {
       covered.add(name);

@@ -169,7 +169,7 @@ describe('GarminClient token handling', () => {
     const saved: GarminTokens[] = [];
     const client = new GarminClient({ tokens, urls: sim.urls, onTokens: async (t) => void saved.push(t) });
     sim.faults.add('expired-token', 1, '/upload-service/upload');
-    const bytes = fixtureBytes('fit_weight_fitsdk_21217.fit');
+    const bytes = fixtureBytes('fit_weight_sdk_encoder.fit');
     const result = await client.uploadFit(bytes);
     expect(result.status).toBe('accepted');
     const uploads = requestsTo(sim, /upload-service/);
@@ -179,7 +179,7 @@ describe('GarminClient token handling', () => {
     expect(uploads[1]?.body.length).toBe(uploads[0]?.body.length);
     expect(uploads[1]?.body).toContain('filename="weight.fit"');
     expect(sim.weighIns('user@example.com')).toHaveLength(1);
-    expect(sim.weighIns('user@example.com')[0]?.weight).toBe(81370);
+    expect(sim.weighIns('user@example.com')[0]?.weight).toBe(68420);
   });
 
   it('a revoked access token is refreshed after the 401 and the call succeeds', async () => {
@@ -237,7 +237,7 @@ describe('GarminClient token handling', () => {
     });
     await client.verifySession();
     await client.listWeighIns({ from: new Date('2026-01-01'), to: new Date('2026-01-31') });
-    await client.uploadFit(fixtureBytes('fit_weight_pgc_layout.fit'));
+    await client.uploadFit(fixtureBytes('fit_weight_legacy_layout.fit'));
     const calls = requestsTo(sim, API).slice(1);
     expect(calls).toHaveLength(3);
     for (const call of calls) {

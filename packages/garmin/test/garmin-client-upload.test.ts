@@ -4,7 +4,7 @@ import { GarminApiError, GarminUploadError } from '../src/index.js';
 import { clientFor, EMAIL, failure, fixture, fixtureBytes, requestsTo, useSim } from './helpers.js';
 
 const UPLOAD = /^\/upload-service\/upload/;
-const FIT = fixtureBytes('fit_weight_fitsdk_21217.fit');
+const FIT = fixtureBytes('fit_weight_sdk_encoder.fit');
 const NO_WAIT = { attempts: 2, delayMs: 0 };
 
 describe('GarminClient.uploadFit', () => {
@@ -20,23 +20,25 @@ describe('GarminClient.uploadFit', () => {
     const stored = sim.weighIns(EMAIL);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
-      timestampGMT: Date.parse('2026-11-20T06:31:07Z'),
-      weight: 81370,
-      bodyFat: 21.5,
+      timestampGMT: Date.parse('2026-10-04T05:48:52Z'),
+      weight: 68420,
+      bodyFat: 18.7,
     });
   });
 
   it('uploads the python-garminconnect layout file too', async () => {
     const sim = await useSim();
     const client = await clientFor(sim);
-    await client.uploadFit(fixtureBytes('fit_weight_pgc_layout.fit'), { filename: 'body_composition.fit' });
+    await client.uploadFit(fixtureBytes('fit_weight_legacy_layout.fit'), {
+      filename: 'body_composition.fit',
+    });
     const decoded = fixture<{ messages: { weightScaleMesgs: Array<{ weight: number; boneMass: number }> } }>(
-      'fit_weight_pgc_layout.decoded.json',
+      'fit_weight_legacy_layout.decoded.json',
     );
     const [expected] = decoded.messages.weightScaleMesgs;
     const [stored] = sim.weighIns(EMAIL);
-    expect(stored?.weight).toBe(Math.round((expected?.weight ?? 0) * 1000)); // 81370 g
-    expect(stored?.boneMass).toBe(Math.round((expected?.boneMass ?? 0) * 1000)); // 3210 g
+    expect(stored?.weight).toBe(Math.round((expected?.weight ?? 0) * 1000)); // 68420 g
+    expect(stored?.boneMass).toBe(Math.round((expected?.boneMass ?? 0) * 1000)); // 2940 g
   });
 
   it('409 → duplicate (Garmin stored nothing new)', async () => {

@@ -6,7 +6,7 @@ import { GarminClient, type GarminClientOptions, type GarminTokens, garminLogin 
 export const EMAIL = 'user@example.com';
 export const PASSWORD = 'correct horse battery staple';
 
-/** A fixture from `test/fixtures/` (copies of ../shared/fixtures/garmin). */
+/** A fixture from `test/fixtures/` (our own, constructed after public shapes: see fixtures/SOURCES.md). */
 export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }

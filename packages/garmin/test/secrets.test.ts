@@ -97,7 +97,7 @@ describe('no secret ever reaches an error or a log line', () => {
       retry: FAST_RETRY,
       onTokens: async (t) => void saved.push(t),
     });
-    const fit = fixtureBytes('fit_weight_fitsdk_21217.fit');
+    const fit = fixtureBytes('fit_weight_sdk_encoder.fit');
     sim.faults.add('expired-token', 1, '/upload-service/upload');
     await client.uploadFit(fit);
     for (const fault of [

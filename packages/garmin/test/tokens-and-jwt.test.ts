@@ -44,13 +44,14 @@ describe('importGarminTokens', () => {
   });
 
   it('imports python-garminconnect’s garmin_tokens.json (string or object)', () => {
-    const file = fixture('pgc_garmin_tokens.json');
+    const file = fixture('garmin_tokens_file.json');
     const fromText = importGarminTokens(JSON.stringify(file));
     expect(fromText).toEqual({
       accessToken: file.di_token,
-      refreshToken: 'fake-di-refresh-token-0001',
+      refreshToken:
+        'eyJyZWZyZXNoVG9rZW5WYWx1ZSI6ImUyYTdjNWQxLThmMzQtNGI2OS1hMGQyLTVjMWU3YjkzZjA0NiIsImdhcm1pbkd1aWQiOiIwNmQyY2Q2NS02NWY4LTQ2MGEtYWUyZS1iOTQ0MDczZGRmM2QifQ==',
       clientId: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
-      expiresAt: new Date(1795000000 * 1000),
+      expiresAt: new Date(1791825880 * 1000),
       domain: 'garmin.com',
     });
     expect(importGarminTokens(file)).toEqual(fromText);
