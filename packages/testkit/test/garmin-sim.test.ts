@@ -184,12 +184,12 @@ describe('Garmin simulator: upload and weight', () => {
     const sim = await useSim();
     const raw = rawClient(sim);
     const { access_token } = await raw.accessToken();
-    for (const name of ['fit_weight_fitsdk_21217', 'fit_weight_pgc_layout']) {
+    for (const name of ['fit_weight_sdk_encoder', 'fit_weight_legacy_layout']) {
       expect((await raw.upload(access_token, fixtureBytes(`${name}.fit`))).status).toBe(202);
     }
-    const [ours, pgc] = sim.weighIns(EMAIL);
+    const [ours, legacy] = sim.weighIns(EMAIL);
     const decoded = fixture<{ messages: { weightScaleMesgs: Json[] } }>(
-      'fit_weight_fitsdk_21217.decoded.json',
+      'fit_weight_sdk_encoder.decoded.json',
     );
     const expected = decoded.messages.weightScaleMesgs[0] as Json;
     expect(ours).toMatchObject({
@@ -204,7 +204,7 @@ describe('Garmin simulator: upload and weight', () => {
       metabolicAge: expected.metabolicAge,
       physiqueRating: expected.physiqueRating,
     });
-    expect(pgc).toMatchObject({ weight: 81370, boneMass: 3210, muscleMass: 60120 });
+    expect(legacy).toMatchObject({ weight: 68420, boneMass: 2940, muscleMass: 52680 });
     expect(sim.uploads().map((u) => [u.fileName, u.status, u.stored])).toEqual([
       ['weight.fit', 202, 1],
       ['weight.fit', 202, 1],
@@ -230,7 +230,7 @@ describe('Garmin simulator: upload and weight', () => {
     const sim = await useSim();
     const raw = rawClient(sim);
     const { access_token } = await raw.accessToken();
-    const good = fixtureBytes('fit_weight_fitsdk_21217.fit');
+    const good = fixtureBytes('fit_weight_sdk_encoder.fit');
     expect((await raw.upload(access_token, good, 'weight.fit', 'userfile')).status).toBe(400);
     const txt = await raw.upload(access_token, good, 'weight.txt');
     expect(txt.status).toBe(400);
@@ -266,7 +266,7 @@ describe('Garmin simulator: upload and weight', () => {
     const raw = rawClient(sim);
     const { access_token } = await raw.accessToken();
     sim.faults.add(fault);
-    const response = await raw.upload(access_token, fixtureBytes('fit_weight_fitsdk_21217.fit'));
+    const response = await raw.upload(access_token, fixtureBytes('fit_weight_sdk_encoder.fit'));
     expect(response.status).toBe(status);
     const text = await response.text();
     if (shape === '') expect(text).toBe('');
@@ -366,17 +366,17 @@ describe('Garmin simulator: blood pressure, faults, latency, secrets', () => {
         body: JSON.stringify(body),
       });
     const body = fixture<{ json: Json }>('blood_pressure_post_request.json').json;
-    expect((await post({ ...body, measurementTimestampGMT: '2026-11-20 06:40' })).status).toBe(400);
+    expect((await post({ ...body, measurementTimestampGMT: '2026-10-04 13:55' })).status).toBe(400);
     expect((await post({ ...body, systolic: 'high' })).status).toBe(400);
     const saved = (await (await post(body)).json()) as Json;
-    expect(saved).toMatchObject({ systolic: 122, measurementTimestampLocal: '2026-11-20T07:40:00.0' });
+    expect(saved).toMatchObject({ systolic: 117, measurementTimestampLocal: '2026-10-04T06:55:00.0' });
     expect(sim.bloodPressures(EMAIL)).toHaveLength(1);
     const del = (date: string) =>
       raw.api(access_token, `/bloodpressure-service/bloodpressure/${date}/${saved.version}`, {
         method: 'DELETE',
       });
-    expect((await del('2026-11-19')).status).toBe(404);
-    expect((await del('2026-11-20')).status).toBe(204);
+    expect((await del('2026-10-03')).status).toBe(404);
+    expect((await del('2026-10-04')).status).toBe(204);
     expect(sim.bloodPressures(EMAIL)).toEqual([]);
   });
 

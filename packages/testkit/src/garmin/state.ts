@@ -17,6 +17,9 @@ export const DEFAULT_DI_CLIENT_IDS = [
   'GARMIN_CONNECT_MOBILE_IOS_DI',
 ];
 
+/** The scopes of a DI token: the answer's `scope` string and the JWT's `scope` list name the same ones. */
+const DI_SCOPES = ['CONNECT_READ', 'CONNECT_WRITE', 'GHS_UPLOAD', 'GHS_SAMD', 'DI_API_READ', 'INSIGHTS_READ'];
+
 export const DEFAULT_ACCOUNT: GarminSimAccount = {
   email: 'user@example.com',
   password: 'correct horse battery staple',
@@ -84,7 +87,8 @@ export class GarminSimState {
   readonly ttl: { access: number; refresh: number; ticket: number; mfa: number };
   readonly uploadSourceType: string;
   #lastId = 0;
-  #nextUploadId = 212_157_427_938;
+  #nextUploadId = 318_406_275_000;
+  #nextActivityId = 21_503_318_640;
 
   constructor(
     options: GarminSimOptions,
@@ -146,6 +150,12 @@ export class GarminSimState {
     return this.#nextUploadId;
   }
 
+  /** The id of the activity a duplicate upload collides with (a 409's `failures[].internalId`). */
+  nextActivityId(): number {
+    this.#nextActivityId += 1;
+    return this.#nextActivityId;
+  }
+
   startSession(account: AccountState, clientId: string, service: string): SsoSession {
     const session: SsoSession = {
       id: randomBytes(18).toString('base64url'),
@@ -192,14 +202,19 @@ export class GarminSimState {
     const iat = Math.floor(this.now() / 1000);
     const jti = randomUUID();
     const header = { alg: 'RS256', typ: 'JWT', kid: 'garmin-sim-key-1' };
+    // The claim set, order and types of a decoded real DI token (fixture di_token_jwt_decoded.json).
+    // Clients read only exp and client_id; mfa says whether this sign-in needed a code (inferred).
     const payload = {
+      scope: [...DI_SCOPES],
       iss: 'https://diauth.garmin.com',
-      client_id: clientId,
-      scope: ['CONNECT_READ', 'CONNECT_WRITE', 'GHS_UPLOAD'],
+      mfa: account.mfa,
+      revocation_eligibility: ['GLOBAL_SIGNOUT'],
+      client_type: 'UNDEFINED',
+      exp: iat + this.ttl.access,
+      iat,
       garmin_guid: account.garminGUID,
       jti,
-      iat,
-      exp: iat + this.ttl.access,
+      client_id: clientId,
     };
     const accessToken = `${base64url(header)}.${base64url(payload)}.${randomBytes(64).toString('base64url')}`;
     const refreshToken = `sim-di-rt-${randomBytes(24).toString('base64url')}`;
@@ -216,7 +231,7 @@ export class GarminSimState {
       used: false,
     });
     return {
-      scope: 'CONNECT_READ CONNECT_WRITE GHS_UPLOAD GHS_SAMD DI_API_READ INSIGHTS_READ',
+      scope: DI_SCOPES.join(' '),
       jti,
       access_token: accessToken,
       token_type: 'bearer',

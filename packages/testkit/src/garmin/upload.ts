@@ -77,7 +77,7 @@ export async function upload(
       uploadUuid: id === '' ? null : { uuid },
       owner: account.profileId,
       fileSize: bytes.length,
-      processingTime: 36,
+      processingTime: 41,
       creationDate: gmt(creation),
       ipAddress: null,
       fileName: file.name,
@@ -86,9 +86,11 @@ export async function upload(
       failures,
     },
   });
-  const failure = (content: string, code = 0) => [
-    { internalId: null, externalId: null, messages: [{ code, content }] },
-  ];
+  const failure = (
+    content: string,
+    code = 0,
+    ids: { internalId: number | null; externalId: string | null } = { internalId: null, externalId: null },
+  ) => [{ ...ids, messages: [{ code, content }] }];
   const record = (status: number, stored: number) =>
     state.uploads.push({ email: account.email, fileName: file.name, bytes, status, stored });
   const accepted = (body: unknown, status = 202) => {
@@ -103,7 +105,18 @@ export async function upload(
   switch (fault) {
     case 'duplicate-upload':
       record(409, 0);
-      return json(envelope(failure('Duplicate Activity.', 202), ''), 409);
+      // The recorded 409 names the activity it collides with: a numeric internalId and a string of
+      // digits as externalId (what Garmin means by the latter is not documented).
+      return json(
+        envelope(
+          failure('Duplicate Activity.', 202, {
+            internalId: state.nextActivityId(),
+            externalId: String(1_100_000_000 + (creation % 1_000_000_000)),
+          }),
+          '',
+        ),
+        409,
+      );
     case 'phantom-upload':
       record(202, 0);
       return accepted(envelope([]));
