@@ -34,6 +34,17 @@ export interface SyncConfig {
     timeoutMs?: number;
     /** Retries of Garmin reads after 429/5xx (default 2 retries, 500 ms base, 5 s cap). */
     retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
+    /**
+     * DI OAuth2 client ids to try, newest first, when a service ticket is exchanged (`wg-sync garmin
+     * login`; default `GARMIN_DI_CLIENT_IDS` of `@wg-sync/garmin`). Garmin rotates them about
+     * quarterly: put a new one first here (env `WG_SYNC_GARMIN_CLIENT_IDS`) without waiting for a
+     * release. Refreshes always use the id the tokens were issued to.
+     */
+    clientIds?: string[];
+    /** The most weigh-ins in one FIT upload (default 50); bigger batches are split. */
+    maxUploadEntries?: number;
+    /** The most bytes in one FIT upload (default 16 384); bigger batches are split. */
+    maxUploadBytes?: number;
   };
   /** Where tokens, cursors, the ledger and leases live. */
   store: StateStore;
@@ -112,6 +123,19 @@ const envSchema = z.object({
   GARMIN_SSO_URL: upstreamUrl.optional(),
   GARMIN_DIAUTH_URL: upstreamUrl.optional(),
   GARMIN_CONNECTAPI_URL: upstreamUrl.optional(),
+  WG_SYNC_GARMIN_CLIENT_IDS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]+( *, *[A-Za-z0-9_.-]+)*$/,
+      'must be a comma-separated list such as GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3,GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
+    )
+    .transform((s) => s.split(',').map((id) => id.trim()))
+    .optional(),
+  WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES: positiveInt.max(1000).optional(),
+  WG_SYNC_GARMIN_MAX_UPLOAD_BYTES: positiveInt
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .optional(),
   WG_SYNC_STATE_DIR: z.string().min(1).default('.wg-sync'),
   WG_SYNC_PUBLIC_URL: z.url({ protocol: /^https$/ }).optional(),
   WG_SYNC_API_TOKEN: strongSecret(z.string()).optional(),
@@ -180,6 +204,11 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
     garmin: {
       ...(e.GARMIN_DOMAIN ? { domain: e.GARMIN_DOMAIN } : {}),
       ...(Object.keys(garminUrls).length ? { urls: garminUrls } : {}),
+      ...(e.WG_SYNC_GARMIN_CLIENT_IDS ? { clientIds: e.WG_SYNC_GARMIN_CLIENT_IDS } : {}),
+      ...(e.WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES
+        ? { maxUploadEntries: e.WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES }
+        : {}),
+      ...(e.WG_SYNC_GARMIN_MAX_UPLOAD_BYTES ? { maxUploadBytes: e.WG_SYNC_GARMIN_MAX_UPLOAD_BYTES } : {}),
     },
     store: fileStore(e.WG_SYNC_STATE_DIR),
     ...(e.WG_SYNC_PUBLIC_URL ? { publicUrl: e.WG_SYNC_PUBLIC_URL } : {}),
@@ -232,6 +261,8 @@ export interface ResolvedConfig extends SyncConfig {
   staleAfterDays: number;
   allowUnauthenticatedWebhook: boolean;
   webhookDebounceSeconds: number;
+  /** The upload caps, defaults filled in. */
+  upload: { maxEntries: number; maxBytes: number };
 }
 
 /** Validates a programmatic config and fills in defaults. */
@@ -271,6 +302,22 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     problems.push('maxConcurrentSyncs must be a positive integer');
   const max = config.maxEntriesPerSync ?? 5;
   if (!Number.isInteger(max) || max < 1) problems.push('maxEntriesPerSync must be a positive integer');
+  const upload = {
+    maxEntries: config.garmin?.maxUploadEntries ?? 50,
+    maxBytes: config.garmin?.maxUploadBytes ?? 16_384,
+  };
+  if (!Number.isInteger(upload.maxEntries) || upload.maxEntries < 1)
+    problems.push('garmin.maxUploadEntries must be a positive integer');
+  if (!Number.isInteger(upload.maxBytes) || upload.maxBytes < 1024)
+    problems.push('garmin.maxUploadBytes must be a whole number of bytes, at least 1024');
+  const clientIds = config.garmin?.clientIds;
+  if (
+    clientIds !== undefined &&
+    (!Array.isArray(clientIds) ||
+      clientIds.length === 0 ||
+      clientIds.some((id) => typeof id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id)))
+  )
+    problems.push('garmin.clientIds must be a non-empty list of DI client ids (A-Z a-z 0-9 _ . -)');
   if (problems.length) throw new ConfigError(problems);
   return {
     ...config,
@@ -290,6 +337,7 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     staleAfterDays: config.staleAfterDays ?? 7,
     allowUnauthenticatedWebhook: config.allowUnauthenticatedWebhook ?? false,
     webhookDebounceSeconds: debounce,
+    upload,
   };
 }
 

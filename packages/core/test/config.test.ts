@@ -64,6 +64,38 @@ describe('loadConfigFromEnv', () => {
     expect((error as Error).message).not.toContain('has spaces');
   });
 
+  it('reads the Garmin client ids (newest first) and the upload caps, so a rotation needs no release', () => {
+    const config = loadConfigFromEnv({
+      ...base,
+      WG_SYNC_STATE_DIR: '/tmp/wg-sync-test-state',
+      WG_SYNC_GARMIN_CLIENT_IDS:
+        'GARMIN_CONNECT_MOBILE_ANDROID_DI_2027Q1, GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3',
+      WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES: '20',
+      WG_SYNC_GARMIN_MAX_UPLOAD_BYTES: '8192',
+    });
+    expect(config.garmin).toMatchObject({
+      clientIds: ['GARMIN_CONNECT_MOBILE_ANDROID_DI_2027Q1', 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3'],
+      maxUploadEntries: 20,
+      maxUploadBytes: 8192,
+    });
+    expect(() =>
+      loadConfigFromEnv({
+        ...base,
+        WG_SYNC_GARMIN_CLIENT_IDS: 'ok_id,,bad id',
+        WG_SYNC_GARMIN_MAX_UPLOAD_BYTES: '10',
+      }),
+    ).toThrow(
+      /WG_SYNC_GARMIN_CLIENT_IDS must be a comma-separated list[\s\S]*WG_SYNC_GARMIN_MAX_UPLOAD_BYTES/,
+    );
+    expect(() =>
+      createSync({
+        withings: { clientId: 'c', clientSecret: 's' },
+        store: memoryStore(),
+        garmin: { clientIds: [] },
+      }),
+    ).toThrow(/garmin.clientIds must be a non-empty list/);
+  });
+
   it('accepts SYNC_API_TOKEN as the API token name too', () => {
     expect(loadConfigFromEnv({ ...base, SYNC_API_TOKEN: 'api-token-0123456789' }).apiToken).toBe(
       'api-token-0123456789',
