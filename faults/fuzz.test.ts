@@ -103,10 +103,12 @@ const bodyArb = fc.oneof(
       action: fc.option(fc.constantFrom('unlink', 'delete', 'update', 'x'), { nil: undefined }),
       start: fc.oneof(fc.constantFrom(1, 86_400, 1_000_000_000), fc.integer({ min: 1, max: 2 ** 32 - 1 })),
       span: fc.nat({ max: 10 * 365 * 86_400 }),
+      // Event notifications (46 unlink, 50/51 in and out of bed) are documented without a window.
+      dateless: fc.boolean(),
     })
     .map(
-      ({ user, appli, action, start, span }) =>
-        `userid=${user === 'known' ? userId : user}&appli=${appli}${action ? `&action=${action}` : ''}&startdate=${start}&enddate=${Math.min(2 ** 32 - 1, start + span)}`,
+      ({ user, appli, action, start, span, dateless }) =>
+        `userid=${user === 'known' ? userId : user}&appli=${appli}${action ? `&action=${action}` : ''}${dateless ? '' : `&startdate=${start}&enddate=${Math.min(2 ** 32 - 1, start + span)}`}`,
     ),
 );
 const pathArb = fc.oneof(
@@ -245,8 +247,14 @@ describe('fuzz: parseNotification', () => {
             const n = parseNotification(body);
             expect(n.userId).toMatch(/^[1-9]\d*$/);
             expect(Number.isInteger(n.appli) && n.appli > 0).toBe(true);
-            expect(n.startDate.getTime()).toBeLessThanOrEqual(n.endDate.getTime());
-            expect(n.startDate.getTime()).toBeGreaterThanOrEqual(1000);
+            if (n.startDate) {
+              expect(n.startDate.getTime()).toBeLessThanOrEqual(n.endDate.getTime());
+              expect(n.startDate.getTime()).toBeGreaterThanOrEqual(1000);
+            } else {
+              // Only event notifications (46 unlink, 50/51 bed, …) may come without a window.
+              expect([1, 2, 4, 16, 44]).not.toContain(n.appli);
+              expect(n).not.toHaveProperty('endDate');
+            }
           } catch (error) {
             expect(error).toBeInstanceOf(WithingsNotificationError);
           }

@@ -1,5 +1,6 @@
 import {
   parseNotification,
+  type WithingsEventNotification,
   type WithingsNotification,
   WithingsNotificationError,
 } from '@wg-sync/withings/notification';
@@ -174,9 +175,9 @@ async function webhook(
   const body = await readBody(request, MAX_WEBHOOK_BODY);
   if (body === undefined)
     return errorResponse(413, 'BODY_TOO_LARGE', `notification bodies are at most ${MAX_WEBHOOK_BODY} bytes`);
-  let notification: WithingsNotification;
+  let parsed: WithingsNotification | WithingsEventNotification;
   try {
-    notification = parseNotification(body);
+    parsed = parseNotification(body);
   } catch (error) {
     if (error instanceof WithingsNotificationError) {
       engine.log.info('webhook.rejected', { reason: error.reason, field: error.field });
@@ -184,26 +185,31 @@ async function webhook(
     }
     throw error;
   }
-  const { userId, appli } = notification;
+  const { userId, appli } = parsed;
   const account = await engine.read<AccountRecord>(keys.account(userId));
   if (!account || account.value.unlinkedAt) {
     // Costs no upstream call and no write: a flood of made-up user ids does nothing.
     engine.log.info('webhook.ignored', { userId, appli, reason: account ? 'unlinked' : 'unknown user' });
     return json(ACCEPTED);
   }
-  const unlink = appli === 46 && notification.action === 'unlink';
+  const unlink = appli === 46 && parsed.action === 'unlink';
   if (!unlink && appli !== 1 && !(appli === 4 && engine.config.bloodPressure)) {
     engine.log.info('webhook.ignored', {
       userId,
       appli,
-      reason: appli === 46 ? `appli 46 action ${notification.action ?? 'none'}` : 'appli not synced',
+      reason: appli === 46 ? `appli 46 action ${parsed.action ?? 'none'}` : 'appli not synced',
     });
     return json(ACCEPTED);
   }
 
+  const now = engine.config.now();
+  // Only an unlink can arrive without a window (Withings documents appli 46 without one). The sync
+  // never reads it (`lastupdate` decides), so the receipt time stands in for it.
+  const notification: WithingsNotification = parsed.startDate
+    ? parsed
+    : { ...parsed, startDate: now, endDate: now };
   // Durable first: if anything below is lost, reconcile drains this record. The debounce decision
   // runs alongside, so it adds no round trip to the acknowledgement.
-  const now = engine.config.now();
   const [, turn] = await Promise.all([
     engine.pending.record(
       userId,

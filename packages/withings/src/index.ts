@@ -36,6 +36,7 @@ export type {
   ToWeighInsOptions,
   ToWeighInsResult,
   WeighIn,
+  WithingsEventNotification,
   WithingsNotification,
   WithingsTokens,
 } from './types.js';

@@ -30,7 +30,10 @@ export interface Measure {
 export interface MeasureGroup {
   /** `grpid`, as a string: the idempotency key of the measurement. */
   groupId: string;
-  /** `attrib`: 0 device/this user, 1 ambiguous, 2 manual, 4 manual at sign-up, 8 same as 0, … Unknown values are kept. */
+  /**
+   * `attrib`: 0 device/this user, 1 ambiguous, 2 manual, 3 user-picked on the device, 4 manual at
+   * sign-up, 8 same as 0, … (the table at {@link ToWeighInsOptions.attributions}). Unknown values are kept.
+   */
   attribution: number;
   /** `date`: when the measurement was taken. */
   takenAt: Date;
@@ -110,7 +113,28 @@ export type ExclusionReason = 'ambiguous' | 'manual' | 'attribution' | 'no-weigh
 
 /** Options for {@link toWeighIns}. */
 export interface ToWeighInsOptions {
-  /** Attributions to sync. Default `[0, 3, 8]` (device, user-picked on the device, same-as-0). */
+  /**
+   * The `attrib` values to sync. Default `[0, 3, 8]`: measured by a device for this user (0), the
+   * user picked their profile on the device (3), "same as 0" (8: Body Cardio and Body Scan put
+   * pulse wave velocity there). What Withings sends (protocol §4.4, §7, §12):
+   *
+   * | attrib | meaning | default |
+   * | --- | --- | --- |
+   * | 0 | device, this user | synced |
+   * | 1 | device, ambiguous: may belong to another user of the scale | `ambiguous` |
+   * | 2 | entered by hand for this user (see `includeManual`) | `manual` |
+   * | 3 | the user picked the profile on the device (undocumented) | synced |
+   * | 4 | entered by hand at sign-up, "may not be accurate" | `manual` |
+   * | 5 | blood-pressure monitor in auto mode (best of several readings) | `attribution` |
+   * | 7 | the user confirmed a detected activity | `attribution` |
+   * | 8 | same as 0 | synced |
+   * | 17 | undocumented; aiowithings maps it to 15 ("guided conditions"); seen only on blood pressure | `attribution` |
+   *
+   * aiowithings treats 2, 5, 7 and 17 as valid data; withings-sync applies no filter at all. Any
+   * other value (9, 99, -1, 2 ** 40, …) is left out with reason `attribution`, never an error. Pass
+   * the full set you want: `[0, 3, 8, 17]` adds 17 to the default (core: `attributions`, or
+   * `WG_SYNC_ATTRIBUTIONS=0,3,8,17`).
+   */
   attributions?: number[];
   /** Also sync attrib 2 (entered manually by the user). Default `false`. Attrib 4 (sign-up value) is never synced. */
   includeManual?: boolean;
@@ -124,7 +148,10 @@ export interface ToWeighInsResult {
   excluded: Array<{ groupId: string; reason: ExclusionReason }>;
 }
 
-/** A validated Withings webhook notification (the form body Withings POSTs to the callback URL). */
+/**
+ * A validated Withings webhook notification (the form body Withings POSTs to the callback URL) with
+ * its data window. Event notifications without one are {@link WithingsEventNotification}s.
+ */
 export interface WithingsNotification {
   /** `userid`, as a string. */
   userId: string;
@@ -135,6 +162,29 @@ export interface WithingsNotification {
   /** `enddate`: end of the changed data window. */
   endDate: Date;
   /** `date` (event notifications), as sent: `YYYY-MM-DD` or epoch seconds. */
+  date?: string;
+  /** `action` (appli 46): `unlink`, `delete`, `update`, … */
+  action?: string;
+  /** `deviceid` when Withings includes it. */
+  deviceId?: string;
+}
+
+/**
+ * A validated Withings notification without a data window: the event notifications Withings
+ * documents without `startdate`/`enddate` (appli 46 user actions such as `action=unlink`, 50/51 in
+ * and out of bed, …). {@link parseNotification} returns one when a non-data appli comes without the
+ * pair; `startDate` is then absent, which is how to tell the two apart.
+ */
+export interface WithingsEventNotification {
+  /** `userid`, as a string. */
+  userId: string;
+  /** `appli`: 46 user actions, 50 in bed, 51 out of bed, … (never 1, 2, 4, 16 or 44). */
+  appli: number;
+  /** Event notifications carry no window. */
+  startDate?: undefined;
+  /** Event notifications carry no window. */
+  endDate?: undefined;
+  /** `date` (the event's day or instant), as sent: `YYYY-MM-DD` or epoch seconds. */
   date?: string;
   /** `action` (appli 46): `unlink`, `delete`, `update`, … */
   action?: string;

@@ -20,7 +20,8 @@ const WHOLE_BODY = 7;
 const MANUAL_DEVICE = 'manual';
 
 /**
- * Turns measure groups into weigh-ins: filters by category and attribution, merges the groups one
+ * Turns measure groups into weigh-ins: filters by category and attribution (default `[0, 3, 8]`;
+ * see {@link ToWeighInsOptions.attributions} for what each `attrib` means), merges the groups one
  * weigh-in was split into (same instant, same device: Body Cardio and Body Scan write 3–4 groups),
  * keeps each type once, and reports every group it left out with the reason.
  *
