@@ -7,7 +7,8 @@ export type LambdaAdapterErrorCode =
   | 'SELF_INVOKE_FAILED'
   | 'INVALID_OPTIONS'
   | 'SECRET_UNAVAILABLE'
-  | 'SECRET_INVALID';
+  | 'SECRET_INVALID'
+  | 'RECONCILE_FAILED';
 
 /**
  * Base class of every error `@wg-sync/adapter-lambda` throws; `code` says what went wrong. It extends

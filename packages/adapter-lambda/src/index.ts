@@ -39,6 +39,7 @@ export {
   type LambdaHandlerFromEnvOptions,
   lambdaHandlerFromEnv,
 } from './lambda-handler-from-env.js';
+export { ReconcileFailedError, type ReconcileFailureSummary } from './scheduled-event.js';
 export {
   SECRET_KEYS,
   type SecretKey,

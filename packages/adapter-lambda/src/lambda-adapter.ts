@@ -7,7 +7,7 @@ import { runAsyncNotification } from './async/run-async-notification.js';
 import { LambdaAdapterError, UnknownEventError } from './errors.js';
 import { httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
 import type { LambdaAdapterResult, LambdaContextLike, LambdaHandler } from './lambda-events.js';
-import { isScheduledEvent } from './scheduled-event.js';
+import { isScheduledEvent, type ReconcileFailedError, runScheduledReconcile } from './scheduled-event.js';
 
 /** Options of {@link lambdaAdapter}. */
 export interface LambdaAdapterOptions {
@@ -48,6 +48,8 @@ export interface LambdaAdapterOptions {
  * all protocol logic stay in `sync.handler`.
  *
  * @throws {@link LambdaAdapterError} `INVALID_OPTIONS` at creation when `async-invoke` has no signing secret.
+ *   The returned handler rejects with {@link ReconcileFailedError} (`RECONCILE_FAILED`) when a scheduled
+ *   reconcile had any failure (after logging its report), so the invocation counts as an error.
  *
  * @example
  * ```ts
@@ -125,7 +127,7 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
     }
     if (isScheduledEvent(event)) {
       log.info('lambda.schedule', { time: event.time });
-      return { kind: 'reconcile', report: await sync.reconcile() };
+      return runScheduledReconcile(sync, log, redactor);
     }
     if (isAsyncNotificationEvent(event)) return runAsyncNotification(sync, event, context, settings);
     throw new UnknownEventError(eventKeys(event));

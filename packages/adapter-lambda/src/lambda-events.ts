@@ -122,7 +122,10 @@ export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;
 }
 
-/** The result of a scheduled event. */
+/**
+ * The result of a scheduled event whose reconcile found nothing failing (`report.ok`); a pass with a
+ * failure rejects with `ReconcileFailedError` instead.
+ */
 export interface ReconcileResult {
   /** What ran. */
   kind: 'reconcile';

@@ -128,7 +128,7 @@ export function createSync(input: SyncConfig): Sync {
   const run = (request: SyncRequest) =>
     engine.coordinator.run(
       request.userId,
-      () => syncAccount(engine, request),
+      async () => failedLoudly(engine, await syncAccount(engine, request)),
       () => ({
         userId: request.userId,
         trigger: request.trigger,
@@ -214,6 +214,22 @@ export function createSync(input: SyncConfig): Sync {
     flush: () => engine.debounce.flush(),
   };
   return sync;
+}
+
+/**
+ * A sync whose report lists failures logs one `warn` line (`sync.completed` is `info` either way), so
+ * every entry point (webhook, manual, reconcile, the CLI) is loud, not only those that read the report.
+ */
+function failedLoudly(engine: Engine, report: SyncReport): SyncReport {
+  if (report.failed.length === 0) return report;
+  engine.log.warn('sync.failed', {
+    userId: report.userId,
+    trigger: report.trigger,
+    dryRun: report.dryRun,
+    failed: report.failed.length,
+    failures: report.failed.slice(0, 5).map((f) => ({ code: f.code, message: f.message })),
+  });
+  return report;
 }
 
 /** What a deployment should know at every start: settings that weaken it. */

@@ -1,6 +1,9 @@
+import type { WithingsClient } from '@wg-sync/withings';
 import { garminClientFor, withingsClientFor } from './clients.js';
 import type { Engine } from './context.js';
+import { StoreCorruptError } from './errors.js';
 import { describeFailure } from './failures.js';
+import { runningGarminLoginCooldowns } from './garmin-login-cooldown.js';
 import type { DoctorCheck, DoctorReport } from './report.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
 import { webhookUrl } from './webhook-url.js';
@@ -44,6 +47,7 @@ export async function doctor(engine: Engine): Promise<DoctorReport> {
           ),
   );
   checks.push(await storeCheck(engine));
+  checks.push(...(await loginCooldownChecks(engine)));
   let accounts: Array<{ value: AccountRecord }> = [];
   try {
     accounts = await config.store.list<AccountRecord>('account/');
@@ -67,7 +71,30 @@ export async function doctor(engine: Engine): Promise<DoctorReport> {
     checks,
     accounts: perAccount,
   };
-  return engine.redactor.value(report) as DoctorReport;
+  const redacted = engine.redactor.value(report) as DoctorReport;
+  logFindings(engine, redacted);
+  return redacted;
+}
+
+/** One `warn` line per failing check (a doctor run by a scheduler or `serve` must not fail quietly). */
+function logFindings(engine: Engine, report: DoctorReport): void {
+  const failing = [
+    ...report.checks.map((check) => ({ userId: undefined as string | undefined, check })),
+    ...report.accounts.flatMap((a) => a.checks.map((check) => ({ userId: a.userId, check }))),
+  ].filter(({ check }) => check.status === 'fail');
+  for (const { userId, check } of failing) {
+    engine.log.warn('doctor.check.failed', {
+      ...(userId ? { userId } : {}),
+      check: check.name,
+      detail: check.detail,
+      ...(check.fix ? { fix: check.fix } : {}),
+    });
+  }
+  const summary = {
+    failed: failing.map(({ userId, check }) => (userId ? `${userId}:${check.name}` : check.name)),
+  };
+  if (report.ok) engine.log.info('doctor.completed', summary);
+  else engine.log.warn('doctor.completed', summary);
 }
 
 async function accountChecks(engine: Engine, account: AccountRecord): Promise<DoctorCheck[]> {
@@ -128,32 +155,18 @@ async function accountChecks(engine: Engine, account: AccountRecord): Promise<Do
       checks.push(ok('Garmin session', `valid (profile ${displayName ? 'found' : 'empty'})`));
     } catch (error) {
       const { code, message } = describeFailure(engine, error);
-      const fix = ['REAUTH_REQUIRED', 'AUTH_EXPIRED'].includes(code)
-        ? 'run: wg-sync garmin login'
-        : 'try again later';
-      checks.push(fail('Garmin session', `${code}: ${message}`, fix));
-    }
-  }
-  const callbackUrl = webhookUrl(engine.config);
-  if (!callbackUrl) checks.push(warn('subscription', 'not checked (no publicUrl)', 'set WG_SYNC_PUBLIC_URL'));
-  else if (withings) {
-    try {
-      const present = await withings.notify.list();
+      const plain = garminProblem(code, message);
       checks.push(
-        present.some((p) => p.appli === 1 && p.callbackUrl === callbackUrl)
-          ? ok('subscription', 'Withings notifies the webhook')
-          : fail(
-              'subscription',
-              'Withings has no subscription for the webhook',
-              'run: wg-sync webhook subscribe (reconcile also restores it)',
-            ),
+        fail(
+          'Garmin session',
+          plain ? `${plain.what} (${code}: ${message})` : `${code}: ${message}`,
+          plain?.fix ?? 'try again later',
+        ),
       );
-    } catch (error) {
-      const { code } = describeFailure(engine, error);
-      checks.push(warn('subscription', `could not list subscriptions (${code})`, 'try again later'));
     }
   }
   const health = (await store.get<HealthRecord>(keys.health(userId)))?.value;
+  checks.push(...(await subscriptionChecks(engine, withings, health)));
   const now = engine.config.now().getTime();
   if (health?.lastSuccessAt) {
     const days = (now - Date.parse(health.lastSuccessAt)) / DAY_MS;
@@ -168,6 +181,10 @@ async function accountChecks(engine: Engine, account: AccountRecord): Promise<Do
     );
   } else {
     checks.push(warn('last success', 'never synced yet', 'run: wg-sync sync'));
+  }
+  const lastError = health?.lastError;
+  if (lastError && (!health.lastSuccessAt || lastError.at > health.lastSuccessAt)) {
+    checks.push(lastErrorCheck(lastError, health));
   }
   const pending = (await store.get<PendingRecord>(keys.pending(userId)))?.value;
   checks.push(
@@ -184,6 +201,169 @@ async function accountChecks(engine: Engine, account: AccountRecord): Promise<Do
   const ledger = await store.list(keys.ledgerPrefix(userId));
   checks.push(ok('ledger', `${ledger.length} synced groups remembered`));
   return checks;
+}
+
+/** Garmin failures in plain words, with the one fix that helps (undefined: nothing specific to say). */
+function garminProblem(code: string, message: string): { what: string; fix: string } | undefined {
+  const signIn = 'sign in again: wg-sync garmin login (or --method browser)';
+  if ((code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS') && CLIENT_ID_REFUSED.test(message)) {
+    return {
+      what: 'the Garmin DI client id was refused (Garmin retires them about quarterly)',
+      fix: `set WG_SYNC_GARMIN_CLIENT_IDS to a current id (newest first), then ${signIn}`,
+    };
+  }
+  if (code === 'AUTH_EXPIRED' || (code === 'REAUTH_REQUIRED' && TOKEN_NOT_ACTIVE.test(message))) {
+    return { what: 'Garmin issued a token it then refused (401 right after a refresh)', fix: signIn };
+  }
+  if (code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS') {
+    return {
+      what: 'Garmin refused the sign-in: the stored refresh token was refused (expired, or used by another process)',
+      fix: signIn,
+    };
+  }
+  if (code === 'RATE_LIMITED') {
+    return {
+      what: 'Garmin is rate-limiting wg-sync',
+      fix: "wait and run wg-sync doctor again later; do not sign in again in a loop (each attempt re-arms Garmin's limit)",
+    };
+  }
+  if (code === 'BLOCKED') {
+    return {
+      what: 'Cloudflare blocked the request to Garmin',
+      fix: 'try again later; sign in with --method browser',
+    };
+  }
+  return undefined;
+}
+
+const CLIENT_ID_REFUSED = /invalid_client|unauthorized_client|client id/i;
+/** `@wg-sync/garmin`'s words for a refreshed token its API refused (checked after a refresh, protocol §10). */
+const TOKEN_NOT_ACTIVE = /token not active|refused both new access tokens|freshly refreshed token/i;
+
+/** The last sync's error when nothing succeeded since, in plain words. */
+function lastErrorCheck(
+  error: { code: string; message: string; at: string },
+  health: HealthRecord,
+): DoctorCheck {
+  const { code, message, at } = error;
+  const missing = /no (garmin|withings) session/i.exec(message)?.[1]?.toLowerCase();
+  if (missing) {
+    return fail(
+      'last error',
+      `the last sync on ${at} found no ${missing === 'garmin' ? 'Garmin' : 'Withings'} session (${code})`,
+      missing === 'garmin' ? 'sign in: wg-sync garmin login' : 'authorize: wg-sync withings auth',
+    );
+  }
+  const garminSide =
+    health.reauth?.garmin !== undefined || /garmin|cloudflare|connectapi|diauth/i.test(message);
+  const reauth = code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS';
+  if (reauth && !garminSide) {
+    return fail(
+      'last error',
+      `Withings refused the authorization on ${at} (${code}: ${message})`,
+      'authorize again: wg-sync withings auth',
+    );
+  }
+  const plain = garminSide ? garminProblem(code, message) : undefined;
+  if (plain) {
+    const failing = reauth || code === 'AUTH_EXPIRED';
+    return (failing ? fail : warn)(
+      'last error',
+      `the last sync on ${at} failed: ${plain.what} (${code}: ${message})`,
+      plain.fix,
+    );
+  }
+  return warn(
+    'last error',
+    `the last sync on ${at} failed (${code}: ${message}); it is retried on the next sync`,
+    'if it persists, run: wg-sync sync --verbose',
+  );
+}
+
+/**
+ * The webhook subscription: what Withings lists now, and what reconcile last recorded. A recorded
+ * loss (`SUBSCRIPTION_LOST`) fails the check unless Withings now lists the subscription again.
+ */
+async function subscriptionChecks(
+  engine: Engine,
+  withings: WithingsClient | undefined,
+  health: HealthRecord | undefined,
+): Promise<DoctorCheck[]> {
+  const callbackUrl = webhookUrl(engine.config);
+  const lost = health?.subscription?.lostAt ? health.subscription : undefined;
+  const subscribe = `wg-sync webhook subscribe ${engine.config.publicUrl ?? '<url>'}`;
+  const lostCheck = () => {
+    const code = lost?.error?.code ?? 'UNKNOWN';
+    const why =
+      code === 'CALLBACK_UNREACHABLE'
+        ? 'Withings could not reach the callback URL'
+        : code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS'
+          ? 'Withings refused the token'
+          : 'Withings failed';
+    return fail(
+      'subscription',
+      `SUBSCRIPTION_LOST: reconcile could not re-create the webhook subscription on ${lost?.lostAt} (${why}: ${code}${lost?.error?.message ? `, ${lost.error.message}` : ''}); Withings sends no notifications, weigh-ins wait for the next reconcile`,
+      code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS'
+        ? `authorize again (wg-sync withings auth), then run: ${subscribe}`
+        : `check the callback is reachable from the internet (HEAD answers 2xx), then run: ${subscribe}`,
+    );
+  };
+  if (!callbackUrl) {
+    return [
+      lost ? lostCheck() : warn('subscription', 'not checked (no publicUrl)', 'set WG_SYNC_PUBLIC_URL'),
+    ];
+  }
+  if (!withings) return lost ? [lostCheck()] : [];
+  try {
+    const present = await withings.notify.list();
+    if (present.some((p) => p.appli === 1 && p.callbackUrl === callbackUrl)) {
+      return [ok('subscription', 'Withings notifies the webhook')];
+    }
+    return [
+      lost
+        ? lostCheck()
+        : fail(
+            'subscription',
+            'Withings has no subscription for the webhook',
+            `run: ${subscribe} (reconcile also restores it)`,
+          ),
+    ];
+  } catch (error) {
+    const { code } = describeFailure(engine, error);
+    return [
+      lost ? lostCheck() : warn('subscription', `could not list subscriptions (${code})`, 'try again later'),
+    ];
+  }
+}
+
+/** Garmin sign-ins that are cooling down after a rate limit (per e-mail; the store keeps only a hash). */
+async function loginCooldownChecks(engine: Engine): Promise<DoctorCheck[]> {
+  let found: Awaited<ReturnType<typeof runningGarminLoginCooldowns>>;
+  try {
+    found = await runningGarminLoginCooldowns(engine.config.store, engine.config.now());
+  } catch (error) {
+    const { code, message } = describeFailure(engine, error);
+    return [
+      fail(
+        'Garmin sign-in',
+        `cannot read the login cooldowns (${code}: ${message})`,
+        'fix the state store named in the message',
+      ),
+    ];
+  }
+  return found.map((entry) =>
+    entry instanceof StoreCorruptError
+      ? fail(
+          'Garmin sign-in',
+          `${entry.code}: ${entry.message}`,
+          `remove ${entry.key} from the state store (it only holds a cooldown)`,
+        )
+      : warn(
+          'Garmin sign-in',
+          `Garmin refused a sign-in with RATE_LIMITED (${entry.strikes === 1 ? 'once' : `${entry.strikes} times in a row`}); wg-sync garmin login waits until ${entry.until.toISOString()}`,
+          "wait until then (every early attempt re-arms Garmin's limit), or: wg-sync garmin login --force, or --method browser",
+        ),
+  );
 }
 
 async function storeCheck(engine: Engine): Promise<DoctorCheck> {

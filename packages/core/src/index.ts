@@ -25,6 +25,15 @@ export {
   SyncError,
   UserIdRequiredError,
 } from './errors.js';
+export {
+  GARMIN_LOGIN_COOLDOWN,
+  type GarminLoginCooldown,
+  GarminLoginCooldownError,
+  type GarminLoginCooldownOptions,
+  type GarminLoginCooldownState,
+  garminLoginCooldown,
+  garminLoginCooldownKey,
+} from './garmin-login-cooldown.js';
 export type { HandlerContext } from './handler.js';
 export { jsonLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { Redactor } from './redact.js';
@@ -33,6 +42,7 @@ export type {
   DoctorCheck,
   DoctorReport,
   FailedEntry,
+  ReconcileFailure,
   ReconcileReport,
   SkippedEntry,
   SkipReason,

@@ -2,7 +2,7 @@ import { withingsClientFor } from './clients.js';
 import type { Engine } from './context.js';
 import { describeFailure, isReauth } from './failures.js';
 import { needsReauth, raiseAlert } from './health.js';
-import type { ReconcileReport, SyncAlert, SyncReport } from './report.js';
+import type { ReconcileFailure, ReconcileReport, SyncAlert, SyncReport } from './report.js';
 import { type AccountRecord, type HealthRecord, keys, update } from './state.js';
 import { webhookUrl } from './webhook-url.js';
 
@@ -40,6 +40,11 @@ async function pass(
   t0: number,
 ): Promise<ReconcileReport> {
   const accounts: ReconcileReport['accounts'] = [];
+  const failures: ReconcileFailure[] = [];
+  const failed = (userId: string, step: ReconcileFailure['step'], code: string, message: string) => {
+    if (!failures.some((f) => f.userId === userId && f.step === step && f.code === code))
+      failures.push({ userId, step, code, message });
+  };
   for (const { value: account } of await engine.config.store.list<AccountRecord>('account/')) {
     const userId = account.userId;
     if (account.unlinkedAt) {
@@ -51,13 +56,27 @@ async function pass(
       entry.subscription = await ensureSubscription(engine, userId);
     } catch (error) {
       entry.subscription = 'failed';
-      entry.error = describeFailure(engine, error);
+      entry.error = entry.subscriptionError = describeFailure(engine, error);
+      failed(userId, 'subscription', entry.error.code, entry.error.message);
+      await subscriptionLost(engine, userId, entry.error);
       if (isReauth(error)) await needsReauth(engine, userId, 'withings', entry.error.message);
     }
     try {
       entry.report = await sync(userId);
+      for (const f of entry.report.failed) failed(userId, 'sync', f.code, f.message);
+      if (entry.report.failed.length > 0) {
+        // The sync logged its own line; this one ties it to the scheduled pass that must not look green.
+        engine.log.warn('reconcile.sync.failed', {
+          userId,
+          failed: entry.report.failed.length,
+          failures: [...new Set(entry.report.failed.map((f) => f.code))],
+        });
+      }
     } catch (error) {
-      entry.error ??= describeFailure(engine, error);
+      const failure = describeFailure(engine, error);
+      entry.error ??= failure;
+      failed(userId, 'sync', failure.code, failure.message);
+      engine.log.error('reconcile.sync.error', { userId, ...failure });
     }
     await staleAlert(engine, userId);
     await expiryAlerts(engine, userId);
@@ -66,16 +85,56 @@ async function pass(
   const report: ReconcileReport = {
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
+    ok: failures.length === 0,
+    failures,
     accounts,
     alerts,
   };
-  engine.log.info('reconcile.completed', {
+  const counts = {
     accounts: accounts.length,
     restored: accounts.filter((a) => a.subscription === 'restored').length,
+    subscriptionsFailed: accounts.filter((a) => a.subscription === 'failed').length,
+    syncsFailed: new Set(failures.filter((f) => f.step === 'sync').map((f) => f.userId)).size,
+    failures: failures.map((f) => `${f.userId}:${f.step}:${f.code}`),
     alerts: alerts.map((a) => a.type),
     durationMs: report.durationMs,
-  });
+  };
+  if (report.ok) engine.log.info('reconcile.completed', counts);
+  else engine.log.warn('reconcile.completed', counts);
   return report;
+}
+
+/**
+ * Records a failed subscription step and raises `SUBSCRIPTION_LOST`: without the subscription
+ * Withings stays silent, and nothing else would tell anyone that weigh-ins now wait for the schedule.
+ */
+async function subscriptionLost(
+  engine: Engine,
+  userId: string,
+  error: { code: string; message: string },
+): Promise<void> {
+  const at = engine.config.now().toISOString();
+  await update<HealthRecord>(engine.config.store, keys.health(userId), (current) => ({
+    ...current,
+    subscription: { ...current?.subscription, checkedAt: at, present: false, lostAt: at, error },
+  }));
+  engine.log.warn('subscription.lost', { userId, ...error });
+  const origin = engine.config.publicUrl ? new URL(engine.config.publicUrl).origin : 'the public URL';
+  const reauth = error.code === 'REAUTH_REQUIRED' || error.code === 'INVALID_CREDENTIALS';
+  const cause =
+    error.code === 'CALLBACK_UNREACHABLE'
+      ? `Withings could not reach the callback on ${origin}`
+      : reauth
+        ? 'Withings refused the token'
+        : `Withings failed (${error.code})`;
+  const fix = reauth
+    ? 'authorize again: wg-sync withings auth (the next reconcile re-subscribes)'
+    : `make sure ${origin} answers HEAD /webhook/withings/… with 2xx from the internet, then run: wg-sync webhook subscribe ${engine.config.publicUrl ?? '<url>'}`;
+  await raiseAlert(engine, {
+    type: 'SUBSCRIPTION_LOST',
+    userId,
+    message: `the Withings webhook subscription of user ${userId} could not be checked or re-created: ${cause} (${error.message}). Until it is fixed new weigh-ins arrive only with the next scheduled reconcile; ${fix}`,
+  });
 }
 
 async function ensureSubscription(engine: Engine, userId: string): Promise<'ok' | 'restored' | 'skipped'> {

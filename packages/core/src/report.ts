@@ -63,11 +63,31 @@ export interface SyncReport {
   cursor?: string;
 }
 
-/** Kinds of alerts, each raised at most once a day per account and kind. */
+/**
+ * Kinds of alerts, each raised at most once a day per account and kind:
+ *
+ * | type | means | what to do |
+ * |---|---|---|
+ * | `REAUTH_REQUIRED` | a side (`side`) refused its tokens; syncing stops until a person signs in | `wg-sync withings auth` / `wg-sync garmin login` |
+ * | `TOKEN_EXPIRING` | a refresh token has not been renewed for nearly its lifetime | check why syncs stop refreshing it |
+ * | `SUBSCRIPTION_RESTORED` | Withings had dropped the webhook; reconcile re-created it and synced what was missed | nothing (check why deliveries failed) |
+ * | `SUBSCRIPTION_LOST` | reconcile could not check or re-create the webhook subscription, so Withings may not notify wg-sync of new weigh-ins (only scheduled reconciles sync them) | make the callback reachable, then `wg-sync webhook subscribe <url>` |
+ * | `NOT_STORED` | Garmin accepted an upload but does not hold the weigh-in | see the message |
+ * | `STALE` | no successful sync for `staleAfterDays` | `wg-sync doctor` |
+ * | `UNLINKED` | the user unlinked wg-sync in Withings | link again: `wg-sync withings auth` |
+ */
 export type AlertType =
   | 'REAUTH_REQUIRED'
   | 'TOKEN_EXPIRING'
   | 'SUBSCRIPTION_RESTORED'
+  /**
+   * Reconcile's subscription step failed: Withings could not reach the callback
+   * (`CALLBACK_UNREACHABLE`), answered 5xx, or refused the token (then `REAUTH_REQUIRED` is raised
+   * too). Until it is fixed Withings may send no notifications, so weigh-ins arrive only with the next
+   * scheduled reconcile. Fix: make `<publicUrl>/webhook/withings[/<secret>]` answer HEAD with 2xx from
+   * the internet, then run `wg-sync webhook subscribe <url>` (the next reconcile also retries).
+   */
+  | 'SUBSCRIPTION_LOST'
   | 'NOT_STORED'
   | 'STALE'
   | 'UNLINKED';
@@ -84,15 +104,37 @@ export interface SyncAlert {
   side?: 'withings' | 'garmin';
 }
 
+/** One thing that failed during {@link Sync.reconcile}. */
+export interface ReconcileFailure {
+  userId: string;
+  /** `subscription`: checking or re-creating the Withings webhook; `sync`: the catch-up sync. */
+  step: 'subscription' | 'sync';
+  /** A stable code: `CALLBACK_UNREACHABLE`, `UPSTREAM`, `REAUTH_REQUIRED`, `NOT_STORED`, … */
+  code: string;
+  /** One line, secrets redacted. */
+  message: string;
+}
+
 /** What {@link Sync.reconcile} did for every account. */
 export interface ReconcileReport {
   startedAt: string;
   durationMs: number;
+  /**
+   * False when anything failed for any account (a subscription that could not be checked or
+   * re-created, a catch-up sync that threw or reported failed entries): a scheduler should treat the
+   * run as failed (the Lambda adapter throws a `ReconcileFailedError`).
+   */
+  ok: boolean;
+  /** Every failure, one per account, step and code (the first message of each). */
+  failures: ReconcileFailure[];
   accounts: Array<{
     userId: string;
     subscription: 'ok' | 'restored' | 'skipped' | 'failed' | 'unlinked';
     report?: SyncReport;
+    /** The first failure of the account: the subscription step's, else a sync that threw. */
     error?: { code: string; message: string };
+    /** Why the subscription step failed (with `subscription: 'failed'`). */
+    subscriptionError?: { code: string; message: string };
   }>;
   alerts: SyncAlert[];
 }

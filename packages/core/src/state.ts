@@ -78,7 +78,19 @@ export interface HealthRecord {
   lastError?: { code: string; message: string; at: string };
   /** When each alert type was last raised (one per day per type). */
   alerts?: Record<string, string>;
-  subscription?: { checkedAt: string; present: boolean; restoredAt?: string };
+  /**
+   * The webhook subscription as reconcile last saw it. `present: false` with `lostAt` and `error`:
+   * the last check or re-subscribe failed (`SUBSCRIPTION_LOST`); the next success clears both.
+   */
+  subscription?: {
+    checkedAt: string;
+    present: boolean;
+    restoredAt?: string;
+    /** When the subscription step last failed. */
+    lostAt?: string;
+    /** Why it failed (redacted). */
+    error?: { code: string; message: string };
+  };
   /** Set while a side needs the user to authorize again. */
   reauth?: { withings?: string; garmin?: string };
 }
