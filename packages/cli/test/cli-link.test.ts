@@ -165,9 +165,16 @@ describe('wg-sync garmin login', () => {
       locale: 'en-US',
       service: 'https://mobile.integration.garmin.com/gcm/android',
     });
+    // The sign-in page first: the simulator ties the JSON login to the cookies it sets.
+    const page = await fetch(`${world.garmin.url}/mobile/sso/en/sign-in?clientId=GCM_ANDROID_DARK`);
+    await page.text();
+    const cookie = page.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const response = await fetch(`${world.garmin.url}/mobile/api/login?${query}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({
         username: 'nomfa@example.com',
         password: 'pw-nomfa-123456',

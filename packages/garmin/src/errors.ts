@@ -11,7 +11,7 @@ import { redact } from './redact.js';
  * | `RATE_LIMITED` | HTTP 429, or `{"error":{"status-code":"429"}}` in a body; see `retryAfterMs` | wait (minutes to hours for logins) |
  * | `BLOCKED` | a Cloudflare HTML page or challenge, or `CAPTCHA_REQUIRED` | use {@link garminBrowserLogin} |
  * | `AUTH_EXPIRED` | the API answered 401 even with a fresh access token | log in again |
- * | `REAUTH_REQUIRED` | the refresh token (or service ticket) was refused, e.g. `invalid_grant` | log in again |
+ * | `REAUTH_REQUIRED` | the refresh token or service ticket was refused (`invalid_grant`), no DI client id was accepted, or two refreshed access tokens in a row were refused by the API | sign in again (for client ids: pass newer `clientIds` first) |
  * | `FORBIDDEN` | HTTP 403 from the API | retry later; do not log in again in a loop |
  * | `NOT_FOUND` | HTTP 404 | wrong date or id |
  * | `UPSTREAM` | network failure, timeout, 5xx, a redirect (never followed) or another unexpected status, a body over `maxResponseBytes`; also a rejected upload | retry later |

@@ -36,6 +36,8 @@ export interface GarminBrowserLoginOptions extends Omit<GarminHttpOptions, 'debu
   onPage?: (page: GarminBrowserPage) => Promise<void> | void;
   /** Receives one line per step; never a credential, code, ticket or token. */
   debug?: (line: string) => void;
+  /** DI client ids for the ticket exchange, newest first (default `GARMIN_DI_CLIENT_IDS`). */
+  clientIds?: readonly string[];
 }
 
 const BROWSER_ARGS = [
@@ -180,6 +182,7 @@ export async function garminBrowserLogin(options: GarminBrowserLoginOptions = {}
   const tokens = await exchangeServiceTicket(ticket, {
     serviceUrl,
     domain,
+    ...(options.clientIds ? { clientIds: options.clientIds } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.urls ? { urls: options.urls } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),

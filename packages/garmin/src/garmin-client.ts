@@ -25,7 +25,7 @@ import {
   send,
 } from './http.js';
 import { nativeHeaders } from './native-headers.js';
-import { refreshGarminTokens } from './refresh-garmin-tokens.js';
+import { refreshAndVerify } from './refresh-garmin-tokens.js';
 import { type RetryPolicy, retryDelay, retryPolicy, sleep } from './retry.js';
 import { bloodPressureRange, socialProfile, weightRange } from './schemas.js';
 import { SOCIAL_PROFILE_PATH } from './social-profile.js';
@@ -73,13 +73,15 @@ export class GarminClient {
       now: options.now ?? (() => new Date()),
       onTokens: options.onTokens,
       reloadTokens: options.reloadTokens,
+      // Each new access token is proven with one API call before onTokens sees it (protocol §10).
       refresh: (tokens) =>
-        refreshGarminTokens(tokens, {
+        refreshAndVerify(tokens, {
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.urls ? { urls: options.urls } : {}),
           ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
           ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
           ...(options.debug ? { debug: options.debug } : {}),
+          ...(options.headers ? { apiHeaders: options.headers } : {}),
         }),
     });
     this.#ctx = httpContext(options, () => this.#keeper.secrets());

@@ -16,7 +16,7 @@ import { excerpt } from './redact.js';
 import { type SsoLoginResponse, ssoLoginResponse } from './schemas.js';
 import { checkNewTokens } from './social-profile.js';
 import type { GarminHttpOptions, GarminTokens } from './types.js';
-import { garminServiceUrl, resolveHosts, SSO_CLIENT_ID } from './urls.js';
+import { GARMIN_SSO_CLIENT_ID, GARMIN_SSO_USER_AGENT, resolveHosts, serviceForSsoClient } from './urls.js';
 
 /** What {@link GarminLoginOptions.mfa} is told when Garmin asks for a code. */
 export interface GarminMfaPrompt {
@@ -41,20 +41,41 @@ export interface GarminLoginOptions extends GarminHttpOptions {
   mfa?: (prompt: GarminMfaPrompt) => Promise<string>;
   /** How many codes `mfa` may supply on the same login before `MFA_INVALID` (default 1). */
   mfaAttempts?: number;
+  /**
+   * DI client ids for the ticket exchange, newest first (default {@link GARMIN_DI_CLIENT_IDS}); see
+   * {@link exchangeServiceTicket} for which refusals move on to the next id.
+   */
+  clientIds?: readonly string[];
+  /**
+   * The SSO `clientId` of the sign-in (default {@link GARMIN_SSO_CLIENT_ID}, `GCM_ANDROID_DARK`).
+   * An iOS id (`GCM_IOS_DARK`, as python-garminconnect sends since April 2026) switches the
+   * `service` to `…/gcm/ios`, so that the ticket and the DI exchange's `service_url` still match.
+   */
+  ssoClientId?: string;
+  /**
+   * `User-Agent` of the sign-in requests (default {@link GARMIN_SSO_USER_AGENT},
+   * `GCM-iOS-5.22.1.4`, as in the recorded successful login). `headers` can override it too.
+   */
+  userAgent?: string;
   /** Extra or replacement headers for the SSO requests. */
   headers?: Record<string, string>;
 }
 
-const SSO_HEADERS = {
-  'Content-Type': 'application/json',
-  Accept: 'application/json, text/plain, */*',
-  'User-Agent': 'GCM-Android-5.23',
-} as const;
+/** The sign-in page that sets the session cookies (`SESSION`, `__VCAP_ID__`, Cloudflare's). */
+const SIGN_IN_PAGE_PATH = '/mobile/sso/en/sign-in';
+const LOGIN_PATH = '/mobile/api/login';
 
 /**
  * Logs in with e-mail and password through Garmin's mobile JSON sign-in (protocol §1.1), answers MFA
  * on the same cookie session (§1.2), exchanges the service ticket for DI OAuth2 tokens (§1.5) and
  * makes one real API call to prove the tokens work (§1.4). It never retries a login by itself.
+ *
+ * As in the recorded successful login (protocol §10), it first loads the sign-in page
+ * (`GET /mobile/sso/en/sign-in?clientId=…`), whose cookies carry the session the login POST and
+ * the MFA step belong to, and sends `User-Agent: GCM-iOS-5.22.1.4` with `clientId=GCM_ANDROID_DARK`
+ * (change them with `userAgent` / `ssoClientId`). A 429 or Cloudflare page at any step ends the
+ * attempt at once: nothing else is sent, because Garmin's sign-in rate limit is per account and
+ * re-arms when retried.
  *
  * Since March 2026 Cloudflare often blocks credential logins from non-browser clients (`BLOCKED` or
  * `RATE_LIMITED`); {@link garminBrowserLogin} is the reliable way to log in, and this function is
@@ -86,30 +107,44 @@ export async function garminLogin(options: GarminLoginOptions): Promise<GarminTo
   if (typeof password !== 'string' || password === '') throw new TypeError('password is required');
   const domain = options.domain ?? 'garmin.com';
   const hosts = resolveHosts(domain, options.urls);
-  const service = garminServiceUrl(domain);
+  const ssoClientId = options.ssoClientId ?? GARMIN_SSO_CLIENT_ID;
+  if (typeof ssoClientId !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(ssoClientId)) {
+    throw new RangeError('ssoClientId must be a Garmin SSO client id such as GCM_ANDROID_DARK');
+  }
+  const userAgent = options.userAgent ?? GARMIN_SSO_USER_AGENT;
+  if (typeof userAgent !== 'string' || userAgent.trim() === '' || /[\r\n]/.test(userAgent)) {
+    throw new RangeError('userAgent must be a non-empty single-line string');
+  }
+  const service = serviceForSsoClient(ssoClientId, domain);
   const codes: string[] = [];
   const secrets = { ticket: '', accessToken: '', refreshToken: '' };
   const ctx = httpContext(options, () => [password, ...codes, ...Object.values(secrets)]);
-  const query = new URLSearchParams({ clientId: SSO_CLIENT_ID, locale: 'en-US', service });
+  const query = new URLSearchParams({ clientId: ssoClientId, locale: 'en-US', service });
   const jar = new CookieJar();
 
-  const post = async (path: string, body: unknown): Promise<ReadResponse> => {
-    const headers = new Headers({ ...SSO_HEADERS, Origin: new URL(hosts.sso).origin });
+  const request = async (method: string, url: string, init: Record<string, string>, body?: string) => {
+    const headers = new Headers({ Accept: '*/*', 'User-Agent': userAgent, ...init });
     for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
     const cookie = jar.header();
     if (cookie) headers.set('Cookie', cookie);
-    const response = await send(ctx, 'POST', `${hosts.sso}${path}?${query}`, {
-      headers,
-      body: JSON.stringify(body),
-    });
+    const response = await send(ctx, method, url, { headers, ...(body === undefined ? {} : { body }) });
     jar.store(response.headers);
     return response;
   };
+  const post = (path: string, body: unknown): Promise<ReadResponse> =>
+    request(
+      'POST',
+      `${hosts.sso}${path}?${query}`,
+      { 'Content-Type': 'application/json' },
+      JSON.stringify(body),
+    );
 
-  const loginPath = '/mobile/api/login';
+  const page = `${hosts.sso}${SIGN_IN_PAGE_PATH}?${new URLSearchParams({ clientId: ssoClientId })}`;
+  readSignInPage(await request('GET', page, {}), label('GET', page), ctx);
+
   let answer = readSso(
-    await post(loginPath, { username: email.trim(), password, rememberMe: false, captchaToken: '' }),
-    label('POST', `${hosts.sso}${loginPath}`),
+    await post(LOGIN_PATH, { username: email.trim(), password, rememberMe: false, captchaToken: '' }),
+    label('POST', `${hosts.sso}${LOGIN_PATH}`),
     ctx,
   );
 
@@ -124,12 +159,22 @@ export async function garminLogin(options: GarminLoginOptions): Promise<GarminTo
   const tokens = await exchangeServiceTicket(ticket, {
     serviceUrl: answer.serviceURL ?? service,
     domain,
+    ...(options.clientIds ? { clientIds: options.clientIds } : {}),
     ...pick(options),
   });
   secrets.accessToken = tokens.accessToken;
   secrets.refreshToken = tokens.refreshToken;
   await checkNewTokens(ctx, hosts.connectapi, tokens.accessToken);
   return tokens;
+}
+
+/**
+ * The sign-in page is only wanted for its cookies, so its HTML is not parsed. A rate limit or a
+ * Cloudflare page there ends the login before the password is sent; so does any other failure.
+ */
+function readSignInPage(response: ReadResponse, what: string, ctx: HttpContext): void {
+  if (response.status >= 200 && response.status < 300 && !isJsonRateLimit(response)) return;
+  throw failure(response, what, ctx);
 }
 
 async function answerMfa(

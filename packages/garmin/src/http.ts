@@ -230,7 +230,11 @@ export function parseJson(response: ReadResponse, what: string): unknown {
   }
 }
 
-/** Validates a parsed body; a mismatch is `PROTOCOL` naming the first offending paths (no values). */
+/**
+ * Validates a parsed body; a mismatch is `PROTOCOL` naming the first offending paths. The message
+ * is built from the path and the kind of value found (`is missing`, `got null`, `got a string`),
+ * never from the value itself or zod's wording, so a token in a mistyped field cannot end up in it.
+ */
 export function parseWith<T extends z.ZodType>(
   schema: T,
   value: unknown,
@@ -239,14 +243,39 @@ export function parseWith<T extends z.ZodType>(
 ): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const shape = Array.isArray(value) ? `an array of ${value.length}` : value === null ? 'null' : typeof value;
+  // "path is missing", not "path: missing": redact() scrubs whatever follows `access_token:`.
   const issues = result.error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'} ${describeIssue(issue, value)}`)
     .join('; ');
-  throw new GarminApiError('PROTOCOL', `${what} answered an unexpected shape (${shape}): ${issues}`, {
+  throw new GarminApiError('PROTOCOL', `${what} answered an unexpected shape (${kindOf(value)}): ${issues}`, {
     ...(status === undefined ? {} : { status }),
   });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  let found: unknown = root;
+  for (const key of issue.path) {
+    found =
+      found !== null && typeof found === 'object' ? (found as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  if (found === undefined) return 'is missing';
+  const expected =
+    issue.code === 'invalid_type'
+      ? `should be ${article(issue.expected)}`
+      : `is ${issue.code.replaceAll('_', ' ')}`;
+  return `${expected}, got ${kindOf(found)}`;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** `an array of 3`, `null`, `a string`, … (the kind of a value, never the value). */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : article(typeof value);
 }
 
 function describeBody(response: ReadResponse): string {
@@ -313,7 +342,9 @@ export function failure(response: ReadResponse, what: string, ctx: HttpContext):
       options,
     );
   }
-  if (html && (isCloudflare(response) || status === 403)) {
+  // Cloudflare's own 5xx pages (502, 504, 52x) mean Garmin's origin failed, not that we are blocked:
+  // they stay UPSTREAM, so a 504 on a big upload is split rather than reported as a block.
+  if (html && status < 500 && (isCloudflare(response) || status === 403)) {
     return new GarminApiError(
       'BLOCKED',
       `${what}: blocked by Cloudflare (HTTP ${status}, an HTML challenge page). Garmin blocks non-browser logins; ${BROWSER_HINT}`,

@@ -31,11 +31,20 @@ export type {
   GarminClientOptions,
 } from './garmin-client-options.js';
 export { type GarminLoginOptions, type GarminMfaPrompt, garminLogin } from './garmin-login.js';
+// Types only: `impitFetch` and `GarminImpitError` live in `@wg-sync/garmin/impit`, which the main
+// entry never loads (cold start stays lean, and `impit` stays optional).
+export type { GarminImpitErrorCode, ImpitFetchOptions } from './impit.js';
 export { importGarminTokens } from './import-garmin-tokens.js';
 export { GARMIN_NATIVE_HEADERS } from './native-headers.js';
 export { type RefreshGarminTokensOptions, refreshGarminTokens } from './refresh-garmin-tokens.js';
 export type { GarminRetryOptions } from './retry.js';
 export type { GarminDomain, GarminHttpOptions, GarminTokens, GarminUrls } from './types.js';
 export type { GarminUploadResult } from './upload-result.js';
-export { GARMIN_DI_CLIENT_IDS, garminServiceUrl, garminSignInUrl } from './urls.js';
+export {
+  GARMIN_DI_CLIENT_IDS,
+  GARMIN_SSO_CLIENT_ID,
+  GARMIN_SSO_USER_AGENT,
+  garminServiceUrl,
+  garminSignInUrl,
+} from './urls.js';
 export type { GarminWeighIn } from './weigh-ins.js';

@@ -32,14 +32,13 @@ export const jsonRateLimit = z.object({
   error: z.looseObject({ 'status-code': z.union([z.string(), z.number()]) }),
 });
 
-/** DI token exchange and refresh answers (protocol §1.5–1.6). */
+/**
+ * DI token exchange and refresh answers (protocol §1.5–1.6). Only the two tokens are read: the
+ * expiry comes from the JWT, so `expires_in`, `scope`, `token_type`, `jti` … may change shape freely.
+ */
 export const diTokenResponse = z.looseObject({
   access_token: z.string().min(1),
   refresh_token: z.string().min(1),
-  token_type: z.string().nullish(),
-  expires_in: z.number().nullish(),
-  refresh_token_expires_in: z.number().nullish(),
-  scope: z.string().nullish(),
 });
 
 /** OAuth2 error bodies from diauth: `{"error":"invalid_grant","error_description":"…"}`. */
@@ -54,109 +53,96 @@ export const apiError = z.looseObject({
   error: z.string().nullish(),
 });
 
-/** `GET /userprofile-service/socialProfile`. */
+/**
+ * `GET /userprofile-service/socialProfile`: only `displayName` is read (the session check). Garmin
+ * has renamed and dropped profile keys over the years; none of the others may fail a sync.
+ */
 export const socialProfile = z.looseObject({
   displayName: z.string().min(1),
-  profileId: z.number().nullish(),
-  garminGUID: z.string().nullish(),
-  fullName: z.string().nullish(),
 });
+
+/** A numeric id Garmin sends as a number or as a string of digits (`""` on failures). */
+const id = z.union([z.number(), z.string()]).nullish();
 
 const uploadFailure = z.looseObject({
-  internalId: z.union([z.number(), z.string()]).nullish(),
-  externalId: z.union([z.number(), z.string()]).nullish(),
-  messages: z.array(z.looseObject({ code: z.number().nullish(), content: z.string().nullish() })).nullish(),
+  internalId: id,
+  externalId: id,
+  messages: z
+    .array(
+      z.looseObject({ code: z.union([z.number(), z.string()]).nullish(), content: z.string().nullish() }),
+    )
+    .nullish(),
 });
 
-/** `POST /upload-service/upload` (202 accepted, 409 duplicate; protocol §2.2). */
+/**
+ * `POST /upload-service/upload` (202 accepted, 409 duplicate; protocol §2.2). Read: `uploadId` and
+ * `failures`; `uploadUuid`, `fileName`, `successes` and the rest are Garmin's business.
+ */
 export const uploadResponse = z.looseObject({
   detailedImportResult: z.looseObject({
-    uploadId: z.union([z.number(), z.string()]).nullish(),
-    uploadUuid: z.looseObject({ uuid: z.string() }).nullish(),
-    fileName: z.string().nullish(),
-    successes: z.array(z.unknown()).nullish(),
+    uploadId: id,
     failures: z.array(uploadFailure).nullish(),
   }),
 });
 export type UploadResponse = z.infer<typeof uploadResponse>;
 
-const nullableNumber = z.number().nullable();
+const optionalNumber = z.number().nullish();
 
 /**
- * One weigh-in of the weight service (grams, epoch ms). Every field is nullable because
- * `previousDateWeight`/`nextDateWeight` come back all-null when there is no such weigh-in.
+ * One stored weigh-in (grams, epoch ms). A weigh-in without its record id, instant or weight is of
+ * no use (it could not be matched or deleted), so those three are required; every other value is
+ * optional and may be null or missing. `previousDateWeight`/`nextDateWeight` are never read, so
+ * their all-null form is no concern.
  */
 export const weightEntry = z.looseObject({
-  samplePk: nullableNumber,
-  date: nullableNumber,
-  calendarDate: z.string().nullable(),
-  weight: nullableNumber,
-  bmi: nullableNumber,
-  bodyFat: nullableNumber,
-  bodyWater: nullableNumber,
-  boneMass: nullableNumber,
-  muscleMass: nullableNumber,
-  physiqueRating: nullableNumber,
-  visceralFat: nullableNumber,
-  metabolicAge: nullableNumber,
-  sourceType: z.string().nullable(),
-  timestampGMT: nullableNumber,
-  weightDelta: nullableNumber.optional(),
+  samplePk: z.number(),
+  timestampGMT: z.number(),
+  weight: z.number(),
+  calendarDate: z.string().nullish(),
+  bmi: optionalNumber,
+  bodyFat: optionalNumber,
+  bodyWater: optionalNumber,
+  boneMass: optionalNumber,
+  muscleMass: optionalNumber,
+  physiqueRating: optionalNumber,
+  visceralFat: optionalNumber,
+  metabolicAge: optionalNumber,
+  sourceType: z.string().nullish(),
 });
 export type WeightEntryPayload = z.infer<typeof weightEntry>;
 
-const weightAverage = z.looseObject({
-  from: z.number(),
-  until: z.number(),
-  weight: nullableNumber,
-});
-
-/** `GET /weight-service/weight/range/{start}/{end}?includeAll=true`. */
+/**
+ * `GET /weight-service/weight/range/{start}/{end}?includeAll=true`: only every day's
+ * `allWeightMetrics` is read. `summaryDate`, `latestWeight`, `totalAverage`, `previousDateWeight`,
+ * `nextDateWeight` and the rest pass unchecked.
+ */
 export const weightRange = z.looseObject({
-  dailyWeightSummaries: z.array(
-    z.looseObject({
-      summaryDate: z.string(),
-      numOfWeightEntries: z.number(),
-      latestWeight: weightEntry.nullish(),
-      allWeightMetrics: z.array(weightEntry),
-    }),
-  ),
-  totalAverage: weightAverage.nullish(),
-  previousDateWeight: weightEntry.nullish(),
-  nextDateWeight: weightEntry.nullish(),
+  dailyWeightSummaries: z.array(z.looseObject({ allWeightMetrics: z.array(weightEntry) })),
 });
 
-/** `GET /weight-service/weight/dayview/{date}`. */
+/** `GET /weight-service/weight/dayview/{date}` (not called by the client today; kept for the fixtures). */
 export const weightDayview = z.looseObject({
-  startDate: z.string(),
-  endDate: z.string(),
   dateWeightList: z.array(weightEntry),
-  totalAverage: weightAverage.nullish(),
 });
 
 const bloodPressureMeasurement = z.looseObject({
   version: z.number(),
   systolic: z.number(),
   diastolic: z.number(),
-  pulse: z.number().nullish(),
-  notes: z.string().nullish(),
-  sourceType: z.string().nullish(),
   measurementTimestampLocal: z.string(),
   measurementTimestampGMT: z.string(),
+  pulse: optionalNumber,
+  notes: z.string().nullish(),
+  sourceType: z.string().nullish(),
   category: z.string().nullish(),
 });
 
-/** `GET /bloodpressure-service/bloodpressure/range/{start}/{end}?includeAll=true`. */
+/**
+ * `GET /bloodpressure-service/bloodpressure/range/{start}/{end}?includeAll=true`: only the
+ * readings are read; `from`/`until`, the day summaries' statistics and `categoryStats` pass unchecked.
+ */
 export const bloodPressureRange = z.looseObject({
-  from: z.string(),
-  until: z.string(),
-  measurementSummaries: z.array(
-    z.looseObject({
-      startDate: z.string(),
-      endDate: z.string(),
-      measurements: z.array(bloodPressureMeasurement),
-    }),
-  ),
+  measurementSummaries: z.array(z.looseObject({ measurements: z.array(bloodPressureMeasurement) })),
 });
 
 /** python-garminconnect's `garmin_tokens.json` (0.3.x `Client.dumps()`). */

@@ -1,29 +1,43 @@
-import { GarminApiError } from './errors.js';
 import { type HttpContext, parseJson, parseWith, type ReadResponse } from './http.js';
 import { jwtExpiry, readJwt } from './jwt.js';
 import { diTokenResponse } from './schemas.js';
 import type { GarminDomain, GarminTokens } from './types.js';
 
-/** Turns a 2xx DI token answer into {@link GarminTokens} (expiry from the JWT's `exp`). */
+/**
+ * A refresh answer may leave out `refresh_token` (python-garminconnect then keeps the old one,
+ * protocol §10). A ticket exchange may not: without a refresh token the tokens die within a day,
+ * so there it stays required and its absence is `PROTOCOL`.
+ */
+const diRefreshResponse = diTokenResponse.extend({
+  refresh_token: diTokenResponse.shape.refresh_token.optional(),
+});
+
+/**
+ * Turns a 2xx DI token answer into {@link GarminTokens} (expiry from the JWT's `exp`).
+ *
+ * `clientId` is the id that asked; when the JWT names another `client_id`, the JWT's wins: Garmin
+ * issued the tokens to that client, so refreshes must name it (protocol §10; treating the mismatch
+ * as an error would waste the single-use ticket). `previousRefreshToken` marks a refresh answer,
+ * which may omit `refresh_token`: the old one is then kept.
+ */
 export function tokensFromResponse(
   response: ReadResponse,
   what: string,
   clientId: string,
   domain: GarminDomain,
+  previousRefreshToken?: string,
 ): GarminTokens {
-  const body = parseWith(diTokenResponse, parseJson(response, what), what, response.status);
+  const schema = previousRefreshToken === undefined ? diTokenResponse : diRefreshResponse;
+  const body = parseWith(schema, parseJson(response, what), what, response.status);
   const claims = readJwt(body.access_token); // throws PROTOCOL for alg: none
-  if (typeof claims?.client_id === 'string' && claims.client_id !== clientId) {
-    throw new GarminApiError(
-      'PROTOCOL',
-      `${what}: the access token was issued to another client id than the one that asked for it`,
-      { status: response.status },
-    );
-  }
+  const issuedTo =
+    typeof claims?.client_id === 'string' && claims.client_id.trim() !== '' ? claims.client_id : clientId;
+  const refreshToken = body.refresh_token ?? previousRefreshToken;
   return {
     accessToken: body.access_token,
-    refreshToken: body.refresh_token,
-    clientId,
+    // Only a refresh answer can lack it (schema above), and then the old one is set.
+    refreshToken: refreshToken as string,
+    clientId: issuedTo,
     expiresAt: jwtExpiry(body.access_token),
     domain,
   };

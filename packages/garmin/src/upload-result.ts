@@ -102,6 +102,12 @@ function normaliseFailures(
   return raw.map((failure) => ({
     internalId: failure.internalId ?? null,
     externalId: failure.externalId ?? null,
-    messages: (failure.messages ?? []).map((m) => ({ code: m.code ?? null, content: m.content ?? '' })),
+    messages: (failure.messages ?? []).map((m) => ({ code: messageCode(m.code), content: m.content ?? '' })),
   }));
+}
+
+/** Garmin's message code as a number (`202` also arrives as `"202"`); anything else is null. */
+function messageCode(code: number | string | null | undefined): number | null {
+  if (typeof code === 'number') return code;
+  return typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : null;
 }

@@ -33,8 +33,19 @@ function baseUrl(value: string | undefined, fallback: string, name: string): str
   return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
 }
 
-/** The SSO client id of Garmin Connect's Android app (protocol §1.1). */
-export const SSO_CLIENT_ID = 'GCM_ANDROID_DARK';
+/**
+ * The SSO `clientId` this package signs in with by default: the Android app's, as in the only
+ * recorded successful mobile login (March 2026). It decides the `service` (ticket audience, see
+ * {@link garminServiceUrl}); change it with `ssoClientId` on {@link garminLogin} if Garmin retires it.
+ */
+export const GARMIN_SSO_CLIENT_ID = 'GCM_ANDROID_DARK';
+
+/**
+ * The `User-Agent` of the sign-in requests: the Garmin Connect app string that the recorded
+ * successful mobile login sent (together with `clientId=GCM_ANDROID_DARK`). Change it with
+ * `userAgent` on {@link garminLogin}.
+ */
+export const GARMIN_SSO_USER_AGENT = 'GCM-iOS-5.22.1.4';
 
 /**
  * The `service` of Garmin Connect's Android app: the ticket from a mobile login belongs to it, and the
@@ -44,6 +55,15 @@ export const SSO_CLIENT_ID = 'GCM_ANDROID_DARK';
  */
 export function garminServiceUrl(domain: GarminDomain = 'garmin.com'): string {
   return `https://mobile.integration.${domain}/gcm/android`;
+}
+
+/**
+ * The `service` that belongs to an SSO client id: the iOS app's ids (`GCM_IOS_DARK`) get the
+ * `…/gcm/ios` service, every other id the Android one. A ticket is only exchanged for the service
+ * it was issued for, so the two must not be mixed.
+ */
+export function serviceForSsoClient(ssoClientId: string, domain: GarminDomain = 'garmin.com'): string {
+  return /IOS/i.test(ssoClientId) ? `https://mobile.integration.${domain}/gcm/ios` : garminServiceUrl(domain);
 }
 
 /**
@@ -59,15 +79,27 @@ export function garminServiceUrl(domain: GarminDomain = 'garmin.com'): string {
  */
 export function garminSignInUrl(options: { domain?: GarminDomain; urls?: GarminUrls } = {}): string {
   const { sso } = resolveHosts(options.domain, options.urls);
-  const query = new URLSearchParams({ clientId: SSO_CLIENT_ID, service: garminServiceUrl(options.domain) });
+  const query = new URLSearchParams({
+    clientId: GARMIN_SSO_CLIENT_ID,
+    service: garminServiceUrl(options.domain),
+  });
   return `${sso}/mobile/sso/en_US/sign-in?${query}`;
 }
 
 /**
- * DI OAuth2 client ids tried in this order when exchanging a service ticket (protocol §1.5); the
- * first one Garmin accepts is stored in {@link GarminTokens.clientId} and used for every refresh.
+ * DI OAuth2 client ids tried in this order when exchanging a service ticket (protocol §1.5, §10),
+ * newest first: Garmin rotates them about quarterly, and an old id may stop working. The first one
+ * Garmin accepts (or the `client_id` its JWT names) is stored in {@link GarminTokens.clientId} and
+ * used for every refresh. Pass your own list as `clientIds` when Garmin moves on.
+ *
+ * The 2025Q4 and 2026 ids are unverified: they appear in other 2026 clients' code comments, not in
+ * any recording (protocol §10). 2025Q2 and older were seen in real traffic and token files.
  */
 export const GARMIN_DI_CLIENT_IDS: readonly string[] = Object.freeze([
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3',
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q2',
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q1',
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q4',
   'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
   'GARMIN_CONNECT_MOBILE_ANDROID_DI_2024Q4',
   'GARMIN_CONNECT_MOBILE_ANDROID_DI',

@@ -35,24 +35,34 @@ export interface GarminWeighIn {
 
 const kg = (grams: number) => Math.round(grams) / 1000;
 
-/** A weight-service entry as a {@link GarminWeighIn}, or undefined when it is not a usable weigh-in. */
+/**
+ * A weight-service entry as a {@link GarminWeighIn}, or undefined when it is not a usable weigh-in
+ * (no record id, instant or weight, as in the all-null `previousDateWeight`). Optional values that
+ * are null or missing are left out.
+ */
 export function toWeighIn(entry: WeightEntryPayload): GarminWeighIn | undefined {
-  if (entry.samplePk === null || entry.timestampGMT === null || entry.weight === null) return undefined;
+  const { samplePk, timestampGMT, weight } = entry as Partial<WeightEntryPayload>;
+  if (typeof samplePk !== 'number' || typeof timestampGMT !== 'number' || typeof weight !== 'number') {
+    return undefined;
+  }
   const weighIn: GarminWeighIn = {
-    samplePk: entry.samplePk,
-    takenAt: new Date(entry.timestampGMT),
-    calendarDate: entry.calendarDate ?? new Date(entry.timestampGMT).toISOString().slice(0, 10),
-    weightKg: kg(entry.weight),
-    sourceType: entry.sourceType,
+    samplePk,
+    takenAt: new Date(timestampGMT),
+    calendarDate: entry.calendarDate ?? new Date(timestampGMT).toISOString().slice(0, 10),
+    weightKg: kg(weight),
+    sourceType: entry.sourceType ?? null,
   };
-  if (entry.bodyFat !== null) weighIn.fatPercent = entry.bodyFat;
-  if (entry.bodyWater !== null) weighIn.hydrationPercent = entry.bodyWater;
-  if (entry.boneMass !== null) weighIn.boneMassKg = kg(entry.boneMass);
-  if (entry.muscleMass !== null) weighIn.muscleMassKg = kg(entry.muscleMass);
-  if (entry.bmi !== null) weighIn.bmi = Math.round(entry.bmi * 100) / 100;
-  if (entry.visceralFat !== null) weighIn.visceralFat = entry.visceralFat;
-  if (entry.metabolicAge !== null) weighIn.metabolicAge = entry.metabolicAge;
-  if (entry.physiqueRating !== null) weighIn.physiqueRating = entry.physiqueRating;
+  const set = <K extends keyof GarminWeighIn>(key: K, value: GarminWeighIn[K] | null | undefined) => {
+    if (value !== null && value !== undefined) weighIn[key] = value;
+  };
+  set('fatPercent', entry.bodyFat);
+  set('hydrationPercent', entry.bodyWater);
+  set('boneMassKg', typeof entry.boneMass === 'number' ? kg(entry.boneMass) : undefined);
+  set('muscleMassKg', typeof entry.muscleMass === 'number' ? kg(entry.muscleMass) : undefined);
+  set('bmi', typeof entry.bmi === 'number' ? Math.round(entry.bmi * 100) / 100 : undefined);
+  set('visceralFat', entry.visceralFat);
+  set('metabolicAge', entry.metabolicAge);
+  set('physiqueRating', entry.physiqueRating);
   return weighIn;
 }
 

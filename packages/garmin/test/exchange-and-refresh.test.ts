@@ -17,17 +17,17 @@ describe('exchangeServiceTicket', () => {
     const sim = await useSim();
     const ticket = await ticketFrom(sim);
     const tokens = await exchangeServiceTicket(ticket, { serviceUrl: SERVICE, urls: sim.urls });
-    expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2');
+    expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3');
     const [request] = requestsTo(sim, /oauth\/token/);
     expect(request?.headers.authorization).toBe(
-      `Basic ${Buffer.from('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2:').toString('base64')}`,
+      `Basic ${Buffer.from('GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3:').toString('base64')}`,
     );
     expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(request?.headers['cache-control']).toBe('no-cache');
     expect(request?.headers['user-agent']).toBe('GCM-Android-5.23');
     expect(request?.headers['x-garmin-paired-app-version']).toBe('10861');
     expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({
-      client_id: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
+      client_id: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3',
       service_ticket: ticket,
       grant_type: 'https://connectapi.garmin.com/di-oauth2-service/oauth/grant/service_ticket',
       service_url: SERVICE,
@@ -39,8 +39,8 @@ describe('exchangeServiceTicket', () => {
     const tokens = await garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls });
     expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI');
     const tried = requestsTo(sim, /oauth\/token/).map((r) => new URLSearchParams(r.body).get('client_id'));
-    expect(tried).toEqual(GARMIN_DI_CLIENT_IDS.slice(0, 3));
-    expect(requestsTo(sim, /oauth\/token/).map((r) => r.status)).toEqual([401, 401, 200]);
+    expect(tried).toEqual(GARMIN_DI_CLIENT_IDS.slice(0, 7));
+    expect(requestsTo(sim, /oauth\/token/).map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 200]);
     // and the refresh uses the id that worked
     const fresh = await refreshGarminTokens(tokens, { urls: sim.urls });
     expect(fresh.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI');
@@ -53,7 +53,7 @@ describe('exchangeServiceTicket', () => {
     expect(error.code).toBe('REAUTH_REQUIRED');
     expect(error.message).toContain('GARMIN_CONNECT_MOBILE_IOS_DI: HTTP 401');
     expect(error.message).not.toContain(ticket);
-    expect(requestsTo(sim, /oauth\/token/)).toHaveLength(4);
+    expect(requestsTo(sim, /oauth\/token/)).toHaveLength(GARMIN_DI_CLIENT_IDS.length);
   });
 
   it('a ticket is single-use', async () => {
@@ -167,6 +167,7 @@ describe('refreshGarminTokens', () => {
     expect(tokens.domain).toBe('garmin.cn');
     await refreshGarminTokens(tokens, { fetch: viaSim });
     expect(seen).toEqual([
+      'https://sso.garmin.cn/mobile/sso/en/sign-in',
       'https://sso.garmin.cn/mobile/api/login',
       'https://diauth.garmin.cn/di-oauth2-service/oauth/token',
       'https://connectapi.garmin.cn/userprofile-service/socialProfile',

@@ -27,7 +27,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
         },
       });
 
-      expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2');
+      expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3'); // the newest id first
       await expect(new GarminClient({ tokens, urls: sim.urls }).verifySession()).resolves.toEqual({
         displayName: 'user.garmin',
       });

@@ -45,6 +45,7 @@ describe('GarminClient token handling', () => {
     const after = sim.requests.slice(baseline).map((r) => `${r.method} ${r.path} ${r.status}`);
     expect(after).toEqual([
       'POST /di-oauth2-service/oauth/token 200',
+      'GET /userprofile-service/socialProfile 200', // the new token's verification
       'GET /userprofile-service/socialProfile 200',
     ]);
     expect(saved).toHaveLength(1);
@@ -130,12 +131,17 @@ describe('GarminClient token handling', () => {
     sim.clock.advance(59 * MINUTE);
     const call = client.verifySession();
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(sim.requests.slice(baseline).map((r) => r.path)).toEqual(['/di-oauth2-service/oauth/token']);
-    release();
-    await call;
-    expect(seenWhileSaving).toEqual([]);
+    // Only the verification call has used the new token (it runs before onTokens is asked).
     expect(sim.requests.slice(baseline).map((r) => r.path)).toEqual([
       '/di-oauth2-service/oauth/token',
+      '/userprofile-service/socialProfile',
+    ]);
+    release();
+    await call;
+    expect(seenWhileSaving).toEqual(['/userprofile-service/socialProfile']);
+    expect(sim.requests.slice(baseline).map((r) => r.path)).toEqual([
+      '/di-oauth2-service/oauth/token',
+      '/userprofile-service/socialProfile',
       '/userprofile-service/socialProfile',
     ]);
   });
@@ -190,8 +196,8 @@ describe('GarminClient token handling', () => {
     expect(
       requestsTo(sim, API)
         .map((r) => r.status)
-        .slice(-2),
-    ).toEqual([401, 200]);
+        .slice(-3),
+    ).toEqual([401, 200, 200]); // the call, the new token's verification, the retried call
   });
 
   it('concurrent 401s share one refresh', async () => {
@@ -206,14 +212,15 @@ describe('GarminClient token handling', () => {
     const sim = await useSim();
     const client = new GarminClient({ tokens: await login(sim), urls: sim.urls, retry: FAST_RETRY });
     const before = sim.requests.length;
-    sim.faults.add('expired-token', 2, '/userprofile-service/socialProfile');
-    const error = await failure(client.verifySession());
+    sim.faults.add('expired-token', 2, /^\/weight-service\//);
+    const error = await failure(client.listWeighIns({ from: new Date(0), to: new Date() }));
     expect(error.code).toBe('AUTH_EXPIRED');
     expect(error.status).toBe(401);
-    expect(sim.requests.slice(before).map((r) => `${r.path} ${r.status}`)).toEqual([
-      '/userprofile-service/socialProfile 401',
-      '/di-oauth2-service/oauth/token 200',
-      '/userprofile-service/socialProfile 401',
+    expect(sim.requests.slice(before).map((r) => `${r.path.split('/')[1]} ${r.status}`)).toEqual([
+      'weight-service 401',
+      'di-oauth2-service 200',
+      'userprofile-service 200', // the new token works for socialProfile, yet this endpoint refuses it
+      'weight-service 401',
     ]);
   });
 

@@ -175,7 +175,7 @@ describe('GarminClient reads: errors and retries', () => {
     [
       'a wrong shape',
       '{"dailyWeightSummaries":[{"summaryDate":"2026-11-01"}]}',
-      /dailyWeightSummaries\.0\.numOfWeightEntries/,
+      /dailyWeightSummaries\.0\.allWeightMetrics is missing/, // the first key the client reads
     ],
   ])('a 200 with %s → PROTOCOL', async (_, body, message) => {
     const sim = await useSim();

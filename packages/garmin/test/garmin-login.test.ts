@@ -7,16 +7,17 @@ describe('garminLogin against the simulator', () => {
     const sim = await useSim();
     const tokens = await garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls });
 
-    expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2');
+    expect(tokens.clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3');
     expect(tokens.domain).toBe('garmin.com');
     expect(tokens.accessToken.split('.')).toHaveLength(3);
     expect(tokens.expiresAt?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
     expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /mobile/sso/en/sign-in 200',
       'POST /mobile/api/login 200',
       'POST /di-oauth2-service/oauth/token 200',
       'GET /userprofile-service/socialProfile 200',
     ]);
-    const [loginRequest] = sim.requests;
+    const [, loginRequest] = sim.requests;
     expect(loginRequest?.query.get('clientId')).toBe('GCM_ANDROID_DARK');
     expect(loginRequest?.query.get('service')).toBe('https://mobile.integration.garmin.com/gcm/android');
     expect(JSON.parse(loginRequest?.body ?? '{}')).toEqual({
@@ -48,7 +49,7 @@ describe('garminLogin against the simulator', () => {
     const [login, verify] = requestsTo(sim, /^\/mobile\/api\//);
     expect(verify?.path).toBe('/mobile/api/mfa/verifyCode');
     expect(verify?.query.toString()).toBe(login?.query.toString());
-    expect(verify?.headers.cookie).toMatch(/GARMIN-SSO-SESSION=/);
+    expect(verify?.headers.cookie).toMatch(/(^|; )SESSION=/);
     expect(JSON.parse(verify?.body ?? '{}')).toEqual({
       mfaMethod: 'email',
       mfaVerificationCode: sim.lastMfaCode('mfa@example.com'),
@@ -126,7 +127,7 @@ describe('garminLogin against the simulator', () => {
     const error = await failure(garminLogin({ email: EMAIL, password: 'wrong password', urls: sim.urls }));
     expect(error.code).toBe('INVALID_CREDENTIALS');
     expect(error.status).toBe(401);
-    expect(sim.requests).toHaveLength(1);
+    expect(requestsTo(sim, /\/mobile\/api\//)).toHaveLength(1);
   });
 
   it('unknown account → INVALID_CREDENTIALS', async () => {
@@ -208,7 +209,7 @@ describe('garminLogin against the simulator', () => {
     const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
     expect(error.code).toBe('UPSTREAM');
     expect(error.status).toBe(500);
-    expect(sim.requests).toHaveLength(1);
+    expect(sim.requests.map((r) => r.path)).toEqual(['/mobile/sso/en/sign-in', '/mobile/api/login']);
   });
 
   it('tokens the API refuses right after the exchange → AUTH_EXPIRED (the socialProfile check)', async () => {
@@ -223,7 +224,7 @@ describe('garminLogin against the simulator', () => {
     await sim.close();
     const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
     expect(error.code).toBe('UPSTREAM');
-    expect(error.message).toMatch(/POST \/mobile\/api\/login failed/);
+    expect(error.message).toMatch(/GET \/mobile\/sso\/en\/sign-in failed/);
   });
 
   it('a slow SSO → UPSTREAM timeout', async () => {

@@ -67,9 +67,16 @@ export async function ticketFrom(
   service = 'https://mobile.integration.garmin.com/gcm/android',
 ): Promise<string> {
   const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service });
+  // The sign-in page first: the simulator, like the recorded logins, ties the login to its cookies.
+  const page = await fetch(`${sim.url}/mobile/sso/en/sign-in?clientId=GCM_ANDROID_DARK`);
+  await page.text();
+  const cookie = page.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .join('; ');
   const response = await fetch(`${sim.url}/mobile/api/login?${query}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({ username: EMAIL, password: PASSWORD, rememberMe: false, captchaToken: '' }),
   });
   const body = (await response.json()) as { serviceTicketId: string };

@@ -124,7 +124,8 @@ describe('no secret ever reaches an error or a log line', () => {
     sim.faults.add({ kind: 'rate-limited', retryAfterSeconds: 3600 }, 1, /weight\/range/);
     await expectFailure(client.listWeighIns(range));
     await expectFailure(client.deleteWeighIn({ samplePk: 1, calendarDate: '2026-11-20' }));
-    sim.faults.add('expired-token', 2, '/userprofile-service/socialProfile');
+    // The call, then both refreshed tokens' verification calls: REAUTH_REQUIRED, tokens dropped.
+    sim.faults.add('expired-token', 3, '/userprofile-service/socialProfile');
     await expectFailure(client.verifySession());
     const stale = new GarminClient({ tokens: { ...mfaTokens, expiresAt: new Date(0) }, urls, debug });
     await expectFailure(stale.verifySession()); // refresh token already rotated → REAUTH_REQUIRED

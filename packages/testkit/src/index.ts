@@ -18,6 +18,7 @@ export type {
   GarminSimFaults,
   GarminSimOptions,
   GarminSimUpload,
+  GarminSimUploadLimits,
   GarminSimWeighIn,
   GarminSimWeighInInput,
 } from './garmin/types.js';

@@ -54,13 +54,24 @@ export function rawClient(sim: GarminSim) {
     new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service }).toString();
   return {
     query,
+    /** Visits the sign-in page, as the recorded logins did: its cookies carry the SSO session. */
+    async session() {
+      const page = await fetch(`${sim.url}/mobile/sso/en/sign-in?clientId=GCM_ANDROID_DARK`);
+      await page.text();
+      return page.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0])
+        .join('; ');
+    },
+    /** Sign-in page, then the JSON login on its cookies; `cookie` is the session (for MFA). */
     async login(email = EMAIL, password = PASSWORD, service = ANDROID) {
+      const cookie = await this.session();
       const response = await fetch(`${sim.url}/mobile/api/login?${query(service)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', cookie },
         body: JSON.stringify({ username: email, password, rememberMe: false, captchaToken: '' }),
       });
-      return { response, body: (await response.json()) as Json };
+      return { response, body: (await response.json()) as Json, cookie };
     },
     async verify(code: string, cookie: string | undefined, service = ANDROID) {
       const response = await fetch(`${sim.url}/mobile/api/mfa/verifyCode?${query(service)}`, {

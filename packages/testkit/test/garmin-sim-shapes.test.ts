@@ -31,10 +31,7 @@ describe('the Garmin simulator answers with the recorded key sets', () => {
     expect(keyPaths(mfa.body)).toEqual(keyPaths(fixture('sso_mobile_login_mfa_required.json')));
     expect(mfa.body.customerMfaInfo.email).toBe('mf*****@example.com');
 
-    const verify = await raw.verify(
-      sim.lastMfaCode('mfa@example.com') ?? '',
-      mfa.response.headers.get('set-cookie')?.split(';')[0],
-    );
+    const verify = await raw.verify(sim.lastMfaCode('mfa@example.com') ?? '', mfa.cookie);
     expect(keyPaths(verify.body)).toEqual(keyPaths(fixture('sso_mobile_mfa_verify_successful.json')));
 
     const wrong = await raw.login(EMAIL, 'nope');
@@ -106,7 +103,7 @@ describe('the Garmin simulator answers with the recorded key sets', () => {
     expect(await forbidden.json()).toEqual(recorded403.body);
     expect(forbidden.headers.get('server')).toBe('cloudflare');
 
-    sim.faults.add('json-429');
+    sim.faults.add('json-429', 1, '/mobile/api/login');
     const json429 = await raw.login();
     expect(keyPaths(json429.body)).toEqual(keyPaths(fixture('error_429_json_in_body.json').body));
 

@@ -47,7 +47,7 @@ describe('Garmin simulator: SSO', () => {
     const sim = await useSim({ accounts: [{ email: 'mfa@example.com', password: 'pw-1', mfa: true }] });
     const raw = rawClient(sim);
     const login = await raw.login('mfa@example.com', 'pw-1');
-    const cookie = login.response.headers.get('set-cookie')?.split(';')[0];
+    const cookie = login.cookie;
     const code = sim.lastMfaCode('mfa@example.com') ?? '';
     expect(code).toMatch(/^\d{6}$/);
     expect(sim.mfaCodes('mfa@example.com')).toEqual([code]);
@@ -74,13 +74,13 @@ describe('Garmin simulator: SSO', () => {
     });
     const raw = rawClient(sim);
     let login = await raw.login('mfa@example.com', 'pw-1');
-    let cookie = login.response.headers.get('set-cookie')?.split(';')[0];
+    let cookie = login.cookie;
     for (let i = 0; i < 5; i += 1) await raw.verify('000000', cookie);
     const dead = await raw.verify(sim.lastMfaCode('mfa@example.com') ?? '', cookie);
     expect(dead.body.responseStatus.type).toBe('MFA_SESSION_NOT_FOUND');
 
     login = await raw.login('mfa@example.com', 'pw-1');
-    cookie = login.response.headers.get('set-cookie')?.split(';')[0];
+    cookie = login.cookie;
     clock.advance(601_000);
     const late = await raw.verify(sim.lastMfaCode('mfa@example.com') ?? '', cookie);
     expect(late.body.responseStatus.type).toBe('MFA_CODE_EXPIRED');
@@ -391,7 +391,7 @@ describe('Garmin simulator: blood pressure, faults, latency, secrets', () => {
     expect(sim.faults.size).toBe(0);
     expect(() => sim.faults.add('nonsense' as never)).toThrow(/unknown Garmin simulator fault/);
 
-    sim.faults.add({ kind: 'rate-limited', retryAfterSeconds: 7 }, 2, /^\/mobile\//);
+    sim.faults.add({ kind: 'rate-limited', retryAfterSeconds: 7 }, 2, /^\/mobile\/api\//);
     const first = await raw.login();
     expect(first.response.status).toBe(429);
     expect(first.response.headers.get('retry-after')).toBe('7');
@@ -416,10 +416,7 @@ describe('Garmin simulator: blood pressure, faults, latency, secrets', () => {
     });
     const raw = rawClient(sim);
     const login = await raw.login('mfa@example.com', 'pw-secret-9');
-    const verify = await raw.verify(
-      sim.lastMfaCode('mfa@example.com') ?? '',
-      login.response.headers.get('set-cookie')?.split(';')[0],
-    );
+    const verify = await raw.verify(sim.lastMfaCode('mfa@example.com') ?? '', login.cookie);
     const { body: tokens } = await raw.exchange(verify.body.serviceTicketId);
     expect(sim.secrets()).toEqual(
       expect.arrayContaining([
@@ -431,6 +428,7 @@ describe('Garmin simulator: blood pressure, faults, latency, secrets', () => {
       ]),
     );
     expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /mobile/sso/en/sign-in 200',
       'POST /mobile/api/login 200',
       'POST /mobile/api/mfa/verifyCode 200',
       'POST /di-oauth2-service/oauth/token 200',

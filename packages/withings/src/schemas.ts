@@ -1,15 +1,22 @@
 import { z } from 'zod';
 
+// Tolerant readers: each schema requires what the client reads and nothing else. Unknown keys are
+// dropped, and a key nobody reads may be missing, null or renamed without failing a sync; a missing
+// key that is read fails with its path in the message (never its value).
+
 /** `userid` arrives as a JSON number (OpenAPI) or a string (older docs); we keep it as a string. */
 const userId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
 
+/** `/v2/oauth2` requesttoken. `token_type`, `csrf_token` … are not read; a null `scope` means none. */
 export const tokenBodySchema = z.object({
   userid: userId,
   access_token: z.string().min(1),
   refresh_token: z.string().min(1),
   expires_in: z.number().positive(),
-  scope: z.string().default(''),
-  token_type: z.string().optional(),
+  scope: z
+    .string()
+    .nullish()
+    .transform((scope) => scope ?? ''),
 });
 
 const measureSchema = z.object({
@@ -19,23 +26,34 @@ const measureSchema = z.object({
   position: z.number().int().optional().nullable(),
 });
 
-const groupSchema = z.object({
-  grpid: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String),
-  attrib: z.number().int(),
-  date: z.number().int(),
-  created: z.number().int(),
-  modified: z.number().int().optional(),
-  category: z.number().int(),
-  deviceid: z.string().nullable().optional(),
-  model: z.string().nullable().optional(),
-  modelid: z.number().int().nullable().optional(),
-  measures: z.array(measureSchema),
-});
+/**
+ * One `measuregrps[]` entry. `created`/`modified` only feed the informational `createdAt`/
+ * `modifiedAt` (missing → the measurement `date`); `hash_deviceid`, `comment`, `algo`, `fm` … are
+ * not read at all.
+ */
+const groupSchema = z
+  .object({
+    grpid: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String),
+    attrib: z.number().int(),
+    date: z.number().int(),
+    created: z.number().int().nullish(),
+    modified: z.number().int().nullish(),
+    category: z.number().int(),
+    deviceid: z.string().nullish(),
+    model: z.string().nullish(),
+    modelid: z.number().int().nullish(),
+    measures: z.array(measureSchema),
+  })
+  .transform(({ created, modified, ...group }) => ({
+    ...group,
+    created: created ?? group.date,
+    ...(modified === null || modified === undefined ? {} : { modified }),
+  }));
 
 /** `more` is an integer per the docs, a boolean in some real answers. */
 const more = z
   .union([z.number(), z.boolean()])
-  .optional()
+  .nullish()
   .transform((value) => value === true || (typeof value === 'number' && value !== 0));
 
 export const getmeasBodySchema = z.object({
@@ -43,7 +61,10 @@ export const getmeasBodySchema = z.object({
   timezone: z.string(),
   measuregrps: z.array(groupSchema),
   more,
-  offset: z.union([z.number(), z.string()]).optional(),
+  offset: z
+    .union([z.number(), z.string()])
+    .nullish()
+    .transform((offset) => offset ?? undefined),
 });
 
 export type RawMeasureGroup = z.infer<typeof groupSchema>;

@@ -24,11 +24,17 @@ const DEFAULT_MATCH: Record<GarminSimFaultKind, RegExp | undefined> = {
   'empty-array-upload': UPLOAD,
   'empty-body-upload': UPLOAD,
   'upload-failure': UPLOAD,
+  'gateway-timeout': UPLOAD,
+  'gateway-timeout-stored': UPLOAD,
+  'payload-too-large': UPLOAD,
+  'rewrite-json': undefined,
+  'inactive-token': /^\/di-oauth2-service\/oauth\/token$/,
 };
 
 export interface QueuedFault {
   kind: GarminSimFaultKind;
   retryAfterSeconds: number;
+  rewrite?: (body: unknown) => unknown;
 }
 
 /** The simulator's typed fault queue. */
@@ -39,7 +45,17 @@ export function createGarminFaults(): GarminSimFaults & { take(path: string): Qu
       const kind = typeof fault === 'string' ? fault : fault.kind;
       if (!(kind in DEFAULT_MATCH)) throw new Error(`unknown Garmin simulator fault ${JSON.stringify(kind)}`);
       const retryAfterSeconds = typeof fault === 'string' ? 30 : (fault.retryAfterSeconds ?? 30);
-      queue.add({ kind, retryAfterSeconds }, times, match ?? DEFAULT_MATCH[kind]);
+      const rewrite = typeof fault === 'string' ? undefined : fault.rewrite;
+      if (kind === 'rewrite-json' && typeof rewrite !== 'function') {
+        throw new Error(
+          "the 'rewrite-json' fault needs a rewrite function: { kind: 'rewrite-json', rewrite }",
+        );
+      }
+      queue.add(
+        { kind, retryAfterSeconds, ...(rewrite ? { rewrite } : {}) },
+        times,
+        match ?? DEFAULT_MATCH[kind],
+      );
     },
     clear: () => queue.clear(),
     get size() {
@@ -107,9 +123,51 @@ export function genericFaultResponse(fault: QueuedFault): Response | undefined {
       return json({ message: 'HTTP 403 Forbidden', error: 'ForbiddenException' }, 403, cf);
     case 'empty-body':
       return new Response(null, { status: 200, headers: { 'content-type': 'application/json' } });
+    case 'gateway-timeout':
+      return gatewayTimeout();
+    case 'payload-too-large':
+      return payloadTooLarge();
     default:
       return undefined;
   }
+}
+
+/**
+ * A gateway that gave up waiting for the upload service (what big files got, protocol §10). No
+ * published recording: a plain proxy page, deliberately not Cloudflare-branded, so clients see an
+ * upstream failure rather than a block.
+ */
+export function gatewayTimeout(): Response {
+  return new Response(
+    '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>',
+    { status: 504, headers: { 'content-type': 'text/html' } },
+  );
+}
+
+/** 413 in the recorded connectapi error shape (constructed: no recording is published). */
+export function payloadTooLarge(): Response {
+  return json({ message: 'HTTP 413 Payload Too Large', error: 'PayloadTooLargeException' }, 413);
+}
+
+/**
+ * The `rewrite-json` fault: the route's normal answer with its JSON body replaced by what
+ * `rewrite` makes of it (status and headers kept). A body that is not JSON is passed on unchanged.
+ */
+export async function rewriteJson(response: Response, fault: QueuedFault): Promise<Response> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Response(text, { status: response.status, headers: response.headers });
+  }
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  const rewritten = fault.rewrite?.(body);
+  return new Response(JSON.stringify(rewritten === undefined ? body : rewritten), {
+    status: response.status,
+    headers,
+  });
 }
 
 /** Garmin's 401 for an unusable access token (protocol §2.7): header only, empty body. */

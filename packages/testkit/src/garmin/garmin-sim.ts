@@ -8,6 +8,7 @@ import {
   genericFaultResponse,
   notFound,
   type QueuedFault,
+  rewriteJson,
 } from './faults.js';
 import { signInPage } from './sign-in-page.js';
 import { socialProfile } from './social-profile.js';
@@ -42,6 +43,7 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
   const state = new GarminSimState(options, clock);
   const faults = createGarminFaults();
   let baseUrl = '';
+  let uploadLimits = options.uploadLimits;
 
   type ApiHandler = (
     account: AccountState,
@@ -54,7 +56,7 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
     [
       'POST',
       /^\/upload-service\/upload(?:\/\.?fit)?$/,
-      (account, request, _, kind) => upload(state, account, request, kind, baseUrl),
+      (account, request, _, kind) => upload(state, account, request, kind, baseUrl, uploadLimits),
     ],
     [
       'GET',
@@ -94,7 +96,8 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
     const fault = faults.take(path);
     const generic = fault && genericFaultResponse(fault);
     if (generic) return generic;
-    return route(request, path, fault);
+    const response = await route(request, path, fault);
+    return fault?.kind === 'rewrite-json' ? rewriteJson(response, fault) : response;
   };
 
   async function route(request: Request, path: string, fault: QueuedFault | undefined): Promise<Response> {
@@ -114,7 +117,7 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
         kind === 'captcha-required',
       );
     }
-    if (method === 'POST' && path === '/di-oauth2-service/oauth/token') return diToken(state, request);
+    if (method === 'POST' && path === '/di-oauth2-service/oauth/token') return diToken(state, request, kind);
 
     // Everything below is connectapi: Bearer DI access token required.
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
@@ -142,6 +145,12 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
     },
     set latencyMs(ms: number) {
       server.latencyMs = ms;
+    },
+    get uploadLimits() {
+      return uploadLimits;
+    },
+    set uploadLimits(limits) {
+      uploadLimits = limits;
     },
     clock,
     faults: {

@@ -1,4 +1,4 @@
-import { cookie, setCookie } from './cookies.js';
+import { cookie, pageCookies, setCookie } from './cookies.js';
 import { badRequest } from './faults.js';
 import { checkCode, maskEmail, ssoQuery } from './sso.js';
 import type { GarminSimState } from './state.js';
@@ -11,10 +11,12 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
-function page(title: string, body: string, status = 200, headers: Record<string, string> = {}): Response {
+function page(title: string, body: string, status = 200, headers: Array<[string, string]> = []): Response {
   const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
-  return new Response(html, { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers } });
+  const all = new Headers(headers);
+  all.set('content-type', 'text/html; charset=utf-8');
+  return new Response(html, { status, headers: all });
 }
 
 function signInForm(action: string, error?: string, captcha = false): string {
@@ -47,11 +49,22 @@ export async function signInPage(
   captchaFault: boolean,
 ): Promise<Response> {
   const url = new URL(request.url);
-  const query = ssoQuery(url);
-  if (!query) return badRequest();
   const signInAction = `/mobile/sso/${locale}/sign-in${url.search}`;
   const mfaAction = `/mobile/sso/${locale}/verifyMFA${url.search}`;
-  if (request.method === 'GET') return page('Sign In', signInForm(signInAction, undefined, captchaFault));
+  if (request.method === 'GET') {
+    // Recorded as `GET /mobile/sso/en/sign-in?clientId=…` (no service): the visit only sets the
+    // session cookies a JSON login then needs. A browser sign-in names its service.
+    const service = url.searchParams.get('service');
+    if (!url.searchParams.get('clientId') || (service !== null && !ssoQuery(url))) return badRequest();
+    return page(
+      'Sign In',
+      signInForm(signInAction, undefined, captchaFault),
+      200,
+      pageCookies(state.startPageSession()),
+    );
+  }
+  const query = ssoQuery(url);
+  if (!query) return badRequest();
   if (request.method !== 'POST') return badRequest();
   const form = new URLSearchParams(await request.text());
 
@@ -89,9 +102,9 @@ export async function signInPage(
   if (account.mfa) {
     const session = state.startSession(account, query.clientId, query.service);
     state.sendMfaCode(session);
-    return page('Enter Security Code', mfaForm(mfaAction, maskEmail(account.email)), 200, {
-      'set-cookie': setCookie(PAGE_COOKIE, session.id),
-    });
+    return page('Enter Security Code', mfaForm(mfaAction, maskEmail(account.email)), 200, [
+      ['set-cookie', setCookie(PAGE_COOKIE, session.id)],
+    ]);
   }
   return redirectWithTicket(state, account.email, query.service);
 }

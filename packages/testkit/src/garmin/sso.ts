@@ -1,9 +1,7 @@
 import { json } from '../shared/http-server.js';
-import { cookie, setCookie } from './cookies.js';
-import { badRequest } from './faults.js';
-import type { AccountState, GarminSimState, SsoSession } from './state.js';
-
-export const SSO_COOKIE = 'GARMIN-SSO-SESSION';
+import { CF_BM_COOKIE, cookie, SESSION_COOKIE } from './cookies.js';
+import { badRequest, genericFaultResponse } from './faults.js';
+import type { AccountState, GarminSimState, PageSession, SsoSession } from './state.js';
 
 /** Services a ticket can be issued for (protocol §1.1, §1.3). */
 export const KNOWN_SERVICES = new Set(
@@ -56,7 +54,21 @@ export function ssoQuery(url: URL): { clientId: string; service: string } | unde
   return { clientId, service };
 }
 
-/** `POST /mobile/api/login` (JSON; protocol §1.1). */
+/**
+ * The sign-in page visit whose cookies (`SESSION`, `__cf_bm`) the request carries. In the recorded
+ * logins they came from `GET /mobile/sso/en/sign-in` (protocol §10).
+ */
+export function pageSessionOf(state: GarminSimState, request: Request): PageSession | undefined {
+  const page = state.pageSessions.get(cookie(request, SESSION_COOKIE) ?? '');
+  return page && cookie(request, CF_BM_COOKIE) === page.cfBm ? page : undefined;
+}
+
+/**
+ * `POST /mobile/api/login` (JSON; protocol §1.1). It needs the cookies of a sign-in page visit:
+ * without them the answer is Cloudflare's challenge page. That refusal is constructed (no
+ * recording shows what Garmin does then); the simulator is strict so that clients keep doing what
+ * the recorded logins did.
+ */
 export async function mobileLogin(
   state: GarminSimState,
   request: Request,
@@ -67,6 +79,8 @@ export async function mobileLogin(
   if (!query || !url.searchParams.get('locale')) return badRequest();
   const body = await readJson(request);
   if (!body) return badRequest();
+  const page = pageSessionOf(state, request);
+  if (!page) return genericFaultResponse({ kind: 'cloudflare-403', retryAfterSeconds: 0 }) as Response;
   const account = state.findAccount(body.username);
   if (captchaFault || account?.captcha) return json(loginAnswer({}, 'CAPTCHA_REQUIRED'));
   if (!account || account.password !== body.password) {
@@ -75,22 +89,14 @@ export async function mobileLogin(
       401,
     );
   }
-  const session = state.startSession(account, query.clientId, query.service);
-  const headers = { 'set-cookie': setCookie(SSO_COOKIE, session.id) };
   if (account.mfa) {
-    state.sendMfaCode(session);
-    return json(
-      loginAnswer({ customerMfaInfo: mfaInfo(account), consentTypeList: [] }, 'MFA_REQUIRED'),
-      200,
-      headers,
-    );
+    // The pending MFA step lives on the page's SESSION cookie; the answer sets none (as recorded).
+    state.sendMfaCode(state.startSession(account, query.clientId, query.service, page.id));
+    return json(loginAnswer({ customerMfaInfo: mfaInfo(account), consentTypeList: [] }, 'MFA_REQUIRED'));
   }
-  state.sessions.delete(session.id);
   const ticket = state.issueTicket(account.email, query.service);
   return json(
     loginAnswer({ serviceURL: query.service, serviceTicketId: ticket, authType: 'CAS' }, 'SUCCESSFUL'),
-    200,
-    headers,
   );
 }
 
@@ -110,7 +116,7 @@ export async function mobileVerify(state: GarminSimState, request: Request): Pro
   const query = ssoQuery(url);
   const body = await readJson(request);
   if (!query || !body) return badRequest();
-  const session = state.sessions.get(cookie(request, SSO_COOKIE) ?? '');
+  const session = state.sessions.get(cookie(request, SESSION_COOKIE) ?? '');
   if (!session || session.service !== query.service || session.clientId !== query.clientId || !session.code) {
     return json(verifyAnswer({}, 'MFA_SESSION_NOT_FOUND', 'BAD_REQUEST', 'mfaSessionNotFound'), 400);
   }

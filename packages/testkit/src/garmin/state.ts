@@ -10,7 +10,16 @@ import type {
   GarminSimWeighInInput,
 } from './types.js';
 
+/**
+ * The ids 2026 clients try, newest first (protocol §1.5, §10). Whether Garmin knows the 2025Q4 and
+ * 2026 ones is unverified; the simulator accepts them so a default login costs one exchange. Pass
+ * `clientIds` to play a rotation (ids Garmin no longer accepts).
+ */
 export const DEFAULT_DI_CLIENT_IDS = [
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3',
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q2',
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q1',
+  'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q4',
   'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
   'GARMIN_CONNECT_MOBILE_ANDROID_DI_2024Q4',
   'GARMIN_CONNECT_MOBILE_ANDROID_DI',
@@ -50,6 +59,12 @@ export interface SsoSession {
   wrongCodes: number;
 }
 
+/** The cookies the sign-in page set (`SESSION` and Cloudflare's `__cf_bm`). */
+export interface PageSession {
+  id: string;
+  cfBm: string;
+}
+
 interface Ticket {
   email: string;
   service: string;
@@ -79,6 +94,8 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 export class GarminSimState {
   readonly accounts = new Map<string, AccountState>();
   readonly sessions = new Map<string, SsoSession>();
+  /** Sign-in page visits by their `SESSION` cookie: a JSON login needs one (protocol §10). */
+  readonly pageSessions = new Map<string, PageSession>();
   readonly tickets = new Map<string, Ticket>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
@@ -86,6 +103,12 @@ export class GarminSimState {
   readonly clientIds: string[];
   readonly ttl: { access: number; refresh: number; ticket: number; mfa: number };
   readonly uploadSourceType: string;
+  /** Issue every token to this DI client id (the JWT's `client_id`), whatever id asked. */
+  readonly jwtClientId: string | undefined;
+  /** Refusing a client id spends the ticket it carried. */
+  readonly refusalSpendsTicket: boolean;
+  /** Refresh answers leave out `refresh_token`; the one sent stays valid. */
+  readonly refreshWithoutRefreshToken: boolean;
   #lastId = 0;
   #nextUploadId = 318_406_275_000;
   #nextActivityId = 21_503_318_640;
@@ -102,6 +125,9 @@ export class GarminSimState {
       mfa: options.mfaCodeTtlSeconds ?? 600,
     };
     this.uploadSourceType = options.uploadSourceType ?? 'INDEX_SCALE';
+    this.jwtClientId = options.jwtClientId;
+    this.refusalSpendsTicket = options.refusalSpendsTicket ?? false;
+    this.refreshWithoutRefreshToken = options.refreshWithoutRefreshToken ?? false;
     for (const account of options.accounts ?? [DEFAULT_ACCOUNT]) this.addAccount(account);
   }
 
@@ -156,9 +182,21 @@ export class GarminSimState {
     return this.#nextActivityId;
   }
 
-  startSession(account: AccountState, clientId: string, service: string): SsoSession {
+  /** A visit of the sign-in page: the cookies it sets. */
+  startPageSession(): PageSession {
+    const page = { id: randomBytes(18).toString('base64url'), cfBm: randomBytes(24).toString('base64url') };
+    this.pageSessions.set(page.id, page);
+    return page;
+  }
+
+  /** The DI token endpoint knows this client id (the accepted list, or the id it issues tokens to). */
+  acceptsClient(clientId: string): boolean {
+    return this.clientIds.includes(clientId) || clientId === this.jwtClientId;
+  }
+
+  startSession(account: AccountState, clientId: string, service: string, id?: string): SsoSession {
     const session: SsoSession = {
-      id: randomBytes(18).toString('base64url'),
+      id: id ?? randomBytes(18).toString('base64url'),
       email: account.email,
       clientId,
       service,
@@ -185,6 +223,12 @@ export class GarminSimState {
     return ticket;
   }
 
+  /** Marks a ticket used without redeeming it (a refused client id spent it). */
+  spendTicket(ticket: string): void {
+    const record = this.tickets.get(ticket);
+    if (record) record.used = true;
+  }
+
   /** The account of a valid ticket for `service`, consuming it; else the reason it is refused. */
   redeemTicket(ticket: string, service: string): { email: string } | { refused: string } {
     const record = this.tickets.get(ticket);
@@ -196,9 +240,18 @@ export class GarminSimState {
     return { email: record.email };
   }
 
-  /** A DI token answer (access JWT + rotating refresh token), recorded shape. */
-  issueTokens(email: string, clientId: string): Record<string, unknown> {
+  /**
+   * A DI token answer (access JWT + rotating refresh token), recorded shape. The tokens belong to
+   * `jwtClientId` when set, else to `clientId`. `inactive` tokens are refused by the API ("Token is
+   * not active"). `omitRefreshToken` leaves `refresh_token` out (a refresh whose sent token stays valid).
+   */
+  issueTokens(
+    email: string,
+    requestedClientId: string,
+    { inactive = false, omitRefreshToken = false }: { inactive?: boolean; omitRefreshToken?: boolean } = {},
+  ): Record<string, unknown> {
     const account = this.account(email);
+    const clientId = this.jwtClientId ?? requestedClientId;
     const iat = Math.floor(this.now() / 1000);
     const jti = randomUUID();
     const header = { alg: 'RS256', typ: 'JWT', kid: 'garmin-sim-key-1' };
@@ -217,36 +270,42 @@ export class GarminSimState {
       client_id: clientId,
     };
     const accessToken = `${base64url(header)}.${base64url(payload)}.${randomBytes(64).toString('base64url')}`;
-    const refreshToken = `sim-di-rt-${randomBytes(24).toString('base64url')}`;
     this.accessTokens.set(accessToken, {
       email: account.email,
       clientId,
       expiresAt: payload.exp * 1000,
-      revoked: false,
+      revoked: inactive,
     });
-    this.refreshTokens.set(refreshToken, {
-      email: account.email,
-      clientId,
-      expiresAt: this.now() + this.ttl.refresh * 1000,
-      used: false,
-    });
-    return {
+    const answer: Record<string, unknown> = {
       scope: DI_SCOPES.join(' '),
       jti,
       access_token: accessToken,
       token_type: 'bearer',
-      refresh_token: refreshToken,
-      expires_in: this.ttl.access,
-      refresh_token_expires_in: this.ttl.refresh,
     };
+    if (!omitRefreshToken) {
+      const refreshToken = `sim-di-rt-${randomBytes(24).toString('base64url')}`;
+      this.refreshTokens.set(refreshToken, {
+        email: account.email,
+        clientId,
+        expiresAt: this.now() + this.ttl.refresh * 1000,
+        used: false,
+      });
+      answer.refresh_token = refreshToken;
+    }
+    answer.expires_in = this.ttl.access;
+    if (!omitRefreshToken) answer.refresh_token_expires_in = this.ttl.refresh;
+    return answer;
   }
 
-  /** Uses up a refresh token (they rotate: single use); the account, or undefined if refused. */
+  /**
+   * Uses up a refresh token (they rotate: single use, unless `refreshWithoutRefreshToken` keeps it);
+   * the account, or undefined if refused. Only the client the tokens were issued to may refresh.
+   */
   redeemRefreshToken(token: string, clientId: string): string | undefined {
     const record = this.refreshTokens.get(token);
     if (!record || record.used || record.clientId !== clientId || this.now() > record.expiresAt)
       return undefined;
-    record.used = true;
+    if (!this.refreshWithoutRefreshToken) record.used = true;
     return record.email;
   }
 
@@ -286,6 +345,7 @@ export class GarminSimState {
     const out: string[] = [];
     for (const account of this.accounts.values()) out.push(account.password, ...account.mfaCodes);
     out.push(...this.tickets.keys(), ...this.accessTokens.keys(), ...this.refreshTokens.keys());
+    for (const page of this.pageSessions.values()) out.push(page.id, page.cfBm);
     return out;
   }
 }

@@ -25,10 +25,26 @@ export interface GarminSimOptions {
   /** The accounts (default: one, `user@example.com` / `correct horse battery staple`, no MFA, UTC). */
   accounts?: GarminSimAccount[];
   /**
-   * DI client ids the token endpoint accepts (default: the four ids clients try, protocol §1.5).
-   * Narrow it to make clients fall through to a later id.
+   * DI client ids the token endpoint accepts (default: the eight ids 2026 clients try, newest
+   * first, protocol §1.5/§10). Leave ids out to play a rotation: Garmin then answers them with
+   * `invalid_client`, and clients fall through to a later id.
    */
   clientIds?: string[];
+  /**
+   * A refused client id spends the service ticket it carried (one 2026 client's claim, protocol
+   * §10): the next id then gets `invalid_grant` for the same ticket. Default false.
+   */
+  refusalSpendsTicket?: boolean;
+  /**
+   * Issue every token to this DI client id (the JWT's `client_id`), whatever accepted id asked, as
+   * Garmin has done (protocol §10). Refreshes are then accepted only when they name this id.
+   */
+  jwtClientId?: string;
+  /**
+   * Answer refreshes without `refresh_token` (protocol §10); the refresh token that was sent then
+   * stays valid. Default false: every refresh rotates it.
+   */
+  refreshWithoutRefreshToken?: boolean;
   /** Lifetime of DI access tokens, seconds (default 86 399, as in the recorded answer). */
   accessTokenTtlSeconds?: number;
   /** Lifetime of DI refresh tokens, seconds (default 30 days). */
@@ -43,6 +59,24 @@ export interface GarminSimOptions {
   latencyMs?: number;
   /** `sourceType` given to weigh-ins from uploaded FIT files (default `INDEX_SCALE`, unconfirmed). */
   uploadSourceType?: string;
+  /** Refuse uploads above a size, as Garmin's gateway does with big files (settable later through `uploadLimits`). */
+  uploadLimits?: GarminSimUploadLimits;
+}
+
+/**
+ * How the simulator treats a FIT file above a size. Oversized files got 504s and had to be split
+ * (protocol §10); whether Garmin had stored such a file before the gateway gave up is unknown, so
+ * both outcomes can be played.
+ */
+export interface GarminSimUploadLimits {
+  /** Files with more weigh-ins than this are refused. */
+  maxEntries?: number;
+  /** Files of more bytes than this are refused. */
+  maxBytes?: number;
+  /** The answer to an oversized file: 504 gateway timeout (default) or 413 payload too large. */
+  status?: 413 | 504;
+  /** A 504'd file was stored all the same (default false; a 413 never stores anything). */
+  storedAnyway?: boolean;
 }
 
 /**
@@ -65,6 +99,11 @@ export interface GarminSimOptions {
  * | `empty-array-upload` | upload | 202 `[]`; nothing stored |
  * | `empty-body-upload` | upload | 202 with an empty body; nothing stored |
  * | `upload-failure` | upload | 202 whose envelope lists a failure; nothing stored |
+ * | `gateway-timeout` | upload | 504 HTML gateway page; nothing stored |
+ * | `gateway-timeout-stored` | upload | 504 HTML gateway page, but the file WAS stored |
+ * | `payload-too-large` | upload | 413 JSON; nothing stored |
+ * | `rewrite-json` | any | the normal answer, its JSON body passed through `rewrite` (sparse or renamed fields) |
+ * | `inactive-token` | DI token | the normal token answer, but the API refuses its access token (401 `Token is not active`) |
  */
 export type GarminSimFaultKind =
   | 'cloudflare-403'
@@ -81,10 +120,25 @@ export type GarminSimFaultKind =
   | 'phantom-upload'
   | 'empty-array-upload'
   | 'empty-body-upload'
-  | 'upload-failure';
+  | 'upload-failure'
+  | 'gateway-timeout'
+  | 'gateway-timeout-stored'
+  | 'payload-too-large'
+  | 'rewrite-json'
+  | 'inactive-token';
 
 /** A fault: its kind, or the kind with details. */
-export type GarminSimFault = GarminSimFaultKind | { kind: GarminSimFaultKind; retryAfterSeconds?: number };
+export type GarminSimFault =
+  | GarminSimFaultKind
+  | {
+      kind: GarminSimFaultKind;
+      retryAfterSeconds?: number;
+      /**
+       * For `rewrite-json`: gets the parsed JSON body of the normal answer and returns the body to
+       * send instead; when it returns `undefined`, the (mutated) argument is sent.
+       */
+      rewrite?: (body: unknown) => unknown;
+    };
 
 /** Typed fault injection of the Garmin simulator. */
 export interface GarminSimFaults {
@@ -189,6 +243,8 @@ export interface GarminSimUpload {
   status: number;
   /** Weigh-ins stored from it (0 when a fault answered; re-uploads count, they are stored again). */
   stored: number;
+  /** Weigh-ins the file holds (0 when it was not read or could not be decoded). */
+  entries: number;
 }
 
 /** A running Garmin simulator. */
@@ -201,6 +257,8 @@ export interface GarminSim {
   readonly requests: RecordedRequest[];
   /** Delay before every answer, ms. */
   latencyMs: number;
+  /** How oversized uploads are refused (`undefined`: never); settable. */
+  uploadLimits: GarminSimUploadLimits | undefined;
   /** The simulator's clock. */
   readonly clock: SimClock;
   /** Fault injection. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Decoder, Stream } from '@garmin/fitsdk';
 import { json } from '../shared/http-server.js';
-import { badRequest } from './faults.js';
+import { badRequest, gatewayTimeout, payloadTooLarge } from './faults.js';
 import type { AccountState, GarminSimState } from './state.js';
-import type { GarminSimFaultKind, GarminSimWeighInInput } from './types.js';
+import type { GarminSimFaultKind, GarminSimUploadLimits, GarminSimWeighInInput } from './types.js';
 
 type Decoded = { weighIns: GarminSimWeighInInput[] } | { error: string };
 
@@ -46,9 +46,19 @@ function gmt(ms: number): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 23)} GMT`;
 }
 
+/** True when a file is above the configured upload limits. */
+function oversized(limits: GarminSimUploadLimits | undefined, bytes: number, entries: number): boolean {
+  if (!limits) return false;
+  return (
+    (limits.maxEntries !== undefined && entries > limits.maxEntries) ||
+    (limits.maxBytes !== undefined && bytes > limits.maxBytes)
+  );
+}
+
 /**
  * `POST /upload-service/upload` (protocol §2.2): multipart field `file`, a `.fit` name; answers the
- * recorded 202 envelope and stores every weigh-in, duplicates included, as Garmin does.
+ * recorded 202 envelope and stores every weigh-in, duplicates included, as Garmin does. A file
+ * above `limits` gets a 504 (stored or not, as configured) or a 413.
  */
 export async function upload(
   state: GarminSimState,
@@ -56,6 +66,7 @@ export async function upload(
   request: Request,
   fault: GarminSimFaultKind | undefined,
   baseUrl: string,
+  limits?: GarminSimUploadLimits,
 ): Promise<Response> {
   if (!(request.headers.get('content-type') ?? '').includes('multipart/form-data')) {
     return json({ message: 'HTTP 415 Unsupported Media Type', error: 'NotSupportedException' }, 415);
@@ -91,8 +102,8 @@ export async function upload(
     code = 0,
     ids: { internalId: number | null; externalId: string | null } = { internalId: null, externalId: null },
   ) => [{ ...ids, messages: [{ code, content }] }];
-  const record = (status: number, stored: number) =>
-    state.uploads.push({ email: account.email, fileName: file.name, bytes, status, stored });
+  const record = (status: number, stored: number, entries = 0) =>
+    state.uploads.push({ email: account.email, fileName: file.name, bytes, status, stored, entries });
   const accepted = (body: unknown, status = 202) => {
     const headers = {
       location: `${baseUrl}/activity-service/activity/status/${creation}/${uuid.replaceAll('-', '')}`,
@@ -141,7 +152,26 @@ export async function upload(
     record(400, 0);
     return json(envelope(failure(decoded.error), ''), 400);
   }
-  for (const weighIn of decoded.weighIns) state.storeWeighIn(account, weighIn);
-  record(202, decoded.weighIns.length);
+  const count = decoded.weighIns.length;
+  const store = () => {
+    for (const weighIn of decoded.weighIns) state.storeWeighIn(account, weighIn);
+  };
+  if (oversized(limits, bytes.length, count)) {
+    if (limits?.status === 413) {
+      record(413, 0, count);
+      return payloadTooLarge();
+    }
+    if (limits?.storedAnyway) store();
+    record(504, limits?.storedAnyway ? count : 0, count);
+    return gatewayTimeout();
+  }
+  // The gateway gave up after the upload service had stored the file.
+  if (fault === 'gateway-timeout-stored') {
+    store();
+    record(504, count, count);
+    return gatewayTimeout();
+  }
+  store();
+  record(202, count, count);
   return accepted(envelope([]));
 }
