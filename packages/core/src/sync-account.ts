@@ -43,8 +43,9 @@ export interface BackfillProgress {
 
 /**
  * The sync for one account, step by step: tokens → (Withings getmeas ‖ Garmin range read) → merge and
- * filter → skip what the ledger or Garmin already has → cap → one FIT upload per batch → read back →
- * ledger → cursor (only when nothing failed). Runs under the coordinator's lease.
+ * filter → skip what the ledger or Garmin already has → cap → FIT uploads per batch (each file within
+ * `config.upload`'s entry and byte caps) → read back → ledger → cursor (only when nothing failed).
+ * Runs under the coordinator's lease.
  */
 export async function syncAccount(engine: Engine, request: SyncRequest): Promise<SyncReport> {
   const state: RunState = { report: undefined };
