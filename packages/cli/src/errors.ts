@@ -91,10 +91,28 @@ export function explain(error: unknown): { message: string; fix?: string; exitCo
     };
   }
   if (typeof code === 'string' && AUTH_CODES.has(code)) {
+    const line = message[0] ?? '';
+    return {
+      message: line,
+      // A refused DI client id looks like any refused ticket; say what to change if it keeps happening.
+      fix: /client id/i.test(line)
+        ? 'sign in again: wg-sync garmin login. If it fails at this step every time, Garmin has rotated its client ids: put the new one first with --client-ids or WG_SYNC_GARMIN_CLIENT_IDS (see the @wg-sync/garmin README, "When Garmin changes something")'
+        : 'sign in again: wg-sync withings auth / wg-sync garmin login',
+      exitCode: EXIT.AUTH,
+    };
+  }
+  if (code === 'IMPIT_MISSING' || code === 'IMPIT_UNAVAILABLE') {
     return {
       message: message[0] ?? '',
-      fix: 'sign in again: wg-sync withings auth / wg-sync garmin login',
-      exitCode: EXIT.AUTH,
+      fix: 'install it next to wg-sync (npm install -g impit), or sign in without it: wg-sync garmin login --method browser',
+      exitCode: EXIT.USAGE,
+    };
+  }
+  if (code === 'LOGIN_COOLDOWN') {
+    return {
+      message: message[0] ?? '',
+      fix: 'wait until the time above, or sign in from a home network with wg-sync garmin login --method browser; --force sends anyway',
+      exitCode: EXIT.UPSTREAM,
     };
   }
   if (typeof code === 'string' && UPSTREAM_CODES.has(code)) {

@@ -5,7 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GarminSim, startGarminSim, startWithingsSim, type WithingsSim } from '@wg-sync/testkit';
+import {
+  type GarminSim,
+  type GarminSimOptions,
+  startGarminSim,
+  startWithingsSim,
+  type WithingsSim,
+} from '@wg-sync/testkit';
 import { afterEach } from 'vitest';
 
 /** The built executable: CLI tests run it as a real process (`pnpm test` builds first). */
@@ -31,9 +37,12 @@ export interface CliWorld {
 }
 
 /** Both simulators, an empty config directory, and the environment a user would set. */
-export async function cliWorld(options: { mfa?: boolean } = {}): Promise<CliWorld> {
+export async function cliWorld(
+  options: { mfa?: boolean; garmin?: Omit<GarminSimOptions, 'accounts'> } = {},
+): Promise<CliWorld> {
   const withings = await startWithingsSim();
   const garmin = await startGarminSim({
+    ...options.garmin,
     accounts: [
       {
         email: GARMIN_EMAIL,

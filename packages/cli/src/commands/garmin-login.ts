@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { garminLoginCooldown } from '@wg-sync/core';
 import {
   exchangeServiceTicket,
   GarminClient,
@@ -11,7 +12,7 @@ import {
   isGarminApiError,
 } from '@wg-sync/garmin';
 import { defineCommand } from 'citty';
-import { globalArgs, openContext, pickUser } from '../context.js';
+import { globalArgs, openContext, pickUser, warn } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { ask, confirm, interactive, say } from '../terminal.js';
 
@@ -42,12 +43,41 @@ export const garminLoginCommand = defineCommand({
       description: 'browser login without a window (for automation)',
       default: false,
     },
+    'client-ids': {
+      type: 'string',
+      description:
+        'DI client ids to try, newest first, comma-separated (default $WG_SYNC_GARMIN_CLIENT_IDS, else the built-in list)',
+      valueHint: 'id,id',
+    },
+    transport: {
+      type: 'enum',
+      options: ['fetch', 'impit'],
+      default: 'fetch',
+      description:
+        "mobile sign-in over Node's fetch, or impit (npm install impit), which looks like a browser to Cloudflare",
+    },
+    force: {
+      type: 'boolean',
+      description: 'sign in even while a Garmin rate-limit cooldown is running (it may extend the block)',
+      default: false,
+    },
   },
   async run({ args }) {
     const ctx = await openContext(args);
     const userId = await pickUser(ctx.sync, args.user);
     const domain = (ctx.config.garmin?.domain ?? 'garmin.com') as GarminDomain;
-    const http = { domain, ...(ctx.config.garmin?.urls ? { urls: ctx.config.garmin.urls } : {}) };
+    const clientIds = parseClientIds(args['client-ids']) ?? ctx.config.garmin?.clientIds;
+    const http = {
+      domain,
+      ...(ctx.config.garmin?.urls ? { urls: ctx.config.garmin.urls } : {}),
+      ...(clientIds ? { clientIds } : {}),
+    };
+    if (args.transport !== 'fetch' && args.method !== 'mobile') {
+      throw new CliError(`--transport ${args.transport} only applies to --method mobile`, {
+        exitCode: EXIT.USAGE,
+        fix: 'wg-sync garmin login --method mobile --transport impit',
+      });
+    }
     const browser = () =>
       garminBrowserLogin({
         ...http,
@@ -58,26 +88,43 @@ export const garminLoginCommand = defineCommand({
     let tokens: GarminTokens;
     let verified = false;
     if (args.method === 'mobile') {
-      const email = args.email ?? ctx.env.GARMIN_EMAIL ?? (await ask('Garmin e-mail:'));
+      const email = (args.email ?? ctx.env.GARMIN_EMAIL ?? (await ask('Garmin e-mail:'))).trim();
+      // Garmin's sign-in rate limit is per account, lasts hours and re-arms when retried (protocol
+      // §10): nothing is sent to Garmin while a recorded cooldown runs, unless the person insists.
+      const cooldown = garminLoginCooldown(ctx.store);
+      const running = await cooldown.check(email);
+      if (running && !args.force) throw cooldownError(running.until, 'still');
+      if (running) {
+        warn(
+          `warning: signing in during a Garmin rate-limit cooldown (until ${running.until.toISOString()}); another refusal makes the next cooldown twice as long`,
+        );
+      }
       const password = ctx.env.GARMIN_PASSWORD ?? (await ask('Garmin password:', { secret: true }));
+      const fetch = args.transport === 'impit' ? await impitTransport() : undefined;
       try {
         tokens = await garminLogin({
           ...http,
+          ...(fetch ? { fetch } : {}),
           email,
           password,
           mfa: () => ask('MFA code (Garmin e-mailed it):'),
         });
         verified = true;
+        await cooldown.clear(email);
       } catch (error) {
-        if (!isGarminApiError(error) || (error.code !== 'BLOCKED' && error.code !== 'RATE_LIMITED'))
-          throw error;
+        if (isGarminApiError(error) && error.code === 'RATE_LIMITED') {
+          // Never fall through to another endpoint or a browser now: that re-arms the block.
+          const next = await cooldown.recordRateLimit(email, error.retryAfterMs);
+          throw cooldownError(next.until, 'now', error);
+        }
+        if (!isGarminApiError(error) || error.code !== 'BLOCKED') throw error;
         say(
-          `Garmin refused the sign-in from here (${error.code}). This is Cloudflare blocking scripted logins, not your password.`,
+          'Garmin refused the sign-in from here (BLOCKED). This is Cloudflare blocking scripted logins, not your password.',
         );
         if (!interactive() || !(await confirm('Sign in in a browser window instead?', true))) {
-          throw new CliError(`Garmin sign-in ${error.code === 'BLOCKED' ? 'blocked' : 'rate limited'}`, {
+          throw new CliError('Garmin sign-in blocked', {
             exitCode: EXIT.UPSTREAM,
-            fix: 'run: wg-sync garmin login --method browser (or --method ticket with a ticket from your browser)',
+            fix: 'run: wg-sync garmin login --method browser (or --method ticket with a ticket from your browser, or --transport impit)',
           });
         }
         tokens = await browser();
@@ -114,3 +161,39 @@ export const garminLoginCommand = defineCommand({
     say('Next: wg-sync sync --dry-run   (then wg-sync webhook subscribe <url> for real-time syncs)');
   },
 });
+
+/** `--client-ids a,b` as a list; undefined when not given. */
+function parseClientIds(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_.-]+$/.test(id))) {
+    throw new CliError('--client-ids must be a comma-separated list of Garmin DI client ids', {
+      exitCode: EXIT.USAGE,
+      fix: 'wg-sync garmin login --client-ids GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3,GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
+    });
+  }
+  return ids;
+}
+
+function cooldownError(until: Date, when: 'now' | 'still', cause?: unknown): CliError {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
+  const left = minutes >= 90 ? `${Math.round(minutes / 60)} h` : `${minutes} min`;
+  const what =
+    when === 'now'
+      ? 'Garmin rate-limited the sign-in for this account (HTTP 429); nothing else was tried'
+      : 'Garmin rate-limited the sign-in for this account earlier; nothing was sent';
+  return new CliError(`${what}. Signing in again is possible at ${until.toISOString()} (in about ${left})`, {
+    exitCode: EXIT.UPSTREAM,
+    fix: `wait until then (each refusal doubles the wait, up to 24 h), or sign in once from a home network with wg-sync garmin login --method browser; --force sends anyway`,
+    ...(cause ? { cause } : {}),
+  });
+}
+
+/** The impit transport, loaded only when asked for (an optional dependency with native binaries). */
+async function impitTransport(): Promise<typeof fetch> {
+  const { impitFetch } = await import('@wg-sync/garmin/impit');
+  return impitFetch();
+}
