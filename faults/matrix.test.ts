@@ -24,13 +24,22 @@ async function runScenario(scenario: Scenario, store: string, factory?: StoreFac
 
 /** The four zeros, and the fifth number within the debounce bound. */
 function expectWithinBounds(row: Row): void {
-  expect({
-    lost: row.lost,
-    duplicated: row.duplicated,
-    leaked: row.leaked,
-    unsurfaced: row.unsurfaced,
-    forgedCallsOutsideSyncs: row.forged.callsOutsideSyncs,
-  }).toEqual({ lost: 0, duplicated: 0, leaked: 0, unsurfaced: 0, forgedCallsOutsideSyncs: 0 });
+  expect(
+    {
+      lost: row.lost,
+      duplicated: row.duplicated,
+      leaked: row.leaked,
+      unsurfaced: row.unsurfaced,
+      forgedCallsOutsideSyncs: row.forged.callsOutsideSyncs,
+    },
+    `not surfaced: ${row.unsurfacedWhat.join('; ') || 'nothing'}`,
+  ).toEqual({
+    lost: 0,
+    duplicated: 0,
+    leaked: 0,
+    unsurfaced: 0,
+    forgedCallsOutsideSyncs: 0,
+  });
   expect(row.forged.syncs).toBeLessThanOrEqual(row.forged.maxSyncs);
 }
 

@@ -1,3 +1,4 @@
+import { garminLoginCooldown } from '@wg-sync/core';
 import { refreshGarminTokens } from '@wg-sync/garmin';
 import { notificationBody, WEBHOOK_SECRET, type World } from './world.js';
 
@@ -26,6 +27,10 @@ async function expireStoredToken(world: World, key: string) {
   const stored = await world.store.get<Record<string, unknown>>(key);
   await world.store.put(key, { ...stored?.value, expiresAt: new Date(Date.now() - 60_000).toISOString() });
 }
+
+/** A DI client id this Garmin still accepts, and one its JWTs name instead of the one asked for. */
+const OLD_ID = 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2';
+const JWT_ID = 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2024Q4';
 
 export const scenarios: Scenario[] = [
   {
@@ -635,7 +640,266 @@ export const scenarios: Scenario[] = [
       await world.run(world.sync.reconcile());
     },
   },
+  {
+    id: 26,
+    name: 'a re-subscribe failing during reconcile (callback unreachable) → SUBSCRIPTION_LOST, restored later',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      const url = await world.serve();
+      const withPublicUrl = world.engine({
+        publicUrl: url.replace(`/webhook/withings/${WEBHOOK_SECRET}`, ''),
+      });
+      world.down = true; // Withings drops the subscription after failed deliveries…
+      world.weighIn(ana, { minutesAgo: 30, weightKg: 72.1 });
+      world.weighIn(ana, { minutesAgo: 20, weightKg: 72.3 });
+      await world.withings.settled();
+      world.expectSurfaced('Withings dropped it', world.withings.subscriptions(ana.userId).length === 0);
+      // …and the deployment is still unreachable when reconcile runs: Withings refuses the re-subscribe.
+      const failed = await world.run(withPublicUrl.reconcile());
+      world.expectSurfaced('SUBSCRIPTION_LOST alert', hasAlert(world, 'SUBSCRIPTION_LOST'));
+      world.expectSurfaced('reconcile not ok', failed?.ok === false);
+      world.expectSurfaced(
+        'logged at warn, not only info',
+        world.logs.some((l) => l.includes('"level":"warn"') && l.includes('subscription')),
+      );
+      world.expectSurfaced('doctor fails', (await world.run(withPublicUrl.doctor()))?.ok === false);
+      world.down = false;
+      const healed = await world.run(withPublicUrl.reconcile());
+      world.expectSurfaced('restored', healed?.accounts[0]?.subscription === 'restored');
+      world.expectSurfaced(
+        'subscribed again',
+        world.withings.subscriptions(ana.userId).some((s) => s.callbackUrl === url),
+      );
+    },
+  },
+  {
+    id: 27,
+    name: 'a Garmin login 429 followed by a retry inside the cooldown: nothing sent, signed in later',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      let offset = 0;
+      const clock = () => new Date(Date.now() + offset);
+      const cooldown = garminLoginCooldown(world.store, { now: clock });
+      // The session is gone (its refresh token used elsewhere): a person must sign in again.
+      const stored = await world.store.get<Parameters<typeof refreshGarminTokens>[0]>(
+        `garmin/${ana.userId}/session`,
+      );
+      if (stored)
+        await refreshGarminTokens({ ...stored.value, expiresAt: null }, { urls: world.garmin.urls });
+      world.garmin.revokeAccessTokens(ana.email);
+      world.weighIn(ana, { minutesAgo: 20, weightKg: 77.7 });
+      const refused = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('REAUTH_REQUIRED', failedWith(refused, 'REAUTH_REQUIRED'));
+      // What `wg-sync garmin login` does: Cloudflare's 1015 page, a cooldown, then a retry too early.
+      world.garmin.faults.add({ kind: 'cloudflare-429', retryAfterSeconds: 600 }, 1, /\/api\/login$/);
+      const login = async () => {
+        await cooldown.assertAllowed(ana.email);
+        try {
+          return await world.garminTokens(ana);
+        } catch (error) {
+          if ((error as { code?: string }).code === 'RATE_LIMITED')
+            await cooldown.recordRateLimit(ana.email, (error as { retryAfterMs?: number }).retryAfterMs);
+          throw error;
+        }
+      };
+      const first = await login().catch((error: unknown) => error as { code?: string });
+      world.seen.push(JSON.stringify(first));
+      world.expectSurfaced('typed RATE_LIMITED', (first as { code?: string }).code === 'RATE_LIMITED');
+      const posts = world.garmin.requests.filter((r) => r.method === 'POST').length;
+      offset = 30 * 60_000; // half an hour later: inside the 2 h cooldown
+      const early = await login().catch((error: unknown) => error as { code?: string; message?: string });
+      world.seen.push(String((early as { message?: string }).message));
+      world.expectSurfaced('LOGIN_COOLDOWN', (early as { code?: string }).code === 'LOGIN_COOLDOWN');
+      world.expectSurfaced(
+        'nothing sent inside the cooldown',
+        world.garmin.requests.filter((r) => r.method === 'POST').length === posts,
+      );
+      offset = 2 * 3600_000 + 60_000; // after the cooldown
+      const tokens = await login();
+      await cooldown.clear(ana.email);
+      await world.sync.accounts.setGarmin(ana.userId, tokens);
+      await world.run(world.sync.syncRecent());
+    },
+  },
+  {
+    id: 28,
+    name: 'a rotated DI client id refusing the ticket: REAUTH naming it; with the current id first, signed in',
+    options: { people: 0, garmin: { clientIds: [OLD_ID], refusalSpendsTicket: true } },
+    async run(world) {
+      const ana = {
+        userId: world.withings.addUser(),
+        email: 'rotated@example.com',
+        password: 'pw-rotated-4d1e0b',
+      };
+      world.garmin.addAccount({ email: ana.email, password: ana.password, timeZone: 'Europe/Berlin' });
+      // The built-in list starts with ids this Garmin does not accept; its first refusal spends the ticket.
+      const refused = await world
+        .garminTokens(ana)
+        .catch((error: unknown) => error as Error & { code?: string });
+      world.seen.push(`${(refused as Error).message} ${JSON.stringify(refused)}`);
+      world.expectSurfaced('REAUTH_REQUIRED', (refused as { code?: string }).code === 'REAUTH_REQUIRED');
+      world.expectSurfaced(
+        'names the refused id and says sign in again',
+        /GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3/.test((refused as Error).message) &&
+          /sign in again/i.test((refused as Error).message),
+      );
+      // The four newer ids are unknown here (invalid_client); the first known one finds the ticket
+      // spent (invalid_grant): the exchange stops there instead of trying the rest of the list.
+      const exchanges = world.garmin.requests.filter((r) => r.path.endsWith('/oauth/token'));
+      world.expectSurfaced(
+        'stopped at the spent ticket',
+        exchanges.map((r) => r.status).join() === '401,401,401,401,400',
+      );
+      // The person puts the current id first (WG_SYNC_GARMIN_CLIENT_IDS / --client-ids) and signs in again.
+      const tokens = await world.garminTokens(ana, { clientIds: [OLD_ID] });
+      await world.sync.accounts.link({ withings: world.withings.issueTokens(ana.userId), garmin: tokens });
+      world.people.push(ana);
+      world.weighIn(ana, { minutesAgo: 4, weightKg: 73.4 });
+      await expireStoredToken(world, `garmin/${ana.userId}/session`);
+      const report = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('synced after signing in again', report?.failed.length === 0);
+    },
+  },
+  {
+    id: 29,
+    name: 'a JWT client_id that differs from the one asked for: kept, refreshed with, synced',
+    options: { garmin: { jwtClientId: JWT_ID } },
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      const key = `garmin/${ana.userId}/session`;
+      world.expectSurfaced(
+        "the JWT's client id is stored",
+        (await world.store.get<{ clientId: string }>(key))?.value.clientId === JWT_ID,
+      );
+      world.weighIn(ana, { minutesAgo: 4, weightKg: 70.7 });
+      await expireStoredToken(world, key);
+      const report = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('no failure (not PROTOCOL)', report?.failed.length === 0);
+      const refresh = world.garmin.requests.filter((r) => r.body.includes('grant_type=refresh_token')).at(-1);
+      world.expectSurfaced('refreshed with that id', !!refresh?.body.includes(`client_id=${JWT_ID}`));
+    },
+  },
+  {
+    id: 30,
+    name: 'a refresh answer without refresh_token keeps the old one, twice in a row',
+    options: { garmin: { refreshWithoutRefreshToken: true } },
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      const key = `garmin/${ana.userId}/session`;
+      const before = (await world.store.get<{ refreshToken: string }>(key))?.value.refreshToken;
+      for (const [minutesAgo, weightKg] of [
+        [10, 71.1],
+        [3, 72.0],
+      ] as const) {
+        world.weighIn(ana, { minutesAgo, weightKg });
+        await expireStoredToken(world, key);
+        const report = await world.run(world.sync.syncRecent());
+        world.expectSurfaced(`sync ${weightKg} ok`, report?.failed.length === 0);
+      }
+      const after = (await world.store.get<{ refreshToken: string; accessToken: string }>(key))?.value;
+      world.expectSurfaced('the old refresh token is kept', after?.refreshToken === before);
+    },
+  },
+  {
+    id: 31,
+    name: '"token not active" after a refresh: one more refresh; twice → REAUTH, the bad token never stored',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      const key = `garmin/${ana.userId}/session`;
+      world.garmin.faults.add('inactive-token', 1);
+      world.weighIn(ana, { minutesAgo: 6, weightKg: 84.4 });
+      await expireStoredToken(world, key);
+      const recovered = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('one bad token: recovered', recovered?.failed.length === 0);
+
+      world.garmin.faults.add('inactive-token', 2);
+      world.weighIn(ana, { minutesAgo: 3, weightKg: 84.2 });
+      await expireStoredToken(world, key);
+      const stored = (await world.store.get<{ accessToken: string }>(key))?.value.accessToken;
+      const refused = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('two bad tokens: REAUTH_REQUIRED', failedWith(refused, 'REAUTH_REQUIRED'));
+      world.expectSurfaced(
+        'REAUTH_REQUIRED (garmin) alert',
+        world.alerts.some((a) => a.type === 'REAUTH_REQUIRED' && a.side === 'garmin'),
+      );
+      world.expectSurfaced(
+        'no refused token was stored',
+        (await world.store.get<{ accessToken: string }>(key))?.value.accessToken === stored,
+      );
+      await world.link(ana); // the person signs in again
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 32,
+    name: 'a sparse weight-range answer (fields dropped, a four-key nextDateWeight) never fails a sync',
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      world.garmin.faults.add({ kind: 'rewrite-json', rewrite: sparseRange }, 20, /weight\/range/);
+      world.weighIn(ana, { minutesAgo: 5, weightKg: 68.8 });
+      const first = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('synced', first?.failed.length === 0 && first.synced.length === 1);
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 68.6 });
+      const second = await world.run(world.sync.syncRecent());
+      world.expectSurfaced('the first one is not uploaded again', second?.synced.length === 1);
+      world.garmin.faults.clear();
+    },
+  },
+  {
+    id: 33,
+    name: 'an oversized backfill batch answered 504 (and stored anyway): read back, split, sent once',
+    options: { garmin: { uploadLimits: { maxEntries: 20, status: 504, storedAnyway: true } } },
+    async run(world) {
+      const [ana] = world.people;
+      if (!ana) return;
+      const day = 86_400_000;
+      for (let i = 0; i < 120; i += 1) {
+        world.weighIn(ana, { minutesAgo: (i + 1) * 180, weightKg: 75 + (i % 30) / 10, notify: false });
+      }
+      const report = await world.run(
+        world.sync.backfill({ from: new Date(Date.now() - 16 * day), to: new Date() }),
+      );
+      world.expectSurfaced('backfill without failures', report?.failed.length === 0);
+      const uploads = world.garmin.uploads();
+      world.expectSurfaced(
+        'a 504 happened',
+        uploads.some((u) => u.status === 504),
+      );
+      world.expectSurfaced(
+        'no file above 50 weigh-ins',
+        uploads.every((u) => u.entries <= 50),
+      );
+    },
+  },
 ];
+
+/** Garmin's range answer with what nothing reads taken out: no BMI, a four-key nextDateWeight. */
+function sparseRange(body: unknown): unknown {
+  const range = body as Record<string, unknown> & {
+    dailyWeightSummaries?: Array<
+      Record<string, unknown> & { allWeightMetrics?: Array<Record<string, unknown>> }
+    >;
+  };
+  for (const day of range.dailyWeightSummaries ?? []) {
+    delete day.latestWeight;
+    delete day.numOfWeightEntries;
+    for (const entry of day.allWeightMetrics ?? []) {
+      for (const unread of ['bmi', 'bodyWater', 'boneMass', 'physiqueRating', 'metabolicAge', 'weightDelta'])
+        delete entry[unread];
+    }
+  }
+  const previous = range.previousDateWeight as Record<string, unknown> | null | undefined;
+  if (previous) delete previous.bmi;
+  range.nextDateWeight = { samplePk: null, date: null, calendarDate: null, weight: null };
+  delete range.totalAverage;
+  return range;
+}
 
 /** A notification body as Withings would send it (or a stranger who copied its shape). */
 function notificationBodyFrom(userId: string, startDate?: number): string {
@@ -643,8 +907,7 @@ function notificationBodyFrom(userId: string, startDate?: number): string {
   return `userid=${userId}&appli=1&startdate=${startDate ?? now - 600}&enddate=${now}`;
 }
 
-/** An appli-46 unlink notification, with the window our parser still requires. */
+/** An appli-46 unlink notification as Withings documents it: no startdate/enddate. */
 function unlinkBody(userId: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  return `userid=${userId}&appli=46&action=unlink&startdate=${now}&enddate=${now}`;
+  return `userid=${userId}&appli=46&action=unlink`;
 }

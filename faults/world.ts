@@ -11,9 +11,10 @@ import {
   type SyncConfig,
   type SyncReport,
 } from '@wg-sync/core';
-import { type GarminTokens, garminLogin } from '@wg-sync/garmin';
+import { type GarminLoginOptions, type GarminTokens, garminLogin } from '@wg-sync/garmin';
 import {
   type GarminSim,
+  type GarminSimOptions,
   type SimHttpServer,
   type SimWeighIn,
   startGarminSim,
@@ -29,6 +30,8 @@ export interface ScenarioNumbers {
   duplicated: number;
   leaked: number;
   unsurfaced: number;
+  /** What was not surfaced (the `expectSurfaced` names), to say why a row is not zero. */
+  unsurfacedWhat: string[];
   upstreamCalls: number;
   /**
    * The fifth number: upstream calls caused by forged requests (a stranger's), with the syncs they
@@ -125,13 +128,20 @@ export class World {
   }
 
   static async create(
-    options: { people?: number; store?: StoreFactory; config?: Partial<SyncConfig>; pageSize?: number } = {},
+    options: {
+      people?: number;
+      store?: StoreFactory;
+      config?: Partial<SyncConfig>;
+      pageSize?: number;
+      /** How the Garmin simulator behaves (client ids, token answers, upload limits). */
+      garmin?: Omit<GarminSimOptions, 'accounts'>;
+    } = {},
   ) {
     const withings = await startWithingsSim({
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
       delivery: { retryDelaysMs: [0, 20], dropAfterFailures: 2 },
     });
-    const garmin = await startGarminSim({ accounts: [] });
+    const garmin = await startGarminSim({ ...options.garmin, accounts: [] });
     const made = await (options.store ?? fileStoreFactory)();
     const world = new World(withings, garmin, made);
     world.#cleanup.push(
@@ -198,8 +208,13 @@ export class World {
     });
   }
 
-  garminTokens(person: Person): Promise<GarminTokens> {
-    return garminLogin({ email: person.email, password: person.password, urls: this.garmin.urls });
+  garminTokens(person: Person, options: Partial<GarminLoginOptions> = {}): Promise<GarminTokens> {
+    return garminLogin({
+      ...options,
+      email: person.email,
+      password: person.password,
+      urls: this.garmin.urls,
+    });
   }
 
   /** Serves `sync.handler` on loopback (with waitUntil, like the Express adapter) and subscribes it at Withings. */
@@ -323,6 +338,7 @@ export class World {
       duplicated,
       leaked: secrets.filter((secret) => everything.includes(secret)).length,
       unsurfaced: this.surfaced.filter((s) => !s.ok).length,
+      unsurfacedWhat: this.surfaced.filter((s) => !s.ok).map((s) => s.what),
       upstreamCalls: this.upstreamRequests() - this.#baseline,
       forged: { ...this.#forged },
     };
