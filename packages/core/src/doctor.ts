@@ -242,7 +242,7 @@ const TOKEN_NOT_ACTIVE = /token not active|refused both new access tokens|freshl
 
 /** The last sync's error when nothing succeeded since, in plain words. */
 function lastErrorCheck(
-  error: { code: string; message: string; at: string },
+  error: { code: string; message: string; at: string; side?: 'withings' | 'garmin' },
   health: HealthRecord,
 ): DoctorCheck {
   const { code, message, at } = error;
@@ -254,8 +254,10 @@ function lastErrorCheck(
       missing === 'garmin' ? 'sign in: wg-sync garmin login' : 'authorize: wg-sync withings auth',
     );
   }
-  const garminSide =
-    health.reauth?.garmin !== undefined || /garmin|cloudflare|connectapi|diauth/i.test(message);
+  // Records written before `side` existed only have the message to go by.
+  const garminSide = error.side
+    ? error.side === 'garmin'
+    : health.reauth?.garmin !== undefined || /garmin|cloudflare|connectapi|diauth/i.test(message);
   const reauth = code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS';
   if (reauth && !garminSide) {
     return fail(

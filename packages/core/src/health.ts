@@ -42,7 +42,7 @@ export async function recordAttempt(
   userId: string,
   outcome: {
     ok: boolean;
-    error?: { code: string; message: string };
+    error?: { code: string; message: string; side?: 'withings' | 'garmin' };
     clearReauth?: Array<'withings' | 'garmin'>;
   },
 ): Promise<void> {

@@ -42,6 +42,8 @@ export interface FailedEntry {
   code: string;
   /** One line, secrets redacted. */
   message: string;
+  /** Which upstream failed, when it was one of them (a refused Garmin token is not a Withings one). */
+  side?: 'withings' | 'garmin';
 }
 
 /** The outcome of one sync for one account. JSON-serialisable. */

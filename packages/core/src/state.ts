@@ -75,7 +75,8 @@ export interface DebounceRecord {
 export interface HealthRecord {
   lastAttemptAt?: string;
   lastSuccessAt?: string;
-  lastError?: { code: string; message: string; at: string };
+  /** `side` is absent in records written before 0.2 (doctor then reads the message). */
+  lastError?: { code: string; message: string; at: string; side?: 'withings' | 'garmin' };
   /** When each alert type was last raised (one per day per type). */
   alerts?: Record<string, string>;
   /**

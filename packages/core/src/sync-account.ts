@@ -89,7 +89,15 @@ async function runSync(engine: Engine, request: SyncRequest, state: RunState): P
       const error = report.failed[0];
       await recordAttempt(engine, userId, {
         ok: outcome.ok && report.failed.length === 0,
-        ...(error ? { error: { code: error.code, message: error.message } } : {}),
+        ...(error
+          ? {
+              error: {
+                code: error.code,
+                message: error.message,
+                ...(error.side ? { side: error.side } : {}),
+              },
+            }
+          : {}),
         ...(outcome.ok ? { clearReauth: ['withings', 'garmin'] } : {}),
       });
       for (const failure of report.failed)
@@ -114,8 +122,8 @@ async function runSync(engine: Engine, request: SyncRequest, state: RunState): P
   state.finish = finish;
   const failStep = async (error: unknown, groupIds: string[] = []) => {
     const { code, message } = describeFailure(engine, error);
-    report.failed.push({ groupIds, code, message });
     const side = sideOf(error);
+    report.failed.push({ groupIds, code, message, ...(side ? { side } : {}) });
     if (side && isReauth(error)) await needsReauth(engine, userId, side, message);
   };
 

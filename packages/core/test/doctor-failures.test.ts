@@ -69,6 +69,30 @@ describe('doctor names each failure in plain words', { timeout: 30_000 }, () => 
     });
   });
 
+  it('the failing side is recorded, so a Garmin refusal worded without "Garmin" is still Garmin; old records fall back to the words', async () => {
+    const h = await harness();
+    await breakGarminRefresh(h, { refreshToken: 'eyJyZWZyZXNoVG9rZW5WYWx1ZSI6Im5vcGUifQ==' });
+    const sync = await h.sync.syncRecent();
+    expect(sync.failed).toMatchObject([{ code: 'REAUTH_REQUIRED', side: 'garmin' }]);
+    const key = `health/${h.userId}`;
+    const health = await h.store.get<{ lastError: { side?: string; message: string } }>(key);
+    expect(health?.value.lastError.side).toBe('garmin');
+    // The wording may change with a release; the recorded side does not.
+    await h.store.put(key, {
+      ...health?.value,
+      reauth: undefined,
+      lastError: { ...health?.value.lastError, message: 'the refresh token was refused: log in again' },
+    });
+    const last = (await h.sync.doctor()).accounts[0]?.checks.find((c) => c.name === 'last error');
+    expect(last?.detail).toContain('Garmin refused the sign-in');
+    // A record from before `side` existed, with the same words, reads as Withings (the only clue left).
+    const { side: _side, ...old } = (await h.store.get<{ lastError: Record<string, unknown> }>(key))?.value
+      .lastError as Record<string, unknown>;
+    await h.store.put(key, { ...health?.value, reauth: undefined, lastError: old });
+    const legacy = (await h.sync.doctor()).accounts[0]?.checks.find((c) => c.name === 'last error');
+    expect(legacy?.detail).toContain('Withings refused the authorization');
+  });
+
   it('a retired DI client id: says so and names WG_SYNC_GARMIN_CLIENT_IDS', async () => {
     const h = await harness();
     await breakGarminRefresh(h, { clientId: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2019Q1' });
