@@ -102,6 +102,32 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
     },
   );
 
+  it('a queued sync that fails is an error line (the ErrorLogAlarm), not a quiet info; the notification stays pending', async () => {
+    const w = await world();
+    queuedAnswer();
+    const handler = lambdaAdapter(w.sync, {
+      lambdaClient,
+      signingSecret: w.withings.clientSecret,
+      logger: w.config.logger,
+    });
+    await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
+    const queued = payloadOf(invokes()[0] as { Payload?: Uint8Array });
+    w.garmin.faults.add('server-error', 10, /weight\/range/); // Garmin cannot be read: nothing uploads
+    const ran = asEvent(await handler(queued, lambdaContext()));
+    expect(ran).toMatchObject({
+      kind: 'notification',
+      status: 'synced',
+      report: { failed: [{ code: 'UPSTREAM' }] },
+    });
+    const lines = w.logs.map((l) => JSON.parse(l) as { level: string; event: string; failures?: string[] });
+    expect(lines.filter((l) => l.event === 'lambda.async.failed')).toMatchObject([
+      { level: 'error', failures: ['UPSTREAM'] },
+    ]);
+    expect(lines.some((l) => l.event === 'lambda.async.synced')).toBe(false);
+    expect(await w.store.get(`pending/${w.userId}`)).toBeDefined();
+    expectNoSecrets(w, ran);
+  });
+
   it('refuses forged, tampered, foreign, expired and malformed async events: logged, nothing synced', async () => {
     const w = await world();
     queuedAnswer();

@@ -61,11 +61,20 @@ export async function runAsyncNotification(
   const { notification, notBefore } = verified;
   if (notBefore) await waitFor(notBefore, notification.userId, context, settings.now, log);
   const report = await sync.syncNotification(notification);
-  log.info('lambda.async.synced', {
+  const fields = {
     userId: notification.userId,
     synced: report.synced.length,
     failed: report.failed.length,
-  });
+    requestId: context.awsRequestId,
+  };
+  // Nobody waits for a queued sync: its failure must reach the error-log alarm. It is not thrown,
+  // because Lambda's automatic retries would re-run it at once, into the same 429 or outage; the
+  // pending record keeps the notification for the next sync or reconcile.
+  if (report.failed.length > 0) {
+    log.error('lambda.async.failed', { ...fields, failures: report.failed.map((f) => f.code) });
+  } else {
+    log.info('lambda.async.synced', fields);
+  }
   return { kind: 'notification', status: 'synced', report };
 }
 
