@@ -1,6 +1,6 @@
 import { garminLoginCooldown } from '@wg-sync/core';
 import { refreshGarminTokens } from '@wg-sync/garmin';
-import { notificationBody, WEBHOOK_SECRET, type World } from './world.js';
+import { notificationBody, type Person, WEBHOOK_SECRET, type World } from './world.js';
 
 export interface Scenario {
   id: number;
@@ -342,23 +342,12 @@ export const scenarios: Scenario[] = [
     async run(world) {
       const [ana] = world.people;
       if (!ana) return;
-      const url = await world.serve();
-      const withPublicUrl = world.engine({
-        publicUrl: url.replace(`/webhook/withings/${WEBHOOK_SECRET}`, ''),
-      });
-      world.down = true; // the deployment is unreachable for a while
-      world.weighIn(ana, { minutesAgo: 30, weightKg: 71.1 });
-      world.weighIn(ana, { minutesAgo: 20, weightKg: 71.3 });
-      await world.withings.settled();
-      world.expectSurfaced('Withings dropped it', world.withings.subscriptions(ana.userId).length === 0);
+      const { url, withPublicUrl } = await dropSubscription(world, ana, [71.1, 71.3]);
       world.down = false;
       const report = await world.run(withPublicUrl.reconcile());
       world.expectSurfaced('restored', report?.accounts[0]?.subscription === 'restored');
       world.expectSurfaced('SUBSCRIPTION_RESTORED alert', hasAlert(world, 'SUBSCRIPTION_RESTORED'));
-      world.expectSurfaced(
-        'subscribed again',
-        world.withings.subscriptions(ana.userId).some((s) => s.callbackUrl === url),
-      );
+      expectSubscribed(world, ana, url);
     },
   },
   {
@@ -646,16 +635,8 @@ export const scenarios: Scenario[] = [
     async run(world) {
       const [ana] = world.people;
       if (!ana) return;
-      const url = await world.serve();
-      const withPublicUrl = world.engine({
-        publicUrl: url.replace(`/webhook/withings/${WEBHOOK_SECRET}`, ''),
-      });
-      world.down = true; // Withings drops the subscription after failed deliveries…
-      world.weighIn(ana, { minutesAgo: 30, weightKg: 72.1 });
-      world.weighIn(ana, { minutesAgo: 20, weightKg: 72.3 });
-      await world.withings.settled();
-      world.expectSurfaced('Withings dropped it', world.withings.subscriptions(ana.userId).length === 0);
-      // …and the deployment is still unreachable when reconcile runs: Withings refuses the re-subscribe.
+      const { url, withPublicUrl } = await dropSubscription(world, ana, [72.1, 72.3]);
+      // The deployment is still unreachable when reconcile runs: Withings refuses the re-subscribe.
       const failed = await world.run(withPublicUrl.reconcile());
       world.expectSurfaced('SUBSCRIPTION_LOST alert', hasAlert(world, 'SUBSCRIPTION_LOST'));
       world.expectSurfaced('reconcile not ok', failed?.ok === false);
@@ -667,10 +648,7 @@ export const scenarios: Scenario[] = [
       world.down = false;
       const healed = await world.run(withPublicUrl.reconcile());
       world.expectSurfaced('restored', healed?.accounts[0]?.subscription === 'restored');
-      world.expectSurfaced(
-        'subscribed again',
-        world.withings.subscriptions(ana.userId).some((s) => s.callbackUrl === url),
-      );
+      expectSubscribed(world, ana, url);
     },
   },
   {
@@ -899,6 +877,28 @@ function sparseRange(body: unknown): unknown {
   range.nextDateWeight = { samplePk: null, date: null, calendarDate: null, weight: null };
   delete range.totalAverage;
   return range;
+}
+
+/**
+ * Serves the engine, then takes the deployment down while two weigh-ins are delivered: Withings
+ * drops the subscription after the failed deliveries. The deployment stays down.
+ */
+async function dropSubscription(world: World, person: Person, weights: [number, number]) {
+  const url = await world.serve();
+  const withPublicUrl = world.engine({ publicUrl: url.replace(`/webhook/withings/${WEBHOOK_SECRET}`, '') });
+  world.down = true;
+  world.weighIn(person, { minutesAgo: 30, weightKg: weights[0] });
+  world.weighIn(person, { minutesAgo: 20, weightKg: weights[1] });
+  await world.withings.settled();
+  world.expectSurfaced('Withings dropped it', world.withings.subscriptions(person.userId).length === 0);
+  return { url, withPublicUrl };
+}
+
+function expectSubscribed(world: World, person: Person, url: string): void {
+  world.expectSurfaced(
+    'subscribed again',
+    world.withings.subscriptions(person.userId).some((s) => s.callbackUrl === url),
+  );
 }
 
 /** A notification body as Withings would send it (or a stranger who copied its shape). */

@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CliWorld, cliWorld, GARMIN_EMAIL, GARMIN_PASSWORD, run } from './cli.js';
-
-/** A world whose Withings account is linked, so `garmin login` has someone to link to. */
-async function linked(options: Parameters<typeof cliWorld>[0] = {}): Promise<CliWorld> {
-  const world = await cliWorld(options);
-  const code = world.withings.issueCode(world.userId, { redirectUri: 'https://example.org/cb' });
-  const auth = await run(
-    ['withings', 'auth', '--redirect-uri', 'https://example.org/cb', '--port', '0'],
-    world.env,
-    `${code}\n`,
-  );
-  expect(auth.code).toBe(0);
-  return world;
-}
+import { type CliWorld, GARMIN_EMAIL, GARMIN_PASSWORD, linkedWorld as linked, run } from './cli.js';
 
 const credentials = { GARMIN_EMAIL, GARMIN_PASSWORD };
 const ssoCalls = (world: CliWorld) =>

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { garminLogin } from '@wg-sync/garmin';
 import { describe, expect, it } from 'vitest';
-import { cliWorld, GARMIN_EMAIL, GARMIN_PASSWORD, run, start } from './cli.js';
+import { cliWorld, GARMIN_EMAIL, GARMIN_PASSWORD, linkedWorld, run, start } from './cli.js';
 
 const BROWSER_TIMEOUT = 90_000;
 
@@ -84,17 +84,7 @@ describe('wg-sync withings auth', () => {
 });
 
 describe('wg-sync garmin login', () => {
-  async function withWithings() {
-    const world = await cliWorld({ mfa: true });
-    const code = world.withings.issueCode(world.userId, { redirectUri: 'https://example.org/cb' });
-    const auth = await run(
-      ['withings', 'auth', '--redirect-uri', 'https://example.org/cb', '--port', '0'],
-      world.env,
-      `${code}\n`,
-    );
-    expect(auth.code).toBe(0);
-    return world;
-  }
+  const withWithings = () => linkedWorld({ mfa: true });
 
   it('mobile sign-in with the MFA code typed at the prompt', async () => {
     const world = await withWithings();

@@ -12,7 +12,7 @@ import {
   startWithingsSim,
   type WithingsSim,
 } from '@wg-sync/testkit';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 /** The built executable: CLI tests run it as a real process (`pnpm test` builds first). */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -161,4 +161,17 @@ export async function linkAccount(world: CliWorld): Promise<void> {
   if (auth.code !== 0) throw new Error(`withings auth failed: ${auth.stderr}`);
   const login = await run(['garmin', 'login'], { ...world.env, GARMIN_EMAIL, GARMIN_PASSWORD });
   if (login.code !== 0) throw new Error(`garmin login failed: ${login.stderr}`);
+}
+
+/** A {@link cliWorld} whose Withings account is authorized, so `garmin login` has someone to link to. */
+export async function linkedWorld(options: Parameters<typeof cliWorld>[0] = {}): Promise<CliWorld> {
+  const world = await cliWorld(options);
+  const code = world.withings.issueCode(world.userId, { redirectUri: 'https://example.org/cb' });
+  const auth = await run(
+    ['withings', 'auth', '--redirect-uri', 'https://example.org/cb', '--port', '0'],
+    world.env,
+    `${code}\n`,
+  );
+  expect(auth.code).toBe(0);
+  return world;
 }
