@@ -233,10 +233,10 @@ export async function startWithingsSim(options: WithingsSimOptions = {}): Promis
       const forUser = state.subscriptions.filter((s) => s.userId === userId);
       state.subscriptions = state.subscriptions.filter((s) => s.userId !== userId);
       const today = clock.now().toISOString().slice(0, 10);
-      const now = seconds(clock.now());
+      // Documented without startdate/enddate (withings §5, §12): clients must not require them.
       state.deliverer.notify(
         forUser.filter((s) => s.appli === 46),
-        { action: 'unlink', date: today, startdate: String(now), enddate: String(now) },
+        { action: 'unlink', date: today },
       );
     },
     secrets: () => [state.clientSecret, ...state.tokens.issued()],
