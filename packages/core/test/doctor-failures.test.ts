@@ -86,8 +86,8 @@ describe('doctor names each failure in plain words', { timeout: 30_000 }, () => 
     const last = (await h.sync.doctor()).accounts[0]?.checks.find((c) => c.name === 'last error');
     expect(last?.detail).toContain('Garmin refused the sign-in');
     // A record from before `side` existed, with the same words, reads as Withings (the only clue left).
-    const { side: _side, ...old } = (await h.store.get<{ lastError: Record<string, unknown> }>(key))?.value
-      .lastError as Record<string, unknown>;
+    const recorded = await h.store.get<{ lastError: Record<string, unknown> }>(key);
+    const { side: _side, ...old } = recorded?.value.lastError ?? {};
     await h.store.put(key, { ...health?.value, reauth: undefined, lastError: old });
     const legacy = (await h.sync.doctor()).accounts[0]?.checks.find((c) => c.name === 'last error');
     expect(legacy?.detail).toContain('Withings refused the authorization');

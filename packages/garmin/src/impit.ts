@@ -66,7 +66,7 @@ interface ImpitModule {
 }
 
 /**
- * A `fetch` for {@link garminLogin} (or any function here taking `fetch`) whose connections look
+ * A `fetch` for `garminLogin` (or any function here taking `fetch`) whose connections look
  * like a browser's to Cloudflare. Meant for the sign-in only: token refreshes and API calls work
  * with the default `fetch`. Redirects are never followed (the callers refuse them anyway), cookies
  * are not kept by impit (the login keeps its own jar), and the headers the caller sets win over
