@@ -60,6 +60,9 @@ export default defineConfig({
         test: { name: 'bench', root: `${root}bench`, include: ['test/*.test.ts'], env },
       },
       {
+        test: { name: 'tools', root: `${root}tools`, include: ['test/*.test.ts'], env },
+      },
+      {
         plugins: [workspaceSource()],
         test: { name: 'faults', root: `${root}faults`, include: ['*.test.ts'], env, testTimeout: 60_000 },
       },
