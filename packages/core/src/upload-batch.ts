@@ -1,7 +1,7 @@
 import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
 import type { WeighIn } from '@wg-sync/withings';
 import type { Engine } from './context.js';
-import { isReauth } from './failures.js';
+import { isReauth, sideOf } from './failures.js';
 import { raiseAlert } from './health.js';
 import { readBack } from './read-back.js';
 import type { SyncReport } from './report.js';
@@ -71,7 +71,7 @@ export async function uploadBatch(
       sent.push(...file.items);
     } catch (error) {
       const status = (error as { status?: unknown }).status;
-      const tooBig = isGarminError(error) && typeof status === 'number' ? TOO_BIG[status] : undefined;
+      const tooBig = sideOf(error) === 'garmin' && typeof status === 'number' ? TOO_BIG[status] : undefined;
       if (!tooBig) {
         // Garmin is refusing or failing: the files not sent yet wait for the next sync too.
         await failStep(error, groupIdsOf([...file.items, ...queue.flatMap((f) => f.items)]));
@@ -280,10 +280,6 @@ async function recordSynced(
 const groupIdsOf = (items: Item[]) => items.flatMap((i) => i.weighIn.groupIds);
 
 /** A Garmin client error (by name, so a second copy of `@wg-sync/garmin` counts too). */
-function isGarminError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'GarminApiError' || error.name === 'GarminUploadError');
-}
-
 /** Remembers every group id of a weigh-in that Garmin now holds. */
 export async function writeLedger(
   engine: Engine,
