@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { garminLogin } from '@wg-sync/garmin';
+import { testChromium } from '@wg-sync/testkit';
 import { describe, expect, it } from 'vitest';
 import { cliWorld, GARMIN_EMAIL, GARMIN_PASSWORD, linkedWorld, run, start } from './cli.js';
 
@@ -10,23 +11,12 @@ describe('wg-sync withings auth', () => {
   it(
     'captures the code from the consent page clicked in headless Chromium, and stores the account',
     async () => {
+      const { executablePath, args } = await testChromium(); // first: unpacking may take seconds
       const world = await cliWorld();
       const auth = start(['withings', 'auth', '--port', '0', '--no-open'], world.env);
       const [url] = await auth.waitFor(/http:\/\/127\.0\.0\.1:\d+\/oauth2_user\/authorize2\?\S+/);
       const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const browser = await chromium.launch({ executablePath, args, headless: true });
       try {
         const page = await browser.newPage();
         await page.goto(url);

@@ -101,7 +101,8 @@ export function hostForSandbox(): SandboxHost {
   return { uid: process.getuid?.(), exists: existsSync, env: process.env, cgroup };
 }
 
-const CANDIDATES = [
+/** Where {@link findBrowser} looks for Chrome or Chromium, in this order. @internal */
+export const BROWSER_PATHS: readonly string[] = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome',
@@ -155,10 +156,12 @@ export async function garminBrowserLogin(options: GarminBrowserLoginOptions = {}
   debug(`starting ${executablePath}`);
   let browser: Awaited<ReturnType<typeof chromium.launch>>;
   try {
+    const launch = sandboxLaunchOptions(sandbox.needed);
     browser = await chromium.launch({
       executablePath,
       headless: options.headless ?? false,
-      ...sandboxLaunchOptions(sandbox.needed),
+      ...launch,
+      args: [...launch.args, serviceHostUnresolvable(serviceUrl)],
     });
   } catch (error) {
     throw new GarminBrowserLoginError(
@@ -225,10 +228,19 @@ async function captureTicket(
       timeoutMs,
     );
     const isService = (url: URL) => `${url.origin}${url.pathname}` === serviceUrl;
+    const ticketIn = (url: string) => new URL(url).searchParams.get('ticket');
+    // Playwright does not route a request that a redirect started (microsoft/playwright#33882), and
+    // the ticket arrives by redirect. The browser sees the request before it fails (the service host
+    // does not resolve, see serviceHostUnresolvable), so its address is read here too.
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      const found = isService(url) ? ticketIn(request.url()) : null;
+      if (found?.startsWith('ST-')) finish(undefined, found);
+    });
     // The redirect to the app's service URL carries the ticket: answer it inside the browser.
     void context
       .route(isService, async (route) => {
-        const found = new URL(route.request().url()).searchParams.get('ticket');
+        const found = ticketIn(route.request().url());
         await route
           .fulfill({
             status: 200,
@@ -259,15 +271,25 @@ async function captureTicket(
   });
 }
 
+/**
+ * The Chromium switch that makes the service URL's host unresolvable inside this browser: the
+ * redirect carrying the ticket then fails on this machine, so the ticket is never sent anywhere,
+ * whether or not the route above answers it.
+ * @internal
+ */
+export function serviceHostUnresolvable(serviceUrl: string): string {
+  return `--host-resolver-rules=MAP ${new URL(serviceUrl).hostname} ~NOTFOUND`;
+}
+
 /** The browser to start: the given path, else the first usual location that exists. */
-export function findBrowser(explicit?: string): string {
+export function findBrowser(explicit?: string, exists: (path: string) => boolean = existsSync): string {
   if (explicit !== undefined) {
-    if (!existsSync(explicit)) {
+    if (!exists(explicit)) {
       throw new GarminBrowserLoginError('BROWSER_NOT_FOUND', `no browser at executablePath ${explicit}`);
     }
     return explicit;
   }
-  const found = CANDIDATES.find((path) => existsSync(path));
+  const found = BROWSER_PATHS.find((path) => exists(path));
   if (!found) {
     throw new GarminBrowserLoginError(
       'BROWSER_NOT_FOUND',

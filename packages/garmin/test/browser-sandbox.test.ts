@@ -1,9 +1,11 @@
+import { testChromium } from '@wg-sync/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   hostForSandbox,
   needsNoSandbox,
   type SandboxHost,
   sandboxLaunchOptions,
+  serviceHostUnresolvable,
 } from '../src/garmin-browser-login.js';
 import { garminBrowserLogin } from '../src/index.js';
 import { failure, useSim } from './helpers.js';
@@ -68,10 +70,12 @@ describe('Chromium keeps its sandbox unless it cannot have one (root or a contai
 
 describe('garminBrowserLogin says which it chose', () => {
   it('one debug line names the decision for this host before Chromium starts (real Chromium)', async () => {
+    const { executablePath } = await testChromium();
     const sim = await useSim();
     const steps: string[] = [];
     const error = await failure(
       garminBrowserLogin({
+        executablePath,
         headless: true,
         urls: sim.urls,
         loginTimeoutMs: 1000,
@@ -84,4 +88,15 @@ describe('garminBrowserLogin says which it chose', () => {
     expect(steps.filter((step) => step.startsWith('Chromium sandbox'))).toEqual([line]);
     expect(steps.indexOf(line)).toBeLessThan(steps.findIndex((step) => step.startsWith('starting ')));
   }, 60_000);
+});
+
+describe('the ticket stays on this machine', () => {
+  it('the service host does not resolve inside the login browser, so the redirect carrying the ticket goes nowhere', () => {
+    expect(serviceHostUnresolvable('https://mobile.integration.garmin.com/gcm/android')).toBe(
+      '--host-resolver-rules=MAP mobile.integration.garmin.com ~NOTFOUND',
+    );
+    expect(serviceHostUnresolvable('https://mobile.integration.garmin.cn/gcm/android')).toBe(
+      '--host-resolver-rules=MAP mobile.integration.garmin.cn ~NOTFOUND',
+    );
+  });
 });

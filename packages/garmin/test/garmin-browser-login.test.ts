@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { findBrowser, loadPlaywright } from '../src/garmin-browser-login.js';
+import { SYSTEM_CHROMIUM_PATHS, testChromium } from '@wg-sync/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_PATHS, findBrowser, loadPlaywright } from '../src/garmin-browser-login.js';
 import { GarminBrowserLoginError, GarminClient, garminBrowserLogin } from '../src/index.js';
 import { EMAIL, failure, PASSWORD, requestsTo, useSim } from './helpers.js';
 
-// Real Chromium (Debian's /usr/bin/chromium; .ci/run installs it). Never skipped: without a browser
-// these tests fail, which is the point.
+// Real Chromium: WG_SYNC_CHROMIUM, a system one, or the one the install brings (@sparticuz/chromium,
+// a devDependency). Never skipped: without a browser these tests fail, which is the point.
 const BROWSER_TIMEOUT = 60_000;
+let executablePath = '';
+beforeAll(async () => {
+  ({ executablePath } = await testChromium());
+}, BROWSER_TIMEOUT);
 
 describe('garminBrowserLogin in headless Chromium against the simulator’s sign-in page', () => {
   it(
@@ -14,6 +19,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
       const sim = await useSim({ accounts: [{ email: EMAIL, password: PASSWORD, mfa: true }] });
       const steps: string[] = [];
       const tokens = await garminBrowserLogin({
+        executablePath,
         headless: true,
         urls: sim.urls,
         debug: (line) => steps.push(line),
@@ -50,7 +56,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
     async () => {
       const sim = await useSim();
       const error = await failure(
-        garminBrowserLogin({ headless: true, urls: sim.urls, loginTimeoutMs: 1500 }),
+        garminBrowserLogin({ executablePath, headless: true, urls: sim.urls, loginTimeoutMs: 1500 }),
       );
       expect(error).toBeInstanceOf(GarminBrowserLoginError);
       expect(error.code).toBe('TIMEOUT');
@@ -66,6 +72,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
       let shown = '';
       const error = await failure(
         garminBrowserLogin({
+          executablePath,
           headless: true,
           urls: sim.urls,
           loginTimeoutMs: 3000,
@@ -91,6 +98,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
       const sim = await useSim();
       const error = await failure(
         garminBrowserLogin({
+          executablePath,
           headless: true,
           urls: sim.urls,
           onPage: async (page) => {
@@ -115,8 +123,29 @@ describe('garminBrowserLogin without its prerequisites', () => {
     expect(error.code).toBe('BROWSER_NOT_FOUND');
   });
 
-  it('finds the system Chromium by default', () => {
-    expect(findBrowser()).toBe('/usr/bin/chromium');
+  it('finds the first usual Chrome/Chromium location that exists, else BROWSER_NOT_FOUND', () => {
+    const only =
+      (...present: string[]) =>
+      (path: string) =>
+        present.includes(path);
+    expect(findBrowser(undefined, only('/usr/bin/google-chrome', '/snap/bin/chromium'))).toBe(
+      '/usr/bin/google-chrome',
+    );
+    expect(findBrowser(undefined, only(...BROWSER_PATHS))).toBe('/usr/bin/chromium');
+    const error = (() => {
+      try {
+        findBrowser(undefined, only());
+      } catch (thrown) {
+        return thrown as GarminBrowserLoginError;
+      }
+    })();
+    expect(error).toBeInstanceOf(GarminBrowserLoginError);
+    expect(error?.code).toBe('BROWSER_NOT_FOUND');
+    expect(error?.message).toMatch(/executablePath/);
+  });
+
+  it('looks where the testkit’s test browser looks, so tests start the browser users get', () => {
+    expect([...BROWSER_PATHS]).toEqual([...SYSTEM_CHROMIUM_PATHS]);
   });
 
   it('playwright-core not installed → PLAYWRIGHT_MISSING with the install command', async () => {

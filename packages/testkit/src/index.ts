@@ -38,4 +38,15 @@ export {
   startRawServer,
   within,
 } from './shared/raw-server.js';
+export {
+  type SparticuzChromium,
+  SYSTEM_CHROMIUM_PATHS,
+  TEST_CHROMIUM_ARGS,
+  type TestChromium,
+  TestChromiumError,
+  type TestChromiumErrorCode,
+  type TestChromiumOptions,
+  type TestChromiumSource,
+  testChromium,
+} from './test-chromium.js';
 export * from './withings/index.js';
