@@ -28,7 +28,8 @@ const redactor = new Redactor();
 
 let config: SyncConfig;
 try {
-  // State goes to fileStore(WG_SYNC_STATE_DIR), `.wg-sync` by default: one 0600 JSON file per key.
+  // State goes to fileStore(WG_SYNC_STATE_DIR), by default the CLI's ~/.config/wg-sync/state (a
+  // ./.wg-sync left by earlier versions is still read, with a warning): one 0600 JSON file per key.
   config = loadConfigFromEnv();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

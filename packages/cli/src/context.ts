@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import {
   createSync,
@@ -10,7 +11,7 @@ import {
   type SyncConfig,
 } from '@wg-sync/core';
 import { configDir, type Env, ensurePrivateDir, loadEnvironment } from './environment.js';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, explain, type FailedEntryLike, failureOutcome } from './errors.js';
 import { checkAccountUrl, upstreamWarnings } from './upstream.js';
 import { checkWebhookSecret, type WebhookCommand } from './webhook-secret.js';
 
@@ -51,6 +52,28 @@ export interface CliContext {
   config: SyncConfig;
   /** Knows the configured secrets (client secret, API token, webhook secret) for lines the CLI writes itself. */
   redactor: Redactor;
+  /**
+   * The Withings client variables that are not set, for commands that opened the context with
+   * `withingsOptional` (nothing is ever sent to Withings then).
+   */
+  missingWithings: string[];
+}
+
+const WITHINGS_CREDENTIALS = ['WITHINGS_CLIENT_ID', 'WITHINGS_CLIENT_SECRET'] as const;
+
+/**
+ * A `fetch` that refuses every request to Withings: with the client variables unset, the engine runs
+ * on a placeholder client id, which must never reach Withings (nor the tokens sent with it).
+ */
+function withoutWithings(base: string | undefined, missing: string[]): typeof fetch {
+  const origin = new URL(base ?? 'https://wbsapi.withings.net').origin;
+  return (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (new URL(url).origin === origin) {
+      return Promise.reject(new Error(`not sent to Withings: ${missing.join(' and ')} not set`));
+    }
+    return fetch(input, init);
+  };
 }
 
 export async function openStore(spec: string | undefined, dir: string, env: Env): Promise<StateStore> {
@@ -66,7 +89,13 @@ export async function openStore(spec: string | undefined, dir: string, env: Env)
     // The default state directory is created (or tightened) now, not on the store's first use:
     // `serve` may not touch the store for hours. Any other directory is the file store's to check
     // (it refuses one owned by someone else and tightens its own through one descriptor).
-    if (path === resolve(dir, 'state')) await ensurePrivateDir(path);
+    if (path === resolve(dir, 'state')) {
+      await ensurePrivateDir(path, {
+        name: 'the state directory',
+        exitCode: EXIT.STORE,
+        fix: 'pass --store file:<a directory you can create and write>, or fix the config directory',
+      });
+    }
     const { fileStore } = await import('@wg-sync/core');
     return fileStore(path);
   }
@@ -108,6 +137,11 @@ export async function openContext(
   options: {
     /** This command exposes or subscribes the webhook: refuse without a secret (see checkWebhookSecret). */
     webhook?: WebhookCommand;
+    /**
+     * This command needs no Withings client credentials (`accounts`, `doctor`): without them it
+     * still runs, and nothing is sent to Withings.
+     */
+    withingsOptional?: boolean;
   } = {},
 ): Promise<CliContext> {
   const dir = configDir(flags['config-dir'], process.env);
@@ -119,8 +153,23 @@ export async function openContext(
     notice: warn,
   });
   const store = await openStore(flags.store, dir, env);
-  const base = loadConfigFromEnv({ ...env, WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state') });
-  const config: SyncConfig = { ...base, store, logger: terminalLogger(flags.verbose ?? false), ...overrides };
+  const missingWithings = options.withingsOptional
+    ? WITHINGS_CREDENTIALS.filter((name) => !env[name]?.trim())
+    : [];
+  // Random, so that the redactor (which hides it) never hides a real word.
+  const placeholder = `unset-${randomBytes(12).toString('hex')}`;
+  const base = loadConfigFromEnv({
+    ...env,
+    ...Object.fromEntries(missingWithings.map((name) => [name, placeholder])),
+    WG_SYNC_STATE_DIR: env.WG_SYNC_STATE_DIR ?? join(dir, 'state'),
+  });
+  const config: SyncConfig = {
+    ...base,
+    store,
+    logger: terminalLogger(flags.verbose ?? false),
+    ...(missingWithings.length > 0 ? { fetch: withoutWithings(base.withings.baseUrl, missingWithings) } : {}),
+    ...overrides,
+  };
   checkAccountUrl(env);
   for (const line of upstreamWarnings(config, env)) warn(line);
   // Before createSync, whose own refusal (publicUrl without a secret) would not say how to fix it.
@@ -128,7 +177,21 @@ export async function openContext(
   if (unauthenticated) warn(unauthenticated);
   const redactor = new Redactor();
   redactor.pin(config.withings.clientSecret, config.apiToken, config.webhookSecret);
-  return { env, dir, store, config, redactor, sync: createSync(config) };
+  return { env, dir, store, config, redactor, missingWithings, sync: createSync(config) };
+}
+
+/**
+ * Sets the exit code of a run whose reports have failed entries, by the documented table (a corrupt
+ * cursor is 5 like a corrupt token file, an unreachable Withings 4, a refused sign-in 3), and says
+ * the most pressing one and its fix on stderr.
+ */
+export function exitForFailures(failed: readonly FailedEntryLike[]): void {
+  const { exitCode, entry } = failureOutcome(failed);
+  if (exitCode === EXIT.OK) return;
+  process.exitCode = exitCode;
+  if (exitCode === EXIT.FAILED || !entry) return;
+  const { message, fix } = explain(entry);
+  warn(`wg-sync: ${entry.code}: ${message}${fix ? `\n  fix: ${fix}` : ''}`);
 }
 
 /** The account a command acts on: `--user`, else the only one linked. */

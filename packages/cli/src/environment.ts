@@ -1,16 +1,18 @@
-import { access, chmod, mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { access, chmod, lstat, mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { defaultConfigDir } from '@wg-sync/core';
 import { CliError, EXIT } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
 
-/** `$WG_SYNC_CONFIG_DIR`, else `$XDG_CONFIG_HOME/wg-sync`, else `~/.config/wg-sync`. */
+/**
+ * `--config-dir`, else core's `defaultConfigDir`: `$WG_SYNC_CONFIG_DIR`, else `$XDG_CONFIG_HOME/wg-sync`,
+ * else `~/.config/wg-sync` (its `state` is the default state directory of code too).
+ */
 export function configDir(flag: string | undefined, env: Env): string {
   if (flag) return resolve(flag);
-  if (env.WG_SYNC_CONFIG_DIR) return resolve(env.WG_SYNC_CONFIG_DIR);
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'wg-sync');
+  return defaultConfigDir(env);
 }
 
 async function readEnvFile(path: string, options: { required: boolean }): Promise<Env> {
@@ -77,9 +79,51 @@ async function exists(path: string): Promise<boolean> {
  * Creates `dir` with mode 0700, or tightens it to 0700 when it already exists (created earlier by
  * hand or with a looser umask): `config.env` holds the client secret and tokens live below it.
  */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+export async function ensurePrivateDir(
+  dir: string,
+  what: { name: string; exitCode: number; fix: string } = {
+    name: 'the config directory',
+    exitCode: EXIT.USAGE,
+    fix: 'pass --config-dir <a directory you can create and write> (or fix WG_SYNC_CONFIG_DIR)',
+  },
+): Promise<void> {
+  try {
+    await makeDirectories(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CliError(`cannot create ${what.name} ${dir}: ${code}`, {
+      exitCode: what.exitCode,
+      fix: what.fix,
+      cause: error,
+    });
+  }
   // Not ours (a shared, read-only config directory): nothing to tighten; the file store still
   // refuses a state directory owned by someone else.
   await chmod(dir, 0o700).catch(() => undefined);
+}
+
+/**
+ * `mkdir -p` with mode 0700, one step per missing level. Node's `mkdir({ recursive: true })` retries
+ * forever when mkdir answers ENOENT under an existing parent (`/proc/x`): it spun at 100% CPU.
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      await lstat(path);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing.push(path);
+      if (dirname(path) === path) break;
+    }
+  }
+  for (const path of missing.reverse()) {
+    await mkdir(path, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+  // A symlink to a directory is fine (a dotfiles setup); a file in its place is not.
+  if (!(await stat(dir)).isDirectory())
+    throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
 }

@@ -1,5 +1,7 @@
-import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
-import { EXIT, explain } from './errors.js';
+import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty';
+import { checkArguments, closest, resolveCommand } from './argv.js';
+import { environmentHelp } from './env-help.js';
+import { CliError, EXIT, explain } from './errors.js';
 
 const VERSION = '0.1.0';
 
@@ -13,6 +15,34 @@ const garmin = defineCommand({
   subCommands: { login: () => import('./commands/garmin-login.js').then((m) => m.garminLoginCommand) },
 });
 
+const help = defineCommand({
+  meta: {
+    name: 'help',
+    description: 'wg-sync help env: every environment variable read; wg-sync help <command>: its options',
+  },
+  args: {
+    topic: { type: 'positional', required: false, description: 'env, or a command' },
+    command: { type: 'positional', required: false, description: 'a command of that group' },
+  },
+  async run({ args }) {
+    if (args.topic === 'env') {
+      process.stdout.write(`${environmentHelp()}\n`);
+      return;
+    }
+    const names = [args.topic, args.command].filter((a): a is string => Boolean(a));
+    const topics = ['env', ...Object.keys((await resolveValue(rootCommand.subCommands)) ?? {})];
+    if (args.topic && !topics.includes(args.topic)) {
+      const near = closest(args.topic, topics);
+      throw new CliError(`no help on ${args.topic}${near ? ` (did you mean ${near}?)` : ''}`, {
+        exitCode: EXIT.USAGE,
+        fix: `wg-sync help env, or wg-sync help <${topics.slice(1).join('|')}>`,
+      });
+    }
+    const { command, parent } = await resolveCommand(rootCommand, names);
+    await printUsage(command, parent);
+  },
+});
+
 /** The `wg-sync` command tree. */
 export const rootCommand = defineCommand({
   meta: {
@@ -22,7 +52,7 @@ export const rootCommand = defineCommand({
       'Sync Withings weigh-ins to Garmin Connect.\n\n' +
       'Configuration: flags, then the environment, --env-file <path>, and ~/.config/wg-sync/config.env\n' +
       '(WITHINGS_CLIENT_ID, WITHINGS_CLIENT_SECRET, WG_SYNC_PUBLIC_URL, …); ./.env only with --env-file .env.\n' +
-      'State in ~/.config/wg-sync/state (mode 0700).\n' +
+      'State in ~/.config/wg-sync/state (mode 0700). Every environment variable read: wg-sync help env\n' +
       'Exit codes: 0 ok, 1 something failed, 2 usage or configuration, 3 sign in again, 4 upstream refused or unreachable, 5 state store.',
   },
   // Commands load on use, so `wg-sync --help` and each command start fast.
@@ -36,56 +66,59 @@ export const rootCommand = defineCommand({
     accounts: () => import('./commands/accounts.js').then((m) => m.accounts),
     serve: () => import('./commands/serve.js').then((m) => m.serve),
     demo: () => import('./commands/demo.js').then((m) => m.demo),
+    help,
   },
 });
 
 type AnyCommand = CommandDef;
 
-async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
+async function resolveValue<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
   return typeof value === 'function' ? (value as () => T | Promise<T>)() : value;
 }
 
-/** The command (and its parent) the arguments name, for `--help`. */
-async function commandFor(argv: string[]): Promise<[AnyCommand, AnyCommand | undefined]> {
-  let current: AnyCommand = rootCommand;
-  let parent: AnyCommand | undefined;
-  for (const arg of argv) {
-    if (arg.startsWith('-')) continue;
-    const subs = (await resolve(current.subCommands)) as Record<string, AnyCommand> | undefined;
-    const next = subs?.[arg];
-    if (!next) break;
-    parent = current;
-    current = await resolve(next);
-  }
-  return [current, parent];
+// ESC [ … m: the colour codes citty writes.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** Colour only for a person at a terminal who did not ask for none (https://no-color.org). */
+function colour(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+}
+
+/** A command's usage on stdout, without colour codes when they would end up in a file or a pipe. */
+async function printUsage(command: AnyCommand, parent?: AnyCommand): Promise<void> {
+  const text = await renderUsage(command, parent);
+  process.stdout.write(`${colour() ? text : text.replace(ANSI, '')}\n\n`);
 }
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code. Errors are
- * printed as one line plus the fix on stderr.
+ * printed as one line plus the fix on stderr. Unknown commands and flags are refused (exit 2) before
+ * anything runs: a misspelt `--dry-rn` must not be ignored while the real thing is done.
  */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
-    const [command, parent] = await commandFor(argv);
-    await showUsage(command, parent);
-    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
-  }
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-    process.stdout.write(`${VERSION}\n`);
-    return EXIT.OK;
-  }
   try {
+    if (argv.length === 0) {
+      await printUsage(rootCommand);
+      return EXIT.USAGE;
+    }
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT.OK;
+    }
+    const resolved = await resolveCommand(rootCommand, argv);
+    if (argv.includes('--help') || argv.includes('-h')) {
+      await printUsage(resolved.command, resolved.parent);
+      return EXIT.OK;
+    }
+    await checkArguments(resolved);
     process.exitCode = undefined;
     await runCommand(rootCommand, { rawArgs: argv });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (error) {
     const { message, fix, exitCode } = explain(error);
-    const isUsage = (error as { code?: string })?.code?.startsWith('E_');
-    if (isUsage) {
-      const [command, parent] = await commandFor(argv);
-      await showUsage(command, parent);
-    }
-    process.stderr.write(`wg-sync: ${message}\n${fix ? `  fix: ${fix}\n` : ''}`);
-    return isUsage ? EXIT.USAGE : exitCode;
+    process.stderr.write(
+      `wg-sync: ${message.replace(ANSI, '')}\n${fix ? `  fix: ${fix.replace(ANSI, '')}\n` : ''}`,
+    );
+    return exitCode;
   }
 }

@@ -1,9 +1,13 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { jsonLogger, type Logger, type LogLevel } from './logger.js';
 import type { SyncAlert, SyncReport } from './report.js';
 import { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
+import { checkedStore } from './state.js';
 import { fileStore } from './store/file-store.js';
+import { defaultStateDir } from './store/state-dir.js';
 import type { StateStore } from './store/state-store.js';
 
 /** Hooks called by the engine; a hook that throws is logged and never breaks a sync. */
@@ -80,6 +84,10 @@ export interface SyncConfig {
   includeManual?: boolean;
   /** Also sync blood pressure (Withings appli 4). */
   bloodPressure?: boolean;
+  /**
+   * Where log lines go (redacted first). Default `jsonLogger()`: JSON lines on stderr, from `info`,
+   * never on the app's stdout. `silentLogger` drops them (tests).
+   */
   logger?: Logger;
   hooks?: SyncHooks;
   fetch?: typeof fetch;
@@ -103,12 +111,15 @@ export interface SyncConfig {
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
-const positiveInt = z.coerce.number().int().positive();
-const url = z.url({ protocol: /^https?$/ });
+// The messages say what a valid value looks like: a person reads them next to the variable's name.
+const WHOLE = 'must be a whole number';
+const positiveInt = z.coerce.number({ error: WHOLE }).int({ error: WHOLE }).positive();
+const decimal = z.coerce.number({ error: 'must be a number' });
+const UPSTREAM_URL_RULE = 'must be an https URL (plain http only for 127.0.0.1 / localhost)';
 /** Upstream overrides (simulators, proxies): https, or plain http only to this machine. */
-const upstreamUrl = url.refine((value) => upstreamUrlProblem(value) === undefined, {
-  message: 'must be an https URL (plain http only for 127.0.0.1 / localhost)',
-});
+const upstreamUrl = z
+  .url({ protocol: /^https?$/, error: UPSTREAM_URL_RULE })
+  .refine((value) => upstreamUrlProblem(value) === undefined, { message: UPSTREAM_URL_RULE });
 const strongSecret = (rule: z.ZodString) =>
   rule.superRefine((value, context) => {
     const weak = weakSecretReason(value);
@@ -136,8 +147,13 @@ const envSchema = z.object({
     .min(1024)
     .max(10 * 1024 * 1024)
     .optional(),
-  WG_SYNC_STATE_DIR: z.string().min(1).default('.wg-sync'),
-  WG_SYNC_PUBLIC_URL: z.url({ protocol: /^https$/ }).optional(),
+  WG_SYNC_STATE_DIR: z.string().min(1).optional(),
+  // Read for the default state directory (defaultStateDir), like the CLI does.
+  WG_SYNC_CONFIG_DIR: z.string().min(1).optional(),
+  XDG_CONFIG_HOME: z.string().min(1).optional(),
+  WG_SYNC_PUBLIC_URL: z
+    .url({ protocol: /^https$/, error: 'must be an https URL such as https://sync.example.org' })
+    .optional(),
   WG_SYNC_API_TOKEN: strongSecret(z.string()).optional(),
   WG_SYNC_WEBHOOK_SECRET: strongSecret(
     z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16–128 characters of A-Z a-z 0-9 _ -'),
@@ -145,8 +161,8 @@ const envSchema = z.object({
   WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: bool.optional(),
   WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: positiveInt.max(3600).optional(),
   WG_SYNC_MAX_ENTRIES: positiveInt.max(500).optional(),
-  WG_SYNC_DEDUP_SECONDS: z.coerce.number().min(0).max(3600).optional(),
-  WG_SYNC_DEDUP_KG: z.coerce.number().min(0).max(5).optional(),
+  WG_SYNC_DEDUP_SECONDS: decimal.min(0).max(3600).optional(),
+  WG_SYNC_DEDUP_KG: decimal.min(0).max(5).optional(),
   WG_SYNC_ATTRIBUTIONS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list such as 0,3,8')
@@ -156,15 +172,35 @@ const envSchema = z.object({
   WG_SYNC_BLOOD_PRESSURE: bool.optional(),
   WG_SYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   WG_SYNC_READBACK_ATTEMPTS: positiveInt.max(20).optional(),
-  WG_SYNC_READBACK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  WG_SYNC_READBACK_DELAY_MS: z.coerce
+    .number({ error: WHOLE })
+    .int({ error: WHOLE })
+    .min(0)
+    .max(60_000)
+    .optional(),
 });
+
+/** Where {@link loadConfigFromEnv} kept the state before it shared the CLI's default. */
+const LEGACY_STATE_DIR = '.wg-sync';
+
+function isDirectory(path: string): boolean {
+  try {
+    return existsSync(path) && statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** The environment variables {@link loadConfigFromEnv} reads. */
 export const CONFIG_ENV_VARS = Object.keys(envSchema.shape);
 
 /**
  * Builds a {@link SyncConfig} from environment variables (a `fileStore` in `WG_SYNC_STATE_DIR`, a JSON
- * logger at `WG_SYNC_LOG_LEVEL`). Empty values count as unset.
+ * logger on stderr at `WG_SYNC_LOG_LEVEL`). Empty values count as unset.
+ *
+ * Without `WG_SYNC_STATE_DIR` the state lives in {@link defaultStateDir}, where the CLI keeps it. A
+ * `./.wg-sync` directory (the default of earlier versions) is still used when it exists, with a
+ * `config.state.legacy-dir` warning saying how to move it: state is never left behind.
  *
  * @throws {@link ConfigError} listing every missing or invalid variable at once.
  *
@@ -173,7 +209,13 @@ export const CONFIG_ENV_VARS = Object.keys(envSchema.shape);
  * const sync = createSync(loadConfigFromEnv());
  * ```
  */
-export function loadConfigFromEnv(env: Record<string, string | undefined> = process.env): SyncConfig {
+export function loadConfigFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  options: {
+    /** The directory a relative `./.wg-sync` is looked for in (default `process.cwd()`). */
+    cwd?: string;
+  } = {},
+): SyncConfig {
   const present = Object.fromEntries(
     CONFIG_ENV_VARS.flatMap((name) => {
       const value = env[name]?.trim();
@@ -185,11 +227,24 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
     present.WG_SYNC_API_TOKEN = env.SYNC_API_TOKEN.trim();
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`),
+    // One line per problem: a URL refused by two rules says so once.
+    const lines = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')} ${describeIssue(issue, present)}`,
     );
+    throw new ConfigError([...new Set(lines)]);
   }
   const e = parsed.data;
+  const logger = jsonLogger({ level: (e.WG_SYNC_LOG_LEVEL ?? 'info') as LogLevel });
+  const legacy = resolve(options.cwd ?? process.cwd(), LEGACY_STATE_DIR);
+  const useLegacy = !e.WG_SYNC_STATE_DIR && isDirectory(legacy);
+  const stateDir = e.WG_SYNC_STATE_DIR ?? (useLegacy ? legacy : defaultStateDir(env));
+  if (useLegacy) {
+    const target = defaultStateDir(env);
+    logger.warn('config.state.legacy-dir', {
+      dir: legacy,
+      message: `state is read from ${legacy}, the default of earlier versions (the default is now ${target}, shared with the wg-sync CLI). To move it: mv ${legacy} ${target} (if that does not exist yet); to keep it where it is: set WG_SYNC_STATE_DIR=${legacy}`,
+    });
+  }
   const garminUrls = {
     ...(e.GARMIN_SSO_URL ? { sso: e.GARMIN_SSO_URL } : {}),
     ...(e.GARMIN_DIAUTH_URL ? { diauth: e.GARMIN_DIAUTH_URL } : {}),
@@ -210,7 +265,7 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
         : {}),
       ...(e.WG_SYNC_GARMIN_MAX_UPLOAD_BYTES ? { maxUploadBytes: e.WG_SYNC_GARMIN_MAX_UPLOAD_BYTES } : {}),
     },
-    store: fileStore(e.WG_SYNC_STATE_DIR),
+    store: fileStore(stateDir),
     ...(e.WG_SYNC_PUBLIC_URL ? { publicUrl: e.WG_SYNC_PUBLIC_URL } : {}),
     ...(e.WG_SYNC_API_TOKEN ? { apiToken: e.WG_SYNC_API_TOKEN } : {}),
     ...(e.WG_SYNC_WEBHOOK_SECRET ? { webhookSecret: e.WG_SYNC_WEBHOOK_SECRET } : {}),
@@ -228,7 +283,7 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
     ...(e.WG_SYNC_ATTRIBUTIONS ? { attributions: e.WG_SYNC_ATTRIBUTIONS } : {}),
     ...(e.WG_SYNC_INCLUDE_MANUAL === undefined ? {} : { includeManual: e.WG_SYNC_INCLUDE_MANUAL }),
     ...(e.WG_SYNC_BLOOD_PRESSURE === undefined ? {} : { bloodPressure: e.WG_SYNC_BLOOD_PRESSURE }),
-    logger: jsonLogger({ level: (e.WG_SYNC_LOG_LEVEL ?? 'info') as LogLevel }),
+    logger,
     ...(e.WG_SYNC_READBACK_ATTEMPTS !== undefined || e.WG_SYNC_READBACK_DELAY_MS !== undefined
       ? {
           readBack: {
@@ -240,9 +295,20 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  // Never echo the value: it may be a secret.
+/** What is wrong with one variable, in words that say what would be right. Never echoes the value: it may be a secret. */
+function describeIssue(issue: z.core.$ZodIssue, present: Record<string, string>): string {
+  const name = String(issue.path[0] ?? '');
+  // zod does not report the input, so "missing" is judged from what was set.
+  if (!(name in present)) return 'is required';
+  if (issue.code === 'too_big') {
+    return `must be at most ${issue.maximum}${issue.origin === 'string' ? ' characters' : ''}`;
+  }
+  if (issue.code === 'too_small') {
+    if (issue.origin === 'string') return `must be at least ${issue.minimum} characters`;
+    return issue.inclusive === false ? `must be above ${issue.minimum}` : `must be at least ${issue.minimum}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_type' && /^invalid input/i.test(issue.message)) return 'is invalid';
   return issue.message.replace(/received .*/i, '').trim() || 'is invalid';
 }
 
@@ -321,6 +387,8 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
   if (problems.length) throw new ConfigError(problems);
   return {
     ...config,
+    // Every entry the engine reads is checked for its shape (StoreCorruptError otherwise).
+    store: checkedStore(config.store),
     maxEntriesPerSync: max,
     dedup: {
       timeToleranceSec: config.dedup?.timeToleranceSec ?? 120,

@@ -90,7 +90,7 @@ export interface Sync {
  *
  * const sync = createSync({
  *   withings: { clientId: process.env.WITHINGS_CLIENT_ID!, clientSecret: process.env.WITHINGS_CLIENT_SECRET! },
- *   store: fileStore('.wg-sync'),
+ *   store: fileStore(),
  * });
  * const report = await sync.syncRecent({ days: 7 });
  * console.log(report.synced, report.skipped, report.failed);

@@ -125,7 +125,7 @@ export function garminLoginCooldownKey(email: string): string {
  *
  * @example
  * ```ts
- * const cooldown = garminLoginCooldown(fileStore('.wg-sync'));
+ * const cooldown = garminLoginCooldown(fileStore());
  * if (!force) await cooldown.assertAllowed(email); // throws GarminLoginCooldownError
  * try {
  *   tokens = await garminLogin({ email, password });

@@ -22,16 +22,15 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
  * A logger that writes one JSON object per line: `{"level","time","event",…fields}`.
  *
  * @param options.level - Lowest level written (default `info`).
- * @param options.write - Where lines go (default: stdout for debug/info, stderr for warn/error).
+ * @param options.write - Where lines go (default: stderr, every level). A library must not write
+ *   to its host app's stdout, which may be the app's own output (a CLI's results, a piped report);
+ *   give a `write` that calls `process.stdout.write` to log there instead.
  */
 export function jsonLogger(
   options: { level?: LogLevel; write?: (line: string, level: LogLevel) => void } = {},
 ): Logger {
   const min = ORDER[options.level ?? 'info'];
-  const write =
-    options.write ??
-    ((line: string, level: LogLevel) =>
-      (ORDER[level] >= ORDER.warn ? process.stderr : process.stdout).write(`${line}\n`));
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const emit =
     (level: LogLevel) =>
     (event: string, fields: LogFields = {}) => {

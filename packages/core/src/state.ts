@@ -1,6 +1,7 @@
 import type { WithingsTokens } from '@wg-sync/withings';
-import { StoreConflictError } from './errors.js';
-import type { StateStore, VersionedValue } from './store/state-store.js';
+import { z } from 'zod';
+import { StoreConflictError, StoreCorruptError } from './errors.js';
+import { entryLocation, type StateStore, type VersionedValue } from './store/state-store.js';
 
 /** Every key wg-sync writes; all are per Withings user id. */
 export const keys = {
@@ -129,4 +130,130 @@ export async function update<T>(
       if (!(error instanceof StoreConflictError) || attempt >= 20) throw error;
     }
   }
+}
+
+// The shapes the engine reads, checked when an entry is read: valid JSON of the wrong shape is as
+// corrupt as a file that does not parse, and is never read as "absent" or half a record. Tolerant:
+// extra fields are kept, fields added later are optional, and every field checked is one the engine
+// uses, in every form earlier versions wrote it.
+const text = z.string();
+const instant = z.string().optional();
+const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodType }> = [
+  {
+    key: /^account\/[^/]+$/,
+    what: 'an account record',
+    schema: z.looseObject({
+      userId: text.min(1),
+      timeZone: text.nullable().optional(),
+      linkedAt: text,
+      unlinkedAt: instant,
+      heightM: z.number().optional(),
+      heightCheckedAt: instant,
+    }),
+  },
+  {
+    key: /^withings\/[^/]+\/tokens$/,
+    what: 'Withings tokens',
+    schema: z.looseObject({
+      userId: z.union([text, z.number()]),
+      accessToken: text,
+      refreshToken: text,
+      expiresAt: text,
+    }),
+  },
+  {
+    key: /^garmin\/[^/]+\/session$/,
+    what: 'a Garmin session',
+    schema: z.looseObject({
+      accessToken: text,
+      refreshToken: text,
+      clientId: text,
+      expiresAt: text.nullable().optional(),
+      domain: text.optional(),
+    }),
+  },
+  {
+    key: /^cursor\/[^/]+$/,
+    what: 'a cursor',
+    schema: z.looseObject({ lastUpdate: z.number() }),
+  },
+  {
+    key: /^pending\/[^/]+$/,
+    what: 'a pending-notifications record',
+    // `since` is not read (records of 0.1 may hold anything there).
+    schema: z.looseObject({ count: z.number(), firstAt: text, lastAt: instant, unlinkReportedAt: instant }),
+  },
+  {
+    key: /^health\/[^/]+$/,
+    what: 'a health record',
+    schema: z.looseObject({
+      lastAttemptAt: instant,
+      lastSuccessAt: instant,
+      lastError: z.looseObject({ code: text, message: text, at: instant, side: text.optional() }).optional(),
+      alerts: z.record(text, text).optional(),
+      subscription: z
+        .looseObject({
+          checkedAt: instant,
+          present: z.boolean().optional(),
+          restoredAt: instant,
+          lostAt: instant,
+          error: z.looseObject({ code: text, message: text.optional() }).optional(),
+        })
+        .optional(),
+      reauth: z.looseObject({ withings: instant, garmin: instant }).optional(),
+    }),
+  },
+  {
+    key: /^ledger\/[^/]+\/[^/]+$/,
+    what: 'a ledger entry',
+    // Only its presence is read; an entry that is not even an object was not written by wg-sync.
+    schema: z.looseObject({ takenAt: text.optional() }),
+  },
+];
+
+/**
+ * What is wrong with a stored value for `key`, or `undefined` when it has the shape the engine reads
+ * (keys wg-sync does not read here are not checked). The reason names fields, never values.
+ * @internal
+ */
+export function stateShapeProblem(key: string, value: unknown): string | undefined {
+  const shape = SHAPES.find((s) => s.key.test(key));
+  if (!shape) return undefined;
+  const parsed = shape.schema.safeParse(value);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.join('.') : undefined;
+  const expected = issue?.code === 'invalid_type' ? `expected ${issue.expected}` : 'invalid';
+  return `not ${shape.what}: ${field ? `${field} ${expected}` : `${expected} at the top level`}`;
+}
+
+const checked = new WeakSet<StateStore>();
+
+/**
+ * `store`, with every entry the engine reads checked for its shape on `get` and `list`: one of the
+ * wrong shape is a {@link StoreCorruptError} naming the key and where it lives, like one that does
+ * not parse. Writes and other keys pass through unchanged. Wrapping twice is harmless.
+ * @internal
+ */
+export function checkedStore(store: StateStore): StateStore {
+  if (checked.has(store)) return store;
+  const check = <T>(key: string, entry: VersionedValue<T> | undefined) => {
+    if (entry === undefined) return entry;
+    const problem = stateShapeProblem(key, entry.value);
+    if (problem) throw new StoreCorruptError(key, entryLocation(store, key), problem);
+    return entry;
+  };
+  // Methods are looked up at each call: tests and the fault matrix patch the inner store's put.
+  const wrapped: StateStore = {
+    get: async <T>(key: string) => check(key, await store.get<T>(key)),
+    put: (key, value, options) => store.put(key, value, options),
+    delete: (key, options) => store.delete(key, options),
+    list: async <T>(prefix: string) => {
+      const entries = await store.list<T>(prefix);
+      for (const entry of entries) check(entry.key, entry);
+      return entries;
+    },
+  };
+  checked.add(wrapped);
+  return wrapped;
 }

@@ -9,7 +9,12 @@ export const WITHINGS_ACCOUNT_URL = 'https://account.withings.com';
 /** Options for {@link withingsOAuth}.authorizeUrl. */
 export interface AuthorizeUrlOptions {
   clientId: string;
-  /** Must be registered as a Callback URL of the app, exactly (Withings refuses IPs and localhost). */
+  /**
+   * Must be registered as a Callback URL of the app, exactly, and use a domain name: Withings refuses
+   * IP addresses and `localhost` (so no `http://127.0.0.1:…`; only the testkit simulator takes one).
+   * Nothing has to answer there: the code is in the address the browser lands on. See
+   * https://github.com/wg-sync/wg-sync/blob/main/packages/withings/README.md#the-redirect-uri
+   */
   redirectUri: string;
   /** Your CSRF value; check it when the user comes back. */
   state: string;

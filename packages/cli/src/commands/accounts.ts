@@ -1,12 +1,14 @@
 import { defineCommand } from 'citty';
 import { globalArgs, openContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
 import { printJson, say } from '../terminal.js';
 
 const list = defineCommand({
   meta: { name: 'list', description: 'list the linked accounts' },
   args: { ...globalArgs, json: { type: 'boolean', description: 'print JSON', default: false } },
   async run({ args }) {
-    const ctx = await openContext(args);
+    // Reads the store only: the Withings client secret is not needed here.
+    const ctx = await openContext(args, {}, { withingsOptional: true });
     const accounts = await ctx.sync.accounts.list();
     if (args.json) return printJson(accounts);
     if (accounts.length === 0) say('no account linked yet: run wg-sync withings auth');
@@ -19,11 +21,28 @@ const list = defineCommand({
 
 const unlink = defineCommand({
   meta: { name: 'unlink', description: 'forget an account’s tokens and state (its upload ledger is kept)' },
-  args: { ...globalArgs, user: { type: 'positional', required: true, description: 'the Withings user id' } },
+  args: {
+    ...globalArgs,
+    userId: {
+      type: 'positional',
+      required: true,
+      description: 'the Withings user id (wg-sync accounts list)',
+    },
+  },
   async run({ args }) {
-    const ctx = await openContext(args);
-    await ctx.sync.accounts.unlink(args.user);
-    say(`user ${args.user} unlinked`);
+    const ctx = await openContext(args, {}, { withingsOptional: true });
+    try {
+      await ctx.sync.accounts.unlink(args.userId);
+    } catch (error) {
+      if ((error as { code?: unknown })?.code !== 'ACCOUNT_NOT_FOUND') throw error;
+      // Core's words ("pass userId") are for code; here the id is this command's argument.
+      throw new CliError(`no linked account for Withings user ${args.userId}`, {
+        exitCode: EXIT.USAGE,
+        fix: 'wg-sync accounts unlink <userId>, with an id that wg-sync accounts list shows',
+        cause: error,
+      });
+    }
+    say(`user ${args.userId} unlinked`);
   },
 });
 

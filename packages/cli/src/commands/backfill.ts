@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { globalArgs, openContext, pickUser } from '../context.js';
+import { exitForFailures, globalArgs, openContext, pickUser } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { interactive, printJson, say } from '../terminal.js';
 import { describeReport } from './sync.js';
@@ -21,7 +21,7 @@ export const backfill = defineCommand({
     ...globalArgs,
     from: { type: 'string', required: true, description: 'first day, YYYY-MM-DD (UTC)' },
     to: { type: 'string', description: 'last day, YYYY-MM-DD (default: today)' },
-    'batch-size': { type: 'string', description: 'weigh-ins per upload (default 50)', default: '50' },
+    'batch-size': { type: 'string', description: 'weigh-ins per upload', default: '50' },
     'dry-run': {
       type: 'boolean',
       description: 'count what would be uploaded; write nothing',
@@ -56,6 +56,6 @@ export const backfill = defineCommand({
     if (interactive()) process.stderr.write('\n');
     if (args.json) printJson(report);
     else for (const line of describeReport(report)) say(line);
-    if (report.failed.length > 0) process.exitCode = EXIT.FAILED;
+    exitForFailures(report.failed);
   },
 });

@@ -63,6 +63,8 @@ export const garminLoginCommand = defineCommand({
     },
   },
   async run({ args }) {
+    // A file named on the command line is checked before anything else is opened or sent.
+    const imported = args.method === 'import' ? await readTokenFile(args.file) : undefined;
     const ctx = await openContext(args);
     const userId = await pickUser(ctx.sync, args.user);
     const domain = (ctx.config.garmin?.domain ?? 'garmin.com') as GarminDomain;
@@ -135,12 +137,7 @@ export const garminLoginCommand = defineCommand({
       const pasted = args.file ?? (await ask('Paste the ST-… ticket (or the whole address with ?ticket=):'));
       tokens = await exchangeServiceTicket(pasted.trim(), { ...http, serviceUrl: garminServiceUrl(domain) });
     } else {
-      if (!args.file)
-        throw new CliError('--method import needs the token file', {
-          exitCode: EXIT.USAGE,
-          fix: 'wg-sync garmin login --method import ~/.garminconnect/garmin_tokens.json',
-        });
-      tokens = importGarminTokens(await readFile(args.file, 'utf8'));
+      tokens = imported as GarminTokens;
     }
 
     let name = '';
@@ -161,6 +158,50 @@ export const garminLoginCommand = defineCommand({
     say('Next: wg-sync sync --dry-run   (then wg-sync webhook subscribe <url> for real-time syncs)');
   },
 });
+
+const IMPORT_FIX =
+  'pass python-garminconnect’s ~/.garminconnect/garmin_tokens.json or a token file wg-sync wrote, or sign in: wg-sync garmin login';
+
+/** The tokens in the file `--method import` names: a missing, unreadable or foreign file is a usage error. */
+async function readTokenFile(file: string | undefined): Promise<GarminTokens> {
+  if (!file) {
+    throw new CliError('--method import needs the token file', {
+      exitCode: EXIT.USAGE,
+      fix: 'wg-sync garmin login --method import ~/.garminconnect/garmin_tokens.json',
+    });
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES'
+          ? 'it is not readable'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : `it cannot be read (${code ?? 'error'})`;
+    throw new CliError(`cannot import ${file}: ${why}`, {
+      exitCode: EXIT.USAGE,
+      fix: IMPORT_FIX,
+      cause: error,
+    });
+  }
+  try {
+    return importGarminTokens(text);
+  } catch (error) {
+    if (!isGarminApiError(error, 'PROTOCOL')) throw error;
+    // The reason never quotes the file (it may hold tokens).
+    const reason = error.message.replace(/^cannot import Garmin tokens: /, '');
+    throw new CliError(`${file} is not a Garmin token file (${reason})`, {
+      exitCode: EXIT.USAGE,
+      fix: IMPORT_FIX,
+      cause: error,
+    });
+  }
+}
 
 /** `--client-ids a,b` as a list; undefined when not given. */
 function parseClientIds(value: string | undefined): string[] | undefined {

@@ -20,14 +20,14 @@ export const serve = defineCommand({
     ...globalArgs,
     ...allowUnauthenticatedWebhookArg,
     port: { type: 'string', description: 'port (default $PORT or 8080)' },
-    host: { type: 'string', description: 'address to listen on (default 0.0.0.0)', default: '0.0.0.0' },
+    host: { type: 'string', description: 'address to listen on', default: '0.0.0.0' },
     'max-connections': {
       type: 'string',
       description: `connections open at once; more are closed as they arrive (default ${DEFAULT_SERVER_LIMITS.maxConnections})`,
     },
     'reconcile-hours': {
       type: 'string',
-      description: 'hours between reconciles: subscription check, catch-up sync, alerts (default 6; 0 = off)',
+      description: 'hours between reconciles: subscription check, catch-up sync, alerts; 0 = off',
       default: '6',
     },
   },

@@ -1,6 +1,6 @@
 import type { SyncReport } from '@wg-sync/core';
 import { defineCommand } from 'citty';
-import { globalArgs, openContext } from '../context.js';
+import { exitForFailures, globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { printJson, say } from '../terminal.js';
 
@@ -27,7 +27,7 @@ export const sync = defineCommand({
   },
   args: {
     ...globalArgs,
-    days: { type: 'string', description: 'look at least this many days back (default 7)', default: '7' },
+    days: { type: 'string', description: 'look at least this many days back', default: '7' },
     'dry-run': { type: 'boolean', description: 'show what would be uploaded; write nothing', default: false },
     json: { type: 'boolean', description: 'print the SyncReport JSON', default: false },
     user: { type: 'string', description: 'only this Withings user (default: every linked account)' },
@@ -50,6 +50,6 @@ export const sync = defineCommand({
       reports.push(await ctx.sync.syncRecent({ userId, days, dryRun: args['dry-run'] }));
     if (args.json) printJson(reports.length === 1 ? reports[0] : reports);
     else for (const report of reports) for (const line of describeReport(report)) say(line);
-    if (reports.some((r) => r.failed.length > 0)) process.exitCode = EXIT.FAILED;
+    exitForFailures(reports.flatMap((r) => r.failed));
   },
 });

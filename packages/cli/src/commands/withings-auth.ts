@@ -21,7 +21,7 @@ export const withingsAuth = defineCommand({
     ...globalArgs,
     port: {
       type: 'string',
-      description: 'port of the local callback server on 127.0.0.1 (default 8123)',
+      description: 'port of the local callback server on 127.0.0.1',
       default: '8123',
     },
     'redirect-uri': {
@@ -31,11 +31,11 @@ export const withingsAuth = defineCommand({
     },
     scope: {
       type: 'string',
-      description: 'comma-separated scopes (default user.metrics)',
+      description: 'comma-separated scopes',
       default: 'user.metrics',
     },
     open: { type: 'boolean', description: 'open the consent page in a browser', default: true },
-    timeout: { type: 'string', description: 'seconds to wait for the consent (default 300)', default: '300' },
+    timeout: { type: 'string', description: 'seconds to wait for the consent', default: '300' },
     'time-zone': {
       type: 'string',
       description: 'IANA time zone of the person (default: the one Withings reports)',

@@ -1,12 +1,14 @@
 import { type BigIntStats, constants } from 'node:fs';
 import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
 import { closeFd, errorCode, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeFd } from './fd.js';
 import { GroupCommit } from './group-commit.js';
 import { lockFile } from './lock-file.js';
+import { defaultStateDir } from './state-dir.js';
 import {
   assertValidKey,
+  describeEntryLocations,
   firstVersion,
   type PutOptions,
   type StateStore,
@@ -41,12 +43,14 @@ export interface FileStoreInternals {
  * An entry owned by another user or open to group or others, or a state directory owned by another
  * user, is a {@link StoreInsecureError} and is not read (tokens live here).
  *
+ * @param dir - The state directory (default {@link defaultStateDir}: where the `wg-sync` CLI keeps it).
+ *
  * @example
  * ```ts
- * const store = fileStore(`${process.env.HOME}/.config/wg-sync/state`);
+ * const store = fileStore(); // ~/.config/wg-sync/state, the CLI's
  * ```
  */
-export function fileStore(dir: string, options: { now?: () => Date } = {}): StateStore {
+export function fileStore(dir: string = defaultStateDir(), options: { now?: () => Date } = {}): StateStore {
   return openFileStore(dir, options);
 }
 
@@ -145,7 +149,7 @@ export function openFileStore(
     await dirSync.sync();
   }
 
-  return {
+  const store: StateStore = {
     async get<T>(key: string) {
       assertValidKey(key);
       await ensureDir();
@@ -204,13 +208,23 @@ export function openFileStore(
       );
     },
   };
+  // Errors about an entry's contents (a wrong shape, found above the store) name its file.
+  return describeEntryLocations(store, pathOf);
 }
 
 async function prepareDir(dir: string, uid: number | undefined): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await makeDirectories(dir, 0o700);
+  } catch (error) {
+    const code = errorCode(error);
+    throw new StoreError(
+      `cannot create the state directory ${dir}: ${code ?? (error as Error).message}${code ? ` (${MKDIR_PROBLEMS[code] ?? 'see the code'})` : ''}`,
+      { cause: error },
+    );
+  }
   const stats = await lstat(dir);
   if (stats.isSymbolicLink() || !stats.isDirectory()) {
-    throw new StoreError(`state directory ${dir} must be a real directory, not a symlink`);
+    throw new StoreError(`state directory ${dir} must be a real directory, not a symlink or a file`);
   }
   if (uid === undefined) return;
   // Checked and tightened through one descriptor, so the directory cannot be swapped in between.
@@ -230,6 +244,42 @@ async function prepareDir(dir: string, uid: number | undefined): Promise<void> {
     if ((Number(own.mode) & 0o077) !== 0) await fchmodFd(fd, 0o700);
   } finally {
     await closeFd(fd);
+  }
+}
+
+const MKDIR_PROBLEMS: Record<string, string> = {
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  ENOENT: 'this file system does not allow creating it here',
+  EACCES: 'no permission to create it there',
+  EPERM: 'not permitted to create it there',
+  EROFS: 'the file system is read-only',
+  EEXIST: 'something else is in the way',
+};
+
+/**
+ * `mkdir -p` in a bounded number of steps, one per missing level. Node's `mkdir({ recursive: true })`
+ * retries forever when mkdir answers ENOENT although the parent exists (`/proc/nope`): that spun at
+ * 100% CPU instead of failing.
+ */
+async function makeDirectories(dir: string, mode: number): Promise<void> {
+  const missing: string[] = [];
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      await lstat(path);
+      break;
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      missing.push(path);
+      if (dirname(path) === path) break;
+    }
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path, { mode });
+    } catch (error) {
+      // Created meanwhile by someone else: the checks after this one judge what is there.
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
   }
 }
 

@@ -62,6 +62,9 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
   const { staleMs, now } = settings(options);
   const deadline = Date.now() + (options.waitMs ?? LOCK_WAIT_MS);
   for (let attempt = 0; ; attempt += 1) {
+    // Also on the paths that retry at once (released in between, a stale lock broken): a lock file
+    // that keeps coming and going must not keep this loop spinning past the wait.
+    if (attempt > 0 && Date.now() > deadline) throw new StoreError(`timed out waiting for lock ${path}`);
     const token = newToken();
     const acquiredAt = now();
     // The fast path, uncontended: open(O_EXCL) + write + close, no fsync (a lock needs no durability).

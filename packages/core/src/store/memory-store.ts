@@ -1,6 +1,7 @@
 import { StoreConflictError } from '../errors.js';
 import {
   assertValidKey,
+  describeEntryLocations,
   firstVersion,
   type PutOptions,
   type StateStore,
@@ -35,7 +36,7 @@ export function memoryStore(options: { now?: () => Date } = {}): StateStore {
     version: entry.version,
   });
 
-  return {
+  const store: StateStore = {
     async get<T>(key: string) {
       assertValidKey(key);
       const entry = live(key);
@@ -76,4 +77,5 @@ export function memoryStore(options: { now?: () => Date } = {}): StateStore {
         });
     },
   };
+  return describeEntryLocations(store, (key) => `memory store key ${key}`);
 }

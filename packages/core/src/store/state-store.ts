@@ -61,3 +61,24 @@ export function assertValidKey(key: string): void {
 export function firstVersion(): number {
   return 1 + Math.floor(Math.random() * 2 ** 40);
 }
+
+const locators = new WeakMap<StateStore, (key: string) => string>();
+
+/**
+ * Records how `store` names where an entry lives (a file path for `fileStore`), for errors raised
+ * about an entry's contents above the store. Returns `store`.
+ * @internal
+ */
+export function describeEntryLocations(store: StateStore, locate: (key: string) => string): StateStore {
+  locators.set(store, locate);
+  return store;
+}
+
+/**
+ * Where `key` lives in `store`, for a `StoreCorruptError`: its file for `fileStore`, else
+ * "the state store".
+ * @internal
+ */
+export function entryLocation(store: StateStore, key: string): string {
+  return locators.get(store)?.(key) ?? 'the state store';
+}
