@@ -159,8 +159,9 @@ export function runStateStoreContract(
     it('read-modify-write with retry on conflict loses no update', async () => {
       const store = await fresh();
       await store.put('counter', 0);
+      // Bounded: a store that answers every put with a conflict fails here instead of hanging.
       const increment = async () => {
-        for (;;) {
+        for (let attempt = 0; attempt < 100; attempt += 1) {
           const current = await store.get<number>('counter');
           try {
             await store.put('counter', (current?.value ?? 0) + 1, { ifVersion: current?.version ?? null });
@@ -169,6 +170,7 @@ export function runStateStoreContract(
             if (!(error instanceof StoreConflictError)) throw error;
           }
         }
+        throw new Error('100 conflicts in a row for one increment: the store never lets a put through');
       };
       await Promise.all(Array.from({ length: 10 }, increment));
       expect((await store.get('counter'))?.value).toBe(10);
