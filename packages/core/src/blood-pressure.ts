@@ -49,11 +49,15 @@ export async function syncBloodPressure(
   }
   for (const group of fresh) {
     const value = (type: number) => group.measures.find((m) => m.type === type)?.value;
+    const pulse = value(11);
+    // Many monitors measure no pulse, and Withings then sends no type 11: such a reading is sent
+    // without one (a pulse of 0 is refused, and would fail that reading at every sync).
     const reading = {
       systolic: Math.round(value(10) ?? 0),
       diastolic: Math.round(value(9) ?? 0),
-      pulse: value(11),
+      ...(pulse === undefined ? {} : { pulse: Math.round(pulse) }),
     };
+    const fields = pulse === undefined ? ['systolic', 'diastolic'] : ['systolic', 'diastolic', 'pulse'];
     const takenAt = group.takenAt.toISOString();
     const already = existing.find(
       (r) =>
@@ -70,7 +74,7 @@ export async function syncBloodPressure(
       report.synced.push({
         groupIds: [group.groupId],
         takenAt,
-        fields: ['systolic', 'diastolic', 'pulse'],
+        fields,
         bloodPressure: reading,
       });
       continue;
@@ -80,7 +84,7 @@ export async function syncBloodPressure(
         takenAt: group.takenAt,
         systolic: reading.systolic,
         diastolic: reading.diastolic,
-        pulse: Math.round(reading.pulse ?? 0),
+        pulse: reading.pulse,
         timeZone,
         notes: 'Withings',
       });
@@ -92,7 +96,7 @@ export async function syncBloodPressure(
     report.synced.push({
       groupIds: [group.groupId],
       takenAt,
-      fields: ['systolic', 'diastolic', 'pulse'],
+      fields,
       bloodPressure: reading,
     });
   }

@@ -10,8 +10,12 @@ export interface GarminBloodPressureInput {
   systolic: number;
   /** Diastolic pressure, mmHg (whole number, 40–150). */
   diastolic: number;
-  /** Pulse, beats per minute (whole number, 20–250). */
-  pulse: number;
+  /**
+   * Pulse, beats per minute (whole number, 20–250). Leave it out when the monitor measured none: the
+   * field is then not sent. (Garmin Connect's own form takes a reading without a pulse; whether the API
+   * does is not recorded anywhere we know of, protocols §2.6.)
+   */
+  pulse?: number | undefined;
   /**
    * The IANA time zone the reading was taken in (e.g. `Europe/Berlin`): Garmin wants the local
    * wall time as well as UTC, and this zone, never the host's, decides it.
@@ -60,7 +64,8 @@ export function bloodPressureBody(input: GarminBloodPressureInput): Record<strin
   }
   for (const [field, [min, max]] of Object.entries(LIMITS)) {
     const value = input[field as keyof typeof LIMITS];
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (field === 'pulse' && value === undefined) continue;
+    if (value === undefined || !Number.isInteger(value) || value < min || value > max) {
       throw new RangeError(`${field} must be a whole number from ${min} to ${max}, got ${String(value)}`);
     }
   }
@@ -70,7 +75,7 @@ export function bloodPressureBody(input: GarminBloodPressureInput): Record<strin
     measurementTimestampGMT: zoneless(takenAt.getTime()),
     systolic: input.systolic,
     diastolic: input.diastolic,
-    pulse: input.pulse,
+    ...(input.pulse === undefined ? {} : { pulse: input.pulse }),
     sourceType: 'MANUAL',
     notes: input.notes ?? '',
   };
