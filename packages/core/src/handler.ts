@@ -48,9 +48,27 @@ const ACCEPTED = { status: 'accepted' } as const;
  * `GET /status` (Bearer `apiToken`). Malformed input is answered 400/405/413/415 with no side effect.
  * A notification is a hint: it can ask for a (debounced) sync, never set what the sync reads, and an
  * unlink is acted on only once Withings confirms it. Anonymous callers never see internal details.
+ * `HEAD` on any path answers what `GET` would (status and headers, errors included) with no body.
  */
 export function createHandler(engine: Engine, actions: HandlerActions) {
+  const route = createRoutes(engine, actions);
   return async function handler(request: Request, ctx: HandlerContext = {}): Promise<Response> {
+    if (request.method !== 'HEAD') return route(request, ctx);
+    // HEAD is GET without the content (RFC 9110 §9.3.2), so it is routed as one: its status and
+    // headers are then the GET's by construction, for every route and error, and no adapter has to
+    // know. A HEAD request never has a body, so the GET copy loses nothing.
+    const answer = await route(new Request(request, { method: 'GET' }), ctx);
+    await answer.body?.cancel();
+    return new Response(null, {
+      status: answer.status,
+      statusText: answer.statusText,
+      headers: answer.headers,
+    });
+  };
+}
+
+function createRoutes(engine: Engine, actions: HandlerActions) {
+  return async function route(request: Request, ctx: HandlerContext): Promise<Response> {
     let path: string;
     try {
       path = new URL(request.url).pathname.replace(/\/+$/, '') || '/';
@@ -66,13 +84,14 @@ export function createHandler(engine: Engine, actions: HandlerActions) {
         if (!webhookPathAllowed(engine, path)) return errorResponse(404, 'NOT_FOUND', 'no such route');
         const wrong = allow(request, ['POST', 'GET', 'HEAD']);
         if (wrong) return wrong;
-        // Withings checks the callback with HEAD (and some proxies with GET) before subscribing.
+        // Withings checks the callback with HEAD (routed here as GET), some proxies with GET, before
+        // subscribing.
         if (request.method !== 'POST') return new Response(null, { status: 200 });
         return await webhook(engine, actions, request, ctx);
       }
       if (path === '/sync/manual' || path === '/status') {
         if (!engine.config.apiToken) return errorResponse(404, 'NOT_FOUND', 'no such route');
-        const wrong = allow(request, path === '/status' ? ['GET'] : ['POST']);
+        const wrong = allow(request, path === '/status' ? ['GET', 'HEAD'] : ['POST']);
         if (wrong) return wrong;
         const denied = authorize(engine, request, ctx, path);
         if (denied) return denied;

@@ -7,9 +7,9 @@ const WAITING = Symbol('waiting');
  * separately), and the body streamed with backpressure. A body that is whole at once (every engine
  * answer) goes out with a `Content-Length` in one write with its headers; a body still being produced
  * is streamed chunk by chunk as it comes. A HEAD request gets no body (its stream is cancelled, not
- * read). If the client goes away, the body stream is cancelled; if the body stream fails after the
- * headers went out, the connection is destroyed so the client cannot take a cut-off body for a whole
- * one, and the error is rethrown.
+ * read) and no `Content-Length` unless the response carries one. If the client goes away, the body
+ * stream is cancelled; if the body stream fails after the headers went out, the connection is
+ * destroyed so the client cannot take a cut-off body for a whole one, and the error is rethrown.
  *
  * @example
  * ```ts
@@ -18,8 +18,15 @@ const WAITING = Symbol('waiting');
  */
 export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
   const head = headerList(response);
-  if (!response.body || res.req?.method === 'HEAD') {
+  if (res.req?.method === 'HEAD') {
     await response.body?.cancel().catch(() => undefined);
+    // The length a GET would have is not known here, and a HEAD may leave it out but must not
+    // announce another one (RFC 9110 §8.6): so no `Content-Length: 0`. Node frames no body for HEAD.
+    writeHead(res, response, head);
+    res.end();
+    return;
+  }
+  if (!response.body) {
     writeHead(res, response, withLength(head, response.status, 0));
     res.end();
     return;
