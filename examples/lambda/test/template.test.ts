@@ -163,6 +163,7 @@ describe('template.yaml: the API', () => {
         'POST /webhook/withings/{secret}',
         'POST /sync/manual',
         'GET /status',
+        'HEAD /status',
       ].sort(),
     );
     for (const [path, item] of Object.entries(paths)) {
@@ -211,6 +212,37 @@ describe('template.yaml: the API', () => {
       expect(limitOf(route), route).not.toBe(fallback);
   });
 
+  it('deploys one stage, the StageName one, and the throttling above is on it', () => {
+    // What SAM's transform makes of an AWS::Serverless::Api (samtranslator api_generator.py, checked
+    // against aws-sam-translator 1.110.0's output for this template): one Stage resource named
+    // StageName, carrying MethodSettings, plus a Deployment that also creates a stage "Stage" (no
+    // MethodSettings: every route unthrottled under /Stage/…) unless OpenApiVersion is set, on the
+    // resource or in Globals.Api (aws/serverless-application-model#1202).
+    const api = resources.SyncApi.Properties;
+    const openApiVersion = api.OpenApiVersion ?? template.Globals?.Api?.OpenApiVersion;
+    const samStages = (): Array<{ name: unknown; throttled: boolean }> => [
+      { name: api.StageName, throttled: (api.MethodSettings ?? []).length > 0 },
+      ...(openApiVersion && /^[2-3](\.\d)(\.\d)?$/.test(String(openApiVersion))
+        ? []
+        : [{ name: 'Stage', throttled: false }]),
+    ];
+    expect(samStages()).toEqual([{ name: { Ref: 'StageName' }, throttled: true }]);
+    // "2.0" would also remove the stage, but tells SAM to edit the definition as Swagger 2.0: the
+    // version has to be the definition's own.
+    expect(openApiVersion).toMatch(/^3\.\d+\.\d+$/);
+    expect(openApiVersion).toBe(api.DefinitionBody.openapi);
+    // Nothing else deploys the API, and every URL the stack hands out is on that stage.
+    const gatewayResources = Object.entries(resources)
+      .filter(([, r]) => String((r as Json).Type).startsWith('AWS::ApiGateway::'))
+      .map(([name]) => name);
+    expect(gatewayResources).toEqual([]);
+    for (const [name, output] of Object.entries(template.Outputs as Json)) {
+      const text = JSON.stringify(output.Value);
+      if (text.includes('execute-api')) expect(text, name).toContain(`/\${StageName}`);
+    }
+    expect(JSON.stringify(fn.Environment.Variables.WG_SYNC_PUBLIC_URL)).toContain(`/\${StageName}`);
+  });
+
   it('serves, through the bundled handler, exactly those methods on those paths', () => {
     const env = {
       WG_SYNC_TABLE: 'wg-sync-state',
@@ -238,6 +270,56 @@ describe('template.yaml: the API', () => {
       expect(served.sort()).toEqual(routes.filter((r) => r.includes('{secret}') === withSecret).sort());
       expect(results.every((r) => r.statusCode < 500)).toBe(true);
     }
+  });
+});
+
+describe('template.yaml: a custom domain with a base path', () => {
+  const { BasePath, PublicUrl } = template.Parameters;
+
+  it('takes BasePath and PublicUrl as optional parameters, and refuses a base path without its URL', () => {
+    expect(BasePath.Default).toBe('');
+    expect(PublicUrl.Default).toBe('');
+    const rule = template.Rules.BasePathNeedsPublicUrl;
+    expect(rule.RuleCondition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'BasePath' }, ''] }] });
+    expect(rule.Assertions[0].Assert).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PublicUrl' }, ''] }] });
+    const url = new RegExp(PublicUrl.AllowedPattern);
+    for (const ok of ['', 'https://sync.example.com/wg', 'https://sync.example.com']) expect(ok).toMatch(url);
+    for (const bad of ['http://sync.example.com', 'https://sync.example.com/wg/', 'https://x/?a'])
+      expect(bad).not.toMatch(url);
+  });
+
+  it('every base path the parameter allows is served by the bundle through the mapping, and only there', () => {
+    const pattern = new RegExp(BasePath.AllowedPattern);
+    for (const bad of ['/wg', 'wg/', 'w g', 'wg?x']) expect(bad, bad).not.toMatch(pattern);
+    const env = {
+      WG_SYNC_TABLE: 'wg-sync-state',
+      WITHINGS_CLIENT_ID: 'probe-client-id',
+      WITHINGS_CLIENT_SECRET: 'probe-client-secret-0123456789',
+      AWS_REGION: 'eu-west-1',
+      WG_SYNC_LOG_LEVEL: 'error',
+    };
+    for (const basePath of ['wg', 'api/v1', "a$_.+!*'()-b"]) {
+      expect(basePath).toMatch(pattern);
+      const customDomain = (path: string) => {
+        const event = restEvent('GET', path, { Host: 'sync.example.com' });
+        return {
+          ...event,
+          requestContext: { ...event.requestContext, path, domainName: 'sync.example.com' },
+        };
+      };
+      const { results } = runBundle({ ...env, WG_SYNC_BASE_PATH: basePath }, [
+        customDomain(`/${basePath}/health`),
+        restEvent('GET', '/health'),
+      ]);
+      expect(
+        results.map((r) => r.statusCode),
+        basePath,
+      ).toEqual([200, 404]);
+    }
+    // Left empty, the parameter sets the variable to "", which means no base path.
+    expect(
+      runBundle({ ...env, WG_SYNC_BASE_PATH: '' }, [restEvent('GET', '/health')]).results[0]?.statusCode,
+    ).toBe(200);
   });
 });
 
@@ -274,9 +356,11 @@ describe('template.yaml: the function', () => {
     expect(variables.WG_SYNC_TABLE).toEqual({ Ref: 'StateTable' });
     expect(variables.WG_SYNC_SECRET_ID).toEqual({ Ref: 'CredentialsSecret' });
     expect(variables.WG_SYNC_WEBHOOK_SECRET_ID).toEqual({ Ref: 'WebhookSecret' });
-    expect(variables.WG_SYNC_PUBLIC_URL['Fn::Sub']).toMatch(
-      /^https:\/\/\$\{SyncApi\}\.execute-api\..*\/\$\{StageName\}$/,
-    );
+    // PublicUrl (a custom domain) when set, else the API's own URL on its stage.
+    const [condition, custom, own] = variables.WG_SYNC_PUBLIC_URL['Fn::If'];
+    expect([condition, custom]).toEqual(['HasPublicUrl', { Ref: 'PublicUrl' }]);
+    expect(own['Fn::Sub']).toMatch(/^https:\/\/\$\{SyncApi\}\.execute-api\..*\/\$\{StageName\}$/);
+    expect(variables.WG_SYNC_BASE_PATH).toEqual({ Ref: 'BasePath' });
     expect(['async-invoke', 'inline']).toContain(variables.WG_SYNC_PROCESSING);
     for (const key of SECRET_KEYS) expect(variables).not.toHaveProperty(key);
     // Async events older than the adapter accepts (3600 s) must not be delivered at all.
@@ -437,12 +521,20 @@ describe('template.yaml: state, secret, alarms', () => {
     expect(Object.keys(template.Outputs)).toEqual(
       expect.arrayContaining(['WebhookUrl', 'WebhookSecretArn', 'ManualSyncUrl', 'StateTableName']),
     );
-    expect(template.Outputs.WebhookUrl.Value['Fn::Sub']).toMatch(/\/webhook\/withings\/\{secret\}$/);
+    // Each URL is the public base (PublicUrl, else the execute-api URL) plus its route.
+    const route = (name: string) => {
+      const [text, { Base }] = template.Outputs[name].Value['Fn::Sub'];
+      expect(Base, name).toEqual(fn.Environment.Variables.WG_SYNC_PUBLIC_URL);
+      expect(template.Outputs.ApiBaseUrl.Value, name).toEqual(fn.Environment.Variables.WG_SYNC_PUBLIC_URL);
+      return text as string;
+    };
+    expect(route('WebhookUrl')).toMatch(/^\$\{Base\}\/webhook\/withings\/\{secret\}$/);
     expect(template.Outputs.WebhookSecretArn.Value).toEqual({ Ref: 'WebhookSecret' });
     // Outputs are shown to anyone who may describe the stack: no secret value, resolved or generated.
     const outputs = JSON.stringify(template.Outputs);
     expect(outputs).not.toMatch(/resolve:secretsmanager|SecretString/);
-    expect(template.Outputs.ManualSyncUrl.Value['Fn::Sub']).toMatch(/\/sync\/manual$/);
+    expect(route('ManualSyncUrl')).toMatch(/^\$\{Base\}\/sync\/manual$/);
+    expect(route('HealthUrl')).toMatch(/^\$\{Base\}\/health$/);
     expect(template.Outputs.StateTableName.Value).toEqual({ Ref: 'StateTable' });
   });
 });

@@ -25,17 +25,46 @@ export class LambdaAdapterError extends SyncError {
   }
 }
 
+/** What an event is, as JSON sees it (`typeof` says "object" for `null` and arrays). */
+export type UnknownEventType =
+  | 'object'
+  | 'array'
+  | 'null'
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'undefined'
+  | 'other';
+
+const DESCRIBED: Record<UnknownEventType, string> = {
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  undefined: 'undefined',
+  other: 'no JSON value',
+};
+
 /** The event is none of the shapes the adapter handles (API Gateway v1/v2, Function URL, schedule, its own async event). */
 export class UnknownEventError extends LambdaAdapterError {
-  /** The event's top-level keys (names only, never values), to tell which trigger sent it. */
+  /** The event's top-level keys (names only, never values), to tell which trigger sent it; empty unless it is an object. */
   readonly keys: string[];
+  /** What the event is: an `object` (then see `keys`), or `null`, an `array`, a `string`… */
+  readonly eventType: UnknownEventType;
 
-  constructor(keys: string[]) {
+  constructor(keys: string[], eventType: UnknownEventType = 'object') {
+    const what =
+      eventType === 'object'
+        ? `top-level keys: ${keys.join(', ') || 'none'}`
+        : `the event is ${DESCRIBED[eventType]}, not an object`;
     super(
       'UNKNOWN_EVENT',
-      `lambdaAdapter cannot handle this event (top-level keys: ${keys.join(', ') || 'none'}); it handles API Gateway REST (v1) and HTTP API (v2) proxy events, Function URL events, EventBridge "Scheduled Event"s and its own signed async notifications`,
+      `lambdaAdapter cannot handle this event (${what}); it handles API Gateway REST (v1) and HTTP API (v2) proxy events, Function URL events, EventBridge "Scheduled Event"s and its own signed async notifications`,
     );
-    this.keys = keys;
+    this.keys = eventType === 'object' ? keys : [];
+    this.eventType = eventType;
   }
 }
 

@@ -17,6 +17,7 @@ export {
   type LambdaAdapterErrorCode,
   SecretsManagerError,
   UnknownEventError,
+  type UnknownEventType,
 } from './errors.js';
 export { type LambdaAdapterOptions, lambdaAdapter } from './lambda-adapter.js';
 export type {
@@ -28,6 +29,8 @@ export type {
   LambdaContextLike,
   LambdaEventResult,
   LambdaHandler,
+  ManualSyncedResult,
+  ManualSyncRejectedResult,
   NotificationRejectedResult,
   NotificationSyncedResult,
   ReconcileResult,

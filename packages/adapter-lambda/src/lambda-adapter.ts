@@ -3,9 +3,15 @@ import { jsonLogger, type Logger, Redactor, type Sync } from '@wg-sync/core';
 import { isAsyncNotificationEvent } from './async/async-notification.js';
 import { asyncSigningKey } from './async/async-signing-key.js';
 import { deferBySelfInvoke } from './async/defer-by-self-invoke.js';
+import {
+  isManualSyncEvent,
+  queueManualSyncBySelfInvoke,
+  runQueuedManualSync,
+} from './async/queued-manual-sync.js';
 import { runAsyncNotification } from './async/run-async-notification.js';
-import { LambdaAdapterError, UnknownEventError } from './errors.js';
+import { LambdaAdapterError, UnknownEventError, type UnknownEventType } from './errors.js';
 import { httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
+import { basePathProblem } from './http/web-request.js';
 import type { LambdaAdapterResult, LambdaContextLike, LambdaHandler } from './lambda-events.js';
 import { isScheduledEvent, type ReconcileFailedError, runScheduledReconcile } from './scheduled-event.js';
 
@@ -33,7 +39,13 @@ export interface LambdaAdapterOptions {
   signingSecret?: string;
   /** Async events older than this are refused (default 3600 s, the template's `MaximumEventAgeInSeconds`). */
   asyncMaxAgeSeconds?: number;
-  /** A custom-domain base path to remove from every request path (stages are removed on their own). */
+  /**
+   * The base path of a custom domain's API mapping (`/wg` for `https://sync.example.com/wg`): API
+   * Gateway keeps it in the event's path, so it is removed, as whole leading segments, before the
+   * engine routes the request (stages are removed on their own). With it set, a request whose path
+   * is outside it (the bare `execute-api` URL, a Function URL) is answered as core answers an
+   * unknown route, `404 {"error":{"code":"NOT_FOUND","message":"no such route"}}`.
+   */
   basePath?: string;
   /** Where the adapter's own lines go (default: a JSON logger on stdout/stderr). Lines are redacted. */
   logger?: Logger;
@@ -47,7 +59,8 @@ export interface LambdaAdapterOptions {
  * signed async notifications (→ `sync.syncNotification()`). It only translates I/O; every route and
  * all protocol logic stay in `sync.handler`.
  *
- * @throws {@link LambdaAdapterError} `INVALID_OPTIONS` at creation when `async-invoke` has no signing secret.
+ * @throws {@link LambdaAdapterError} `INVALID_OPTIONS` at creation when `async-invoke` has no signing
+ *   secret, or `basePath` is not a path.
  *   The returned handler rejects with {@link ReconcileFailedError} (`RECONCILE_FAILED`) when a scheduled
  *   reconcile had any failure (after logging its report), so the invocation counts as an error.
  *
@@ -72,6 +85,9 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
       'processing "async-invoke" signs its queued events: pass signingSecret (or set WITHINGS_CLIENT_SECRET), or use processing: "inline"',
     );
   }
+  const basePath = options.basePath?.trim() || undefined;
+  const basePathInvalid = basePath === undefined ? undefined : basePathProblem(basePath);
+  if (basePathInvalid) throw new LambdaAdapterError('INVALID_OPTIONS', basePathInvalid);
   const key = secret ? asyncSigningKey(secret) : undefined;
   const redactor = new Redactor();
   redactor.pin(secret);
@@ -93,15 +109,15 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
     const processor = httpProcessorFor(event);
     if (processor) {
       const pending: Array<Promise<unknown>> = [];
-      const defer =
+      const queue =
         processing === 'async-invoke' && key
-          ? deferBySelfInvoke({
+          ? {
               client: () => (lambdaClient ??= new LambdaClient({})),
               key,
               now,
               target:
                 options.functionName ?? context.invokedFunctionArn ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
-            })
+            }
           : undefined;
       const requestId = requestIdOf(context);
       const result = await viaProcessor(
@@ -110,7 +126,10 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
         (request, { clientAddress }) =>
           sync.handler(request, {
             waitUntil: (p) => void pending.push(p),
-            ...(defer ? { defer } : {}),
+            // API Gateway gives up after 29 s, a sync may take longer: both run in a queued invocation.
+            ...(queue
+              ? { defer: deferBySelfInvoke(queue), queueManualSync: queueManualSyncBySelfInvoke(queue) }
+              : {}),
             // The throttle of failed bearer attempts counts per source; without it, all share one.
             ...(clientAddress ? { clientAddress } : {}),
             ...(requestId ? { requestId } : {}),
@@ -118,7 +137,7 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
         {
           log,
           ...(requestId ? { requestId } : {}),
-          ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
+          ...(basePath === undefined ? {} : { basePath }),
         },
       );
       // Lambda freezes the process once the handler returns, so work handed to waitUntil finishes first.
@@ -129,8 +148,12 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
       log.info('lambda.schedule', { time: event.time });
       return runScheduledReconcile(sync, log, redactor);
     }
-    if (isAsyncNotificationEvent(event)) return runAsyncNotification(sync, event, context, settings);
-    throw new UnknownEventError(eventKeys(event));
+    if (isAsyncNotificationEvent(event)) {
+      return isManualSyncEvent(event)
+        ? runQueuedManualSync(sync, event, context, settings)
+        : runAsyncNotification(sync, event, context, settings);
+    }
+    throw new UnknownEventError(eventKeys(event), eventTypeOf(event));
   };
 }
 
@@ -162,10 +185,23 @@ export function requestIdOf(context: LambdaContextLike | undefined): string | un
   return typeof id === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : undefined;
 }
 
+function eventTypeOf(event: unknown): UnknownEventType {
+  if (event === null) return 'null';
+  if (Array.isArray(event)) return 'array';
+  const type = typeof event;
+  return type === 'object' ||
+    type === 'string' ||
+    type === 'number' ||
+    type === 'boolean' ||
+    type === 'undefined'
+    ? type
+    : 'other';
+}
+
 /** Top-level key names only, filtered to harmless characters: an unknown event may carry anything. */
 function eventKeys(event: unknown): string[] {
-  if (typeof event !== 'object' || event === null) return [typeof event];
-  return Object.keys(event)
+  if (eventTypeOf(event) !== 'object') return [];
+  return Object.keys(event as object)
     .slice(0, 12)
     .map((key) => key.replace(/[^\w.-]/g, '?').slice(0, 40));
 }

@@ -153,8 +153,33 @@ export interface NotificationRejectedResult {
   reason: AsyncRejectionReason;
 }
 
+/** The result of a queued manual sync that was authenticated and ran. */
+export interface ManualSyncedResult {
+  /** What ran. */
+  kind: 'manual-sync';
+  /** It passed the signature check and the sync ran. */
+  status: 'synced';
+  /** What `sync.syncManual()` reported, one report per account (secrets redacted). */
+  reports: SyncReport[];
+}
+
+/** The result of a queued manual sync that failed authentication (nothing was synced). */
+export interface ManualSyncRejectedResult {
+  /** What ran. */
+  kind: 'manual-sync';
+  /** It was refused. */
+  status: 'rejected';
+  /** Which check failed. */
+  reason: AsyncRejectionReason;
+}
+
 /** What the handler returns for an event that is not an HTTP request. */
-export type LambdaEventResult = ReconcileResult | NotificationSyncedResult | NotificationRejectedResult;
+export type LambdaEventResult =
+  | ReconcileResult
+  | NotificationSyncedResult
+  | NotificationRejectedResult
+  | ManualSyncedResult
+  | ManualSyncRejectedResult;
 
 /** An HTTP result (shaped for the event's API) or a {@link LambdaEventResult}. */
 export type LambdaAdapterResult = ApiGatewayV1Result | ApiGatewayV2Result | LambdaEventResult;

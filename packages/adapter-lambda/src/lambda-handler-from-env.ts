@@ -13,7 +13,14 @@ import {
   type SyncConfig,
 } from '@wg-sync/core';
 import { dynamoStore } from './dynamo-store.js';
-import { genericError, httpProcessorFor, jsonResponse, viaProcessor } from './http/http-event-processor.js';
+import {
+  answerTo,
+  genericError,
+  httpProcessorFor,
+  jsonResponse,
+  viaProcessor,
+} from './http/http-event-processor.js';
+import { basePathProblem } from './http/web-request.js';
 import { type LambdaAdapterOptions, lambdaAdapter, requestIdOf } from './lambda-adapter.js';
 import type { LambdaContextLike, LambdaHandler } from './lambda-events.js';
 import {
@@ -42,6 +49,9 @@ export const LAMBDA_ENV_VARS = {
     'the Secrets Manager secret (name or ARN) with the generated WG_SYNC_WEBHOOK_SECRET; a value in WG_SYNC_SECRET_ID wins',
   /** Optional: {@link LambdaAdapterOptions.processing}. */
   WG_SYNC_PROCESSING: 'how webhooks are processed: async-invoke (default) or inline',
+  /** Optional: {@link LambdaAdapterOptions.basePath}. */
+  WG_SYNC_BASE_PATH:
+    "a custom domain's base path (/wg for https://sync.example.com/wg); requests outside it get 404",
 } as const;
 
 /**
@@ -81,7 +91,8 @@ const WEBHOOK_SECRET_FIX =
  * it reads the secrets named by `WG_SYNC_SECRET_ID` and `WG_SYNC_WEBHOOK_SECRET_ID`, merges their
  * values over the environment, builds the configuration with `loadConfigFromEnv`, stores state in
  * {@link dynamoStore} on `WG_SYNC_TABLE` and mounts the engine with {@link lambdaAdapter}
- * (async-invoke signed with a key derived from the Withings client secret). The result is kept for
+ * (async-invoke signed with a key derived from the Withings client secret, `WG_SYNC_BASE_PATH` as its
+ * `basePath`). The result is kept for
  * the life of the container: a secret changed later is read by the next cold start.
  *
  * A deployment whose `WG_SYNC_WEBHOOK_SECRET` is still empty keeps working: unless
@@ -93,9 +104,10 @@ const WEBHOOK_SECRET_FIX =
  * every problem (and the request id) and answers HTTP events without any detail: `GET`/`HEAD
  * /health` 503 `{"ok":false}`, every other route 500
  * `{"error":{"code":"INTERNAL","message":"wg-sync is not available","requestId"}}` (with
- * `x-request-id`), because whoever calls may be a stranger and the problems name ARNs and tables.
- * Other events fail (so the function's Errors metric sees it). The next event tries again, so a
- * fixed secret is picked up without a redeploy.
+ * `x-request-id`), because whoever calls may be a stranger and the problems name ARNs and tables;
+ * a `HEAD` gets the same status and headers with no body. Other events fail (so the function's
+ * Errors metric sees it). The next event tries again, so a fixed secret is picked up without a
+ * redeploy.
  *
  * @example
  * ```ts
@@ -118,6 +130,9 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     const processing = env.WG_SYNC_PROCESSING?.trim() || 'async-invoke';
     if (processing !== 'async-invoke' && processing !== 'inline')
       problems.push('WG_SYNC_PROCESSING must be async-invoke or inline');
+    const basePath = basePathOf(env);
+    if (basePath !== undefined && basePathProblem(basePath))
+      problems.push(`WG_SYNC_BASE_PATH: ${basePathProblem(basePath)}`);
     const secretId = env.WG_SYNC_SECRET_ID?.trim();
     const webhookSecretId = env.WG_SYNC_WEBHOOK_SECRET_ID?.trim();
     if (secretId) loadSecrets ??= secretsFromSecretsManager(secretId, clientOption(options.secretsClient));
@@ -168,6 +183,7 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     return lambdaAdapter(sync, {
       processing: processing as 'async-invoke' | 'inline',
       signingSecret: config.withings.clientSecret,
+      ...(basePath === undefined ? {} : { basePath }),
       ...(options.lambdaClient ? { lambdaClient: options.lambdaClient } : {}),
       ...(logger ? { logger } : {}),
     });
@@ -188,7 +204,7 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       redactor.pin(...SECRET_KEYS.flatMap((name) => [env[name], loaded[name]]));
       loaded = {};
       const log = redactor.logger(options.logger ?? jsonLogger({ level: logLevel(env) }));
-      return configFailure(event, context, error, log);
+      return configFailure(event, context, error, log, basePathOf(env));
     }
     return adapter(event, context);
   };
@@ -196,6 +212,11 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
 
 function clientOption<C>(client: C | undefined): { client?: C } {
   return client ? { client } : {};
+}
+
+/** `WG_SYNC_BASE_PATH` when set (blank counts as unset, as a template parameter left empty gives). */
+function basePathOf(env: Record<string, string | undefined>): string | undefined {
+  return env.WG_SYNC_BASE_PATH?.trim() || undefined;
 }
 
 function logLevel(env: Record<string, string | undefined>) {
@@ -212,6 +233,7 @@ async function configFailure(
   context: LambdaContextLike | undefined,
   error: unknown,
   log: Logger,
+  basePath: string | undefined,
 ) {
   const code = (error as { code?: unknown })?.code;
   const requestId = requestIdOf(context) ?? randomUUID();
@@ -232,9 +254,11 @@ async function configFailure(
       const path = new URL(request.url).pathname.replace(/\/+$/, '') || '/';
       // A health check learns that it is down, which it has to; not why.
       if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD'))
-        return jsonResponse({ ok: false }, 503);
-      return genericError(500, 'INTERNAL', 'wg-sync is not available', requestId);
+        return answerTo(request, jsonResponse({ ok: false }, 503));
+      return answerTo(request, genericError(500, 'INTERNAL', 'wg-sync is not available', requestId));
     },
-    { log, requestId },
+    // A health check through the custom domain must still find /health; an unusable base path is
+    // itself one of the problems, and then no path is taken for it.
+    { log, requestId, ...(basePath && !basePathProblem(basePath) ? { basePath } : {}) },
   );
 }

@@ -324,6 +324,31 @@ describe('lambdaAdapter, the other events', { timeout: 30_000 }, () => {
     await expect(handler('just a string', lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
     await expect(handler(null, lambdaContext())).rejects.toBeInstanceOf(UnknownEventError);
   });
+
+  it('names what an event that is no object is: null, an array, a string… (typeof says "object" for two)', async () => {
+    const w = await world();
+    const handler = lambdaAdapter(w.sync, { processing: 'inline', logger: w.config.logger });
+    const cases: Array<[unknown, string, string]> = [
+      [null, 'null', 'the event is null, not an object'],
+      [[{ Records: [] }], 'array', 'the event is an array, not an object'],
+      ['just a string', 'string', 'the event is a string, not an object'],
+      [42, 'number', 'the event is a number, not an object'],
+      [true, 'boolean', 'the event is a boolean, not an object'],
+      [undefined, 'undefined', 'the event is undefined, not an object'],
+    ];
+    for (const [event, eventType, says] of cases) {
+      const error = (await handler(event, lambdaContext()).catch((e: unknown) => e)) as UnknownEventError;
+      expect(error, eventType).toBeInstanceOf(UnknownEventError);
+      expect(error, eventType).toMatchObject({ code: 'UNKNOWN_EVENT', eventType, keys: [] });
+      expect(error.message, eventType).toContain(says);
+      expect(error.message, eventType).not.toContain('top-level keys');
+    }
+    const object = (await handler({ Records: [] }, lambdaContext()).catch(
+      (e: unknown) => e,
+    )) as UnknownEventError;
+    expect(object).toMatchObject({ eventType: 'object', keys: ['Records'] });
+    expect(object.message).toContain('(top-level keys: Records)');
+  });
 });
 
 /** A context with `ms` left in the invocation. */

@@ -109,9 +109,19 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     expect(await handler(queued, lambdaContext())).toMatchObject({ kind: 'notification', status: 'synced' });
     expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
 
+    // A manual sync is queued the same way: 202 at once, the sync in the queued invocation.
     const manual = fixture<{ headers: Record<string, string> }>('api-gateway-v2-manual-sync');
     manual.headers.authorization = `Bearer ${API_TOKEN}`;
-    expect(await handler(manual, lambdaContext())).toMatchObject({ statusCode: 200 });
+    const accepted = await handler(manual, lambdaContext());
+    expect(accepted).toMatchObject({ statusCode: 202 });
+    // No WG_SYNC_PUBLIC_URL here, so the route's own path.
+    expect(json(accepted)).toMatchObject({ status: 'queued', statusUrl: '/status' });
+    const manualPayload = lambda.commandCalls(InvokeCommand)[1]?.args[0].input.Payload as Uint8Array;
+    const queuedManual = JSON.parse(Buffer.from(manualPayload).toString());
+    expect(await handler(queuedManual, lambdaContext())).toMatchObject({
+      kind: 'manual-sync',
+      status: 'synced',
+    });
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(lines.some((l) => l.includes('"webhook.accepted"'))).toBe(true);
     const shown = JSON.stringify([answer, queued]) + lines.join('\n');
@@ -202,7 +212,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
       for (const method of ['GET', 'HEAD']) {
         const health = (await handler(request(method, '/health'), lambdaContext())) as ApiGatewayV2Result;
         expect(health.statusCode).toBe(503);
-        expect(health.body).toBe('{"ok":false}');
+        expect(health.body).toBe(method === 'HEAD' ? '' : '{"ok":false}');
       }
       const context = lambdaContext();
       const routes = [
@@ -322,9 +332,11 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
       SecretString: JSON.stringify({ ...secretFor(w), WG_SYNC_WEBHOOK_SECRET: '' }),
     });
     const fresh = collectLogs();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     const generatedHandler = lambdaHandlerFromEnv({
       env,
       secretsClient,
+      lambdaClient,
       dynamoClient: w.db.client(),
       logger: fresh.logger,
     });
@@ -332,7 +344,8 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     expect(await status(generatedHandler, '/webhook/withings')).toBe(404);
     const manual = fixture<{ headers: Record<string, string> }>('api-gateway-v2-manual-sync');
     manual.headers.authorization = `Bearer ${API_TOKEN}`;
-    expect(await generatedHandler(manual, lambdaContext())).toMatchObject({ statusCode: 200 });
+    // Accepted (queued) with the credentials secret's API token, not the other secret's.
+    expect(await generatedHandler(manual, lambdaContext())).toMatchObject({ statusCode: 202 });
     expect(fresh.lines.some((l) => l.includes('webhook.unauthenticated'))).toBe(false);
     const shown = fresh.lines.join('\n');
     expect(shown).not.toContain(generated);

@@ -9,7 +9,7 @@ import type { Engine } from './context.js';
 import { SyncCoordinator } from './coordinator.js';
 import { doctor } from './doctor.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
-import { createHandler, type HandlerContext } from './handler.js';
+import { createHandler, type HandlerContext, type ManualSyncRequest } from './handler.js';
 import { raiseAlert } from './health.js';
 import { jsonLogger } from './logger.js';
 import { PendingWriter } from './pending-writer.js';
@@ -55,6 +55,11 @@ export interface Sync {
   syncRecent(options?: SyncRecentOptions): Promise<SyncReport>;
   /** Syncs what a Withings notification announced (its window widens the cursor, never narrows it). */
   syncNotification(notification: WithingsNotification): Promise<SyncReport>;
+  /**
+   * What `POST /sync/manual` runs: {@link Sync.syncRecent} for the account `userId`, or for every
+   * linked one, with `days`. For adapters that run an accepted manual sync later (`queueManualSync`).
+   */
+  syncManual(request: ManualSyncRequest): Promise<SyncReport[]>;
   /** Imports history in batches; does not move the cursor. */
   backfill(options: BackfillOptions): Promise<SyncReport>;
   /** For a schedule: subscription check and re-subscribe, catch-up sync and alerts, for every account. */
@@ -175,6 +180,14 @@ export function createSync(input: SyncConfig): Sync {
         since: notification.startDate,
       });
     },
+    async syncManual({ days, userId }) {
+      const ids = userId
+        ? [userId]
+        : (await config.store.list<AccountRecord>('account/'))
+            .filter((a) => !a.value.unlinkedAt)
+            .map((a) => a.value.userId);
+      return Promise.all(ids.map((id) => sync.syncRecent({ userId: id, days })));
+    },
     async backfill({ userId, from, to, dryRun = false, batchSize = 50, onProgress }) {
       if (!(from instanceof Date) || Number.isNaN(from.getTime()))
         throw new RangeError('backfill: from must be a valid Date');
@@ -198,14 +211,7 @@ export function createSync(input: SyncConfig): Sync {
     accounts: createAccounts(engine),
     handler: createHandler(engine, {
       syncNotification: (notification) => sync.syncNotification(notification),
-      async syncAll({ days, userId }) {
-        const ids = userId
-          ? [userId]
-          : (await config.store.list<AccountRecord>('account/'))
-              .filter((a) => !a.value.unlinkedAt)
-              .map((a) => a.value.userId);
-        return Promise.all(ids.map((id) => sync.syncRecent({ userId: id, days })));
-      },
+      syncAll: (request) => sync.syncManual(request),
       status: () => status(engine),
     }),
     webhookUrl: webhookUrl(config),

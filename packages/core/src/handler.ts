@@ -19,16 +19,32 @@ export interface HandlerContext {
    * window's closing sync.
    */
   defer?(notification: WithingsNotification, options?: { notBefore?: Date }): Promise<void>;
+  /**
+   * Queues an accepted `POST /sync/manual` instead of running it while the caller waits, for
+   * platforms whose gateway gives up before a sync may end (API Gateway answers 504 after 29 s; the
+   * Lambda adapter queues it as a signed asynchronous invocation). Called only once the token and the
+   * parameters are accepted; the route then answers 202 `{"status":"queued",…,"statusUrl"}`, and
+   * the outcome shows in `GET /status` (`lastAttemptAt`, `lastSuccessAt`, `lastError`).
+   */
+  queueManualSync?(request: ManualSyncRequest): Promise<void>;
   /** The caller's address (socket peer, or what a trusted proxy says), for per-source throttling. */
   clientAddress?: string;
   /** The platform's id for this request (Lambda's `awsRequestId`), echoed in error answers and logs. */
   requestId?: string;
 }
 
+/** What `POST /sync/manual?days=N[&userId=U]` asks for, validated. */
+export interface ManualSyncRequest {
+  /** At least the last `days` days (1–90) are looked at. */
+  days: number;
+  /** Only this account; absent: every linked account. */
+  userId?: string;
+}
+
 /** What the routes need from the engine. */
 export interface HandlerActions {
   syncNotification(notification: WithingsNotification): Promise<SyncReport>;
-  syncAll(options: { days: number; userId?: string }): Promise<SyncReport[]>;
+  syncAll(options: ManualSyncRequest): Promise<SyncReport[]>;
   status(): Promise<unknown>;
 }
 
@@ -104,7 +120,13 @@ function createRoutes(engine: Engine, actions: HandlerActions) {
         const userId = new URL(request.url).searchParams.get('userId') ?? undefined;
         if (userId !== undefined && !/^\d{1,20}$/.test(userId))
           return errorResponse(400, 'INVALID_USER', 'userId must be a Withings user id');
-        return json({ reports: await actions.syncAll({ days, ...(userId ? { userId } : {}) }) });
+        const manual: ManualSyncRequest = { days, ...(userId ? { userId } : {}) };
+        if (ctx.queueManualSync) {
+          await ctx.queueManualSync(manual);
+          const base = engine.config.publicUrl?.replace(/\/+$/, '');
+          return json({ status: 'queued', ...manual, statusUrl: base ? `${base}/status` : '/status' }, 202);
+        }
+        return json({ reports: await actions.syncAll(manual) });
       }
       return errorResponse(404, 'NOT_FOUND', 'no such route');
     } catch (error) {

@@ -34,7 +34,7 @@ export {
   garminLoginCooldown,
   garminLoginCooldownKey,
 } from './garmin-login-cooldown.js';
-export type { HandlerContext } from './handler.js';
+export type { HandlerContext, ManualSyncRequest } from './handler.js';
 export { jsonLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { Redactor } from './redact.js';
 export type {

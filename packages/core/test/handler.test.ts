@@ -149,6 +149,44 @@ describe('sync.handler routes and status codes', () => {
     });
   });
 
+  it('/sync/manual with queueManualSync: 202 with where the result shows, the sync handed over, not run', async () => {
+    const publicUrl = 'https://sync.example.com/wg/';
+    const h = await harness({
+      config: { apiToken: API_TOKEN, publicUrl, allowUnauthenticatedWebhook: true },
+    });
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 72.2 });
+    const queued: unknown[] = [];
+    const ctx = { queueManualSync: async (request: unknown) => void queued.push(request) };
+    const headers = { authorization: `Bearer ${API_TOKEN}` };
+    const before = await snapshot(h);
+    // Refused requests are answered as without it, and nothing is queued.
+    expect((await h.sync.handler(req('/sync/manual?days=3', { method: 'POST' }), ctx)).status).toBe(401);
+    expect((await h.sync.handler(req('/sync/manual?days=0', { method: 'POST', headers }), ctx)).status).toBe(
+      400,
+    );
+    expect(
+      (await h.sync.handler(req('/sync/manual?userId=x', { method: 'POST', headers }), ctx)).status,
+    ).toBe(400);
+    expect(queued).toEqual([]);
+    const response = await h.sync.handler(
+      req(`/sync/manual?days=3&userId=${h.userId}`, { method: 'POST', headers }),
+      ctx,
+    );
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({
+      status: 'queued',
+      days: 3,
+      userId: h.userId,
+      statusUrl: 'https://sync.example.com/wg/status',
+    });
+    expect(queued).toEqual([{ days: 3, userId: h.userId }]);
+    expect(await snapshot(h)).toEqual(before);
+    // What the queue later runs is what the route would have run.
+    const reports = await h.sync.syncManual({ days: 3 });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ userId: h.userId, trigger: 'recent', synced: [{ weightKg: 72.2 }] });
+  });
+
   it('/status shows each account’s health without any token', async () => {
     const h = await harness({ config: { apiToken: API_TOKEN } });
     await h.sync.syncRecent();

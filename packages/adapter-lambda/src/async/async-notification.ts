@@ -12,20 +12,30 @@ const MAX_PAYLOAD_CHARS = 2048;
 /** Lambda's async queue and this host may disagree a little about the time. */
 const CLOCK_SKEW_SECONDS = 300;
 
-/** The event `lambdaAdapter` invokes its own function with: a signed, serialised notification. */
-export interface AsyncNotificationEvent {
-  [ASYNC_EVENT_MARKER]: typeof FORMAT;
-  /** JSON of {@link SignedPayload}, signed byte for byte (no canonicalisation needed). */
+/**
+ * An event `lambdaAdapter` invokes its own function with: a signed payload whose format the marker
+ * names (`notification/v1`, `manual/v1`).
+ */
+export interface AsyncEvent<F extends string = string> {
+  [ASYNC_EVENT_MARKER]: F;
+  /** JSON of the payload (`fn`, `iat` and the format's own fields), signed byte for byte. */
   payload: string;
   /** base64url HMAC-SHA256 of `payload` under the derived key. */
   signature: string;
 }
 
-interface SignedPayload {
+/** The event `lambdaAdapter` invokes its own function with for a webhook: a signed notification. */
+export type AsyncNotificationEvent = AsyncEvent<typeof FORMAT>;
+
+/** What every signed payload starts with. */
+export interface SignedEnvelope {
   /** The function the event is meant for. */
   fn: string;
   /** Epoch seconds when it was signed. */
   iat: number;
+}
+
+interface SignedPayload extends SignedEnvelope {
   /**
    * Epoch milliseconds before which the sync must not start (a debounce window's closing sync).
    * Inside the signed payload, so nobody can move it; events without it run at once.
@@ -48,6 +58,73 @@ export function isAsyncNotificationEvent(event: unknown): event is Record<string
 }
 
 const sign = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+
+/** Serialises and signs `body` (its `fn` and `iat` included) as an event of `format`. */
+export function signEnvelope<F extends string, B extends SignedEnvelope>(
+  format: F,
+  body: B,
+  key: Buffer,
+): AsyncEvent<F> {
+  const payload = JSON.stringify(body);
+  return { [ASYNC_EVENT_MARKER]: format, payload, signature: sign(key, payload) } as AsyncEvent<F>;
+}
+
+/** How {@link openEnvelope} checks an event. */
+export interface EnvelopeCheck {
+  key: Buffer;
+  /** This function's name; an event signed for another function is refused. */
+  functionName: string | undefined;
+  now: Date;
+  /** Older events are refused (replays of a valid one only repeat an idempotent sync). */
+  maxAgeSeconds: number;
+}
+
+/**
+ * Authenticates an event of `format` and returns its parsed payload, whose `fn` and `iat` are
+ * checked; the format's own fields are the caller's to check.
+ *
+ * @throws {@link AsyncEventRejectedError} `MALFORMED`, `BAD_SIGNATURE`, `EXPIRED` or `WRONG_FUNCTION`.
+ */
+export function openEnvelope(
+  event: Record<string, unknown>,
+  format: string,
+  options: EnvelopeCheck,
+): SignedEnvelope & Record<string, unknown> {
+  const { payload, signature } = event;
+  if (
+    event[ASYNC_EVENT_MARKER] !== format ||
+    typeof payload !== 'string' ||
+    typeof signature !== 'string' ||
+    payload.length > MAX_PAYLOAD_CHARS
+  ) {
+    throw new AsyncEventRejectedError('MALFORMED', `async event is not a ${format} event`);
+  }
+  const expected = Buffer.from(sign(options.key, payload));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new AsyncEventRejectedError('BAD_SIGNATURE', 'async event signature does not match');
+  }
+  let body: (SignedEnvelope & Record<string, unknown>) | undefined;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    body = undefined;
+  }
+  // A correct signature means we wrote it, but the shape is still checked before the engine sees it.
+  if (typeof body !== 'object' || body === null || typeof body.fn !== 'string' || !epoch(body.iat))
+    throw new AsyncEventRejectedError('MALFORMED', `async event payload is not a ${format} payload`);
+  if (options.functionName !== undefined && body.fn !== options.functionName) {
+    throw new AsyncEventRejectedError('WRONG_FUNCTION', 'async event was signed for another function');
+  }
+  const age = Math.floor(options.now.getTime() / 1000) - body.iat;
+  if (age > options.maxAgeSeconds || age < -CLOCK_SKEW_SECONDS) {
+    throw new AsyncEventRejectedError(
+      'EXPIRED',
+      `async event is ${age} s old (accepted: up to ${options.maxAgeSeconds} s)`,
+    );
+  }
+  return body;
+}
 
 /** A verified async event: the notification, and when its sync may start. */
 export interface VerifiedAsyncNotification {
@@ -77,46 +154,20 @@ export function signAsyncNotification(
       ...(deviceId === undefined ? {} : { deviceId }),
     },
   };
-  const payload = JSON.stringify(body);
-  return { [ASYNC_EVENT_MARKER]: FORMAT, payload, signature: sign(options.key, payload) };
+  return signEnvelope(FORMAT, body, options.key);
 }
 
 /**
- * Authenticates an async event and returns its notification and `notBefore`.
+ * Authenticates a `notification/v1` event ({@link openEnvelope}) and returns its notification and
+ * `notBefore`.
  *
- * @param options.functionName - This function's name; an event signed for another function is refused.
- * @param options.maxAgeSeconds - Older events are refused (replays of a valid one only repeat an idempotent sync).
  * @throws {@link AsyncEventRejectedError} `MALFORMED`, `BAD_SIGNATURE`, `EXPIRED` or `WRONG_FUNCTION`.
  */
 export function verifyAsyncNotification(
   event: Record<string, unknown>,
-  options: { key: Buffer; functionName: string | undefined; now: Date; maxAgeSeconds: number },
+  options: EnvelopeCheck,
 ): VerifiedAsyncNotification {
-  const { payload, signature } = event;
-  if (
-    event[ASYNC_EVENT_MARKER] !== FORMAT ||
-    typeof payload !== 'string' ||
-    typeof signature !== 'string' ||
-    payload.length > MAX_PAYLOAD_CHARS
-  ) {
-    throw new AsyncEventRejectedError('MALFORMED', `async event is not a ${FORMAT} event`);
-  }
-  const expected = Buffer.from(sign(options.key, payload));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new AsyncEventRejectedError('BAD_SIGNATURE', 'async event signature does not match');
-  }
-  const body = parsePayload(payload);
-  if (options.functionName !== undefined && body.fn !== options.functionName) {
-    throw new AsyncEventRejectedError('WRONG_FUNCTION', 'async event was signed for another function');
-  }
-  const age = Math.floor(options.now.getTime() / 1000) - body.iat;
-  if (age > options.maxAgeSeconds || age < -CLOCK_SKEW_SECONDS) {
-    throw new AsyncEventRejectedError(
-      'EXPIRED',
-      `async event is ${age} s old (accepted: up to ${options.maxAgeSeconds} s)`,
-    );
-  }
+  const body = parsePayload(openEnvelope(event, FORMAT, options));
   const { n } = body;
   const notification: WithingsNotification = {
     userId: n.userId,
@@ -136,18 +187,11 @@ const epochMs = (v: unknown) =>
 const optionalText = (v: unknown, pattern: RegExp) =>
   v === undefined || (typeof v === 'string' && pattern.test(v));
 
-/** A correct signature means we wrote it, but the shape is still checked before the engine sees it. */
-function parsePayload(payload: string): SignedPayload {
-  let body: SignedPayload | undefined;
-  try {
-    body = JSON.parse(payload) as SignedPayload;
-  } catch {
-    body = undefined;
-  }
-  const n = body?.n;
+/** The notification's own fields, checked like the envelope's. */
+function parsePayload(opened: SignedEnvelope & Record<string, unknown>): SignedPayload {
+  const body = opened as Partial<SignedPayload>;
+  const n = body.n;
   const valid =
-    typeof body?.fn === 'string' &&
-    epoch(body.iat) &&
     (body.nbf === undefined || epochMs(body.nbf)) &&
     typeof n?.userId === 'string' &&
     /^\d{1,20}$/.test(n.userId) &&
@@ -159,7 +203,6 @@ function parsePayload(payload: string): SignedPayload {
     optionalText(n.date, /^[0-9-]{1,10}$/) &&
     optionalText(n.action, /^[a-z_]{1,32}$/) &&
     optionalText(n.deviceId, /^[0-9a-zA-Z]{1,64}$/);
-  if (!valid || !body)
-    throw new AsyncEventRejectedError('MALFORMED', 'async event payload is not a notification');
-  return body;
+  if (!valid) throw new AsyncEventRejectedError('MALFORMED', 'async event payload is not a notification');
+  return body as SignedPayload;
 }

@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaAdapterError } from '../errors.js';
-import type { AsyncNotificationEvent } from './async-notification.js';
+import type { AsyncEvent } from './async-notification.js';
 
 /** `arn:aws:lambda:region:account:function:NAME[:qualifier]` → `NAME`; a bare name stays as it is. */
 export function functionNameOf(target: string): string {
@@ -17,7 +17,9 @@ export function functionNameOf(target: string): string {
 export async function invokeSelf(
   client: LambdaClient,
   target: string,
-  event: AsyncNotificationEvent,
+  event: AsyncEvent,
+  /** What the event carries, for the error message. */
+  what: 'notification' | 'manual sync' = 'notification',
 ): Promise<void> {
   let status: number | undefined;
   try {
@@ -32,14 +34,14 @@ export async function invokeSelf(
   } catch (error) {
     throw new LambdaAdapterError(
       'SELF_INVOKE_FAILED',
-      `could not queue the notification on ${functionNameOf(target)} (${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}); check that the function may lambda:InvokeFunction itself`,
+      `could not queue the ${what} on ${functionNameOf(target)} (${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}); check that the function may lambda:InvokeFunction itself`,
       { cause: error },
     );
   }
   if (status !== 202) {
     throw new LambdaAdapterError(
       'SELF_INVOKE_FAILED',
-      `Lambda answered ${status ?? 'no status'} instead of 202 when queueing the notification on ${functionNameOf(target)}`,
+      `Lambda answered ${status ?? 'no status'} instead of 202 when queueing the ${what} on ${functionNameOf(target)}`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import type { ApiGatewayV1Event, ApiGatewayV1Result } from '../lambda-events.js';
 import type { HttpEventProcessor } from './http-event-processor.js';
 import { responseParts } from './response-parts.js';
-import { appendHeader, clientAddressOf, stripPrefix, webRequest } from './web-request.js';
+import { appendHeader, clientAddressOf, stripPrefix, webRequest, withinBasePath } from './web-request.js';
 
 function isApiGatewayV1Event(event: unknown): event is ApiGatewayV1Event {
   const e = event as Partial<ApiGatewayV1Event> | null;
@@ -39,7 +39,8 @@ export const apiGatewayV1: HttpEventProcessor<ApiGatewayV1Event, ApiGatewayV1Res
   matches: isApiGatewayV1Event,
   toRequest(event, { basePath } = {}) {
     const headers = headersOf(event);
-    const path = stripPrefix(stripPrefix(event.path, event.requestContext?.stage), basePath);
+    // REST APIs keep a custom domain's base path in `path` (`/wg/health`), and no stage.
+    const path = stripPrefix(withinBasePath(event.path, basePath) ?? event.path, event.requestContext?.stage);
     return webRequest({
       method: event.httpMethod,
       host: headers.get('host') ?? event.requestContext?.domainName,
@@ -49,6 +50,9 @@ export const apiGatewayV1: HttpEventProcessor<ApiGatewayV1Event, ApiGatewayV1Res
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
     });
+  },
+  path(event) {
+    return event.path;
   },
   clientAddress(event) {
     return clientAddressOf(event.requestContext?.identity?.sourceIp);

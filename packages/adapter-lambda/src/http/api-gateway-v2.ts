@@ -1,7 +1,7 @@
 import type { ApiGatewayV2Event, ApiGatewayV2Result } from '../lambda-events.js';
 import type { HttpEventProcessor } from './http-event-processor.js';
 import { responseParts } from './response-parts.js';
-import { appendHeader, clientAddressOf, stripPrefix, webRequest } from './web-request.js';
+import { appendHeader, clientAddressOf, stripPrefix, webRequest, withinBasePath } from './web-request.js';
 
 function isApiGatewayV2Event(event: unknown): event is ApiGatewayV2Event {
   const e = event as Partial<ApiGatewayV2Event> | null;
@@ -26,15 +26,20 @@ function headersOf(event: ApiGatewayV2Event): Headers {
 const v2 = {
   toRequest(event: ApiGatewayV2Event, { basePath }: { basePath?: string } = {}): Request {
     const headers = headersOf(event);
+    // The base path (a custom domain's API mapping) comes first, then a named stage.
+    const inner = withinBasePath(event.rawPath, basePath) ?? event.rawPath;
     return webRequest({
       method: event.requestContext.http.method,
       host: headers.get('host') ?? event.requestContext.domainName,
-      path: stripPrefix(stripPrefix(event.rawPath, event.requestContext.stage), basePath),
+      path: stripPrefix(inner, event.requestContext.stage),
       query: event.rawQueryString ?? '',
       headers,
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
     });
+  },
+  path(event: ApiGatewayV2Event): string {
+    return event.rawPath;
   },
   clientAddress(event: ApiGatewayV2Event): string | undefined {
     return clientAddressOf(event.requestContext?.http?.sourceIp);

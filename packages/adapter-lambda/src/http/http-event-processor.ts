@@ -8,10 +8,14 @@ import type {
 } from '../lambda-events.js';
 import { apiGatewayV1 } from './api-gateway-v1.js';
 import { apiGatewayV2, functionUrl } from './api-gateway-v2.js';
+import { withinBasePath } from './web-request.js';
 
 /** Options of {@link HttpEventProcessor.toRequest}. */
 export interface ToRequestOptions {
-  /** A custom-domain base path to remove from the front of every path (`/wg`). */
+  /**
+   * A custom-domain base path (`/wg`): removed from the front of every path, as whole segments; a
+   * path outside it is not the app's.
+   */
   basePath?: string;
 }
 
@@ -19,7 +23,10 @@ export interface ToRequestOptions {
 export interface HttpEventProcessor<E, R> {
   readonly name: 'api-gateway-v1' | 'api-gateway-v2' | 'function-url';
   matches(event: unknown): event is E;
+  /** The event as a Web `Request`, base path (when the path is under it) and stage removed. */
   toRequest(event: E, options?: ToRequestOptions): Request;
+  /** The path as the event carries it, base path and stage included. */
+  path(event: E): string;
   /** The caller's address from the request context (never from a header), when the event has one. */
   clientAddress(event: E): string | undefined;
   toResult(response: Response): Promise<R>;
@@ -77,14 +84,38 @@ export async function viaProcessor(
     log?.warn('lambda.request.malformed', { processor: processor.name, requestId, error });
     return typed.toResult(genericError(400, 'BAD_REQUEST', 'malformed request', requestId));
   }
+  if (withinBasePath(typed.path(event), toRequest.basePath) === undefined) {
+    // Not through the custom domain's mapping (the bare execute-api URL, a Function URL, another
+    // prefix): the answer is core's own for a route that does not exist, so it tells nobody that a
+    // base path is set, let alone which. The path stays out of the log: it may hold the secret.
+    log?.info('lambda.request.outside-base-path', { processor: processor.name, requestId });
+    return typed.toResult(answerTo(request, NOT_FOUND()));
+  }
   try {
     const address = typed.clientAddress(event);
     return await typed.toResult(await handle(request, address ? { clientAddress: address } : {}));
   } catch (error) {
     log?.error('lambda.http.failed', { processor: processor.name, requestId, error });
-    return typed.toResult(genericError(500, 'INTERNAL', 'internal error', requestId));
+    return typed.toResult(answerTo(request, genericError(500, 'INTERNAL', 'internal error', requestId)));
   }
 }
+
+/**
+ * `response` as the answer to `request`: to a HEAD, the same status and headers without the body, as
+ * core's handler answers it. Only for the answers this adapter makes itself (core's come ready). The
+ * 400 for an event that cannot become a `Request` needs none: fetch refuses no HEAD.
+ */
+export function answerTo(request: Request, response: Response): Response {
+  if (request.method !== 'HEAD') return response;
+  return new Response(null, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** Byte for byte core's answer to a path it has no route for. */
+const NOT_FOUND = () => jsonResponse({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404);
 
 /**
  * The answer shape core uses for errors, `{"error":{"code","message","requestId"}}`, for answers the

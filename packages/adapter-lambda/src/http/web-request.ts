@@ -46,8 +46,8 @@ export function appendHeader(headers: Headers, name: string, value: string | und
 }
 
 /**
- * Removes the stage (`/prod`) or a custom-domain base path from the front of a path, but only as a
- * whole segment: `/prod/webhook/withings` → `/webhook/withings`, `/production` stays.
+ * Removes the stage (`/prod`) from the front of a path, but only as a whole segment:
+ * `/prod/webhook/withings` → `/webhook/withings`, `/production` stays.
  */
 export function stripPrefix(path: string, prefix: string | undefined): string {
   if (!prefix || prefix === '$default') return path;
@@ -55,6 +55,32 @@ export function stripPrefix(path: string, prefix: string | undefined): string {
   if (segment === '/') return path;
   if (path === segment) return '/';
   return path.startsWith(`${segment}/`) ? path.slice(segment.length) : path;
+}
+
+/** One base-path segment as API Gateway allows it: letters, digits and `$-_.+!*'()`. */
+const BASE_PATH = /^\/?[A-Za-z0-9$_.+!*'()-]+(\/[A-Za-z0-9$_.+!*'()-]+)*\/?$/;
+
+/**
+ * Why `basePath` cannot be a custom domain's base path (`/wg`, `wg`, `api/v1`), or `undefined` when
+ * it can. Checked when the adapter is created, so a typo fails the configuration, not every request.
+ */
+export function basePathProblem(basePath: string): string | undefined {
+  return BASE_PATH.test(basePath)
+    ? undefined
+    : `basePath must be a path such as /wg (segments of letters, digits and $-_.+!*'() separated by /), not ${JSON.stringify(basePath.slice(0, 40))}`;
+}
+
+/**
+ * `path` with a custom-domain base path removed, only as whole leading segments (`/wg/health` →
+ * `/health`, `/wg` → `/`), or `undefined` when the path is not under it (`/wgx/health`, `/health`):
+ * such a request did not come through the mapping, and is answered as a route that does not exist.
+ */
+export function withinBasePath(path: string, basePath: string | undefined): string | undefined {
+  if (basePath === undefined) return path;
+  const segment = `/${basePath.replace(/^\/+|\/+$/g, '')}`;
+  if (segment === '/') return path;
+  if (path === segment || path === `${segment}/`) return '/';
+  return path.startsWith(`${segment}/`) ? path.slice(segment.length) : undefined;
 }
 
 /** An IPv4 or IPv6 address as text (IPv6 with an embedded IPv4 address is at most 45 characters). */
