@@ -31,7 +31,19 @@ it('runs in quick mode and writes every measurement', async () => {
     expect(results.backfill365.synced).toBe(results.backfill365.weighIns);
     expect(results.backfill365.inGarmin).toBe(results.backfill365.weighIns);
     expect(results.lambdaBundle.error).toBeUndefined();
-    expect(results.lambdaBundle.importMsMedian).toBeGreaterThan(0);
+    const lambda = results.lambdaBundle;
+    expect(lambda.runtime).toMatch(/^aws-lambda-ric \d+\.\d+\.\d+ on Node 22\./);
+    expect(lambda.entryBytes).toBeGreaterThan(0);
+    for (const name of ['bundle', 'helloWorld', 'dynamoOnly']) {
+      expect(lambda[name].initMs, name).toHaveLength(lambda.runs);
+      expect(lambda[name].initMsMedian, name).toBeGreaterThan(0);
+    }
+    expect(lambda.initRatioToDynamoOnly).toBeCloseTo(
+      lambda.bundle.initMsMedian / lambda.dynamoOnly.initMsMedian,
+      2,
+    );
+    expect(lambda.targetRatio).toBe(1.3);
+    expect(lambda.withinTarget).toBe(lambda.initRatioToDynamoOnly <= 1.3);
     expect(results.expressThroughput.expressRps).toBeGreaterThan(0);
     expect(results.expressThroughput.bareNodeHttpRps).toBeGreaterThan(0);
     expect(results.expressThroughput.handWrittenRps).toBeGreaterThan(0);
