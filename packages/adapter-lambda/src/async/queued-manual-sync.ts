@@ -1,5 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Logger, ManualSyncRequest, Sync } from '@wg-sync/core';
+import type { ManualSyncRequest, Sync } from '@wg-sync/core';
 import { AsyncEventRejectedError, LambdaAdapterError } from '../errors.js';
 import type { LambdaContextLike, LambdaEventResult } from '../lambda-events.js';
 import {
@@ -10,6 +10,7 @@ import {
   signEnvelope,
 } from './async-notification.js';
 import { functionNameOf, invokeSelf } from './invoke-self.js';
+import { type QueuedEventSettings, verifyQueuedEvent } from './verify-queued-event.js';
 
 const FORMAT = 'manual/v1';
 
@@ -95,38 +96,12 @@ export async function runQueuedManualSync(
   sync: Sync,
   event: Record<string, unknown>,
   context: LambdaContextLike,
-  settings: {
-    key: Buffer | undefined;
-    log: Logger;
-    now: () => Date;
-    maxAgeSeconds: number;
-    functionName: string | undefined;
-  },
+  settings: QueuedEventSettings,
 ): Promise<LambdaEventResult> {
   const { log } = settings;
-  const self =
-    context.functionName ??
-    process.env.AWS_LAMBDA_FUNCTION_NAME ??
-    (settings.functionName === undefined ? undefined : functionNameOf(settings.functionName));
-  let request: ManualSyncRequest;
-  try {
-    if (!settings.key) {
-      throw new AsyncEventRejectedError(
-        'BAD_SIGNATURE',
-        'no signing secret is configured to check async events',
-      );
-    }
-    request = verifyManualSync(event, {
-      key: settings.key,
-      functionName: self,
-      now: settings.now(),
-      maxAgeSeconds: settings.maxAgeSeconds,
-    });
-  } catch (error) {
-    if (!(error instanceof AsyncEventRejectedError)) throw error;
-    log.error('lambda.async.rejected', { reason: error.reason, error, requestId: context.awsRequestId });
-    return { kind: 'manual-sync', status: 'rejected', reason: error.reason };
-  }
+  const verified = verifyQueuedEvent(event, context, settings, verifyManualSync);
+  if ('rejected' in verified) return { kind: 'manual-sync', status: 'rejected', reason: verified.rejected };
+  const request = verified.value;
   const reports = await sync.syncManual(request);
   const failed = reports.filter((report) => report.failed.length > 0);
   const fields = {

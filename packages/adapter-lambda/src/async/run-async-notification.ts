@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, Sync } from '@wg-sync/core';
-import { AsyncEventRejectedError } from '../errors.js';
 import type { LambdaContextLike, LambdaEventResult } from '../lambda-events.js';
 import { verifyAsyncNotification } from './async-notification.js';
-import { functionNameOf } from './invoke-self.js';
+import { type QueuedEventSettings, verifyQueuedEvent } from './verify-queued-event.js';
 
 /**
  * The part of an invocation a queued sync keeps for itself (120 s: a Withings fetch, a Garmin range
@@ -26,39 +25,12 @@ export async function runAsyncNotification(
   sync: Sync,
   event: Record<string, unknown>,
   context: LambdaContextLike,
-  settings: {
-    key: Buffer | undefined;
-    log: Logger;
-    now: () => Date;
-    maxAgeSeconds: number;
-    functionName: string | undefined;
-  },
+  settings: QueuedEventSettings,
 ): Promise<LambdaEventResult> {
   const { log } = settings;
-  const self =
-    context.functionName ??
-    process.env.AWS_LAMBDA_FUNCTION_NAME ??
-    (settings.functionName === undefined ? undefined : functionNameOf(settings.functionName));
-  let verified: ReturnType<typeof verifyAsyncNotification>;
-  try {
-    if (!settings.key) {
-      throw new AsyncEventRejectedError(
-        'BAD_SIGNATURE',
-        'no signing secret is configured to check async events',
-      );
-    }
-    verified = verifyAsyncNotification(event, {
-      key: settings.key,
-      functionName: self,
-      now: settings.now(),
-      maxAgeSeconds: settings.maxAgeSeconds,
-    });
-  } catch (error) {
-    if (!(error instanceof AsyncEventRejectedError)) throw error;
-    log.error('lambda.async.rejected', { reason: error.reason, error, requestId: context.awsRequestId });
-    return { kind: 'notification', status: 'rejected', reason: error.reason };
-  }
-  const { notification, notBefore } = verified;
+  const verified = verifyQueuedEvent(event, context, settings, verifyAsyncNotification);
+  if ('rejected' in verified) return { kind: 'notification', status: 'rejected', reason: verified.rejected };
+  const { notification, notBefore } = verified.value;
   if (notBefore) await waitFor(notBefore, notification.userId, context, settings.now, log);
   const report = await sync.syncNotification(notification);
   const fields = {
