@@ -1,7 +1,7 @@
-import { access, chmod, lstat, mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, chmod, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { defaultConfigDir } from '@wg-sync/core';
+import { defaultConfigDir, makeDirectories } from '@wg-sync/core';
 import { CliError, EXIT } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
@@ -88,7 +88,7 @@ export async function ensurePrivateDir(
   },
 ): Promise<void> {
   try {
-    await makeDirectories(dir);
+    await makePrivateDirectories(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CliError(`cannot create ${what.name} ${dir}: ${code}`, {
@@ -102,27 +102,9 @@ export async function ensurePrivateDir(
   await chmod(dir, 0o700).catch(() => undefined);
 }
 
-/**
- * `mkdir -p` with mode 0700, one step per missing level. Node's `mkdir({ recursive: true })` retries
- * forever when mkdir answers ENOENT under an existing parent (`/proc/x`): it spun at 100% CPU.
- */
-async function makeDirectories(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let path = resolve(dir); ; path = dirname(path)) {
-    try {
-      await lstat(path);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      missing.push(path);
-      if (dirname(path) === path) break;
-    }
-  }
-  for (const path of missing.reverse()) {
-    await mkdir(path, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-  }
+/** `mkdir -p` (bounded, mode 0700), then: is it a directory? */
+async function makePrivateDirectories(dir: string): Promise<void> {
+  await makeDirectories(dir, 0o700);
   // A symlink to a directory is fine (a dotfiles setup); a file in its place is not.
   if (!(await stat(dir)).isDirectory())
     throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });

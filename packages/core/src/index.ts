@@ -53,6 +53,7 @@ export type {
 } from './report.js';
 export { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
 export { fileStore } from './store/file-store.js';
+export { makeDirectories } from './store/make-directories.js';
 export { memoryStore } from './store/memory-store.js';
 export { defaultConfigDir, defaultStateDir } from './store/state-dir.js';
 // For StateStore implementations (dynamoStore, your own): the same key rules and first versions.

@@ -1,10 +1,11 @@
 import { type BigIntStats, constants } from 'node:fs';
-import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
 import { closeFd, errorCode, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeFd } from './fd.js';
 import { GroupCommit } from './group-commit.js';
 import { lockFile } from './lock-file.js';
+import { makeDirectories } from './make-directories.js';
 import { defaultStateDir } from './state-dir.js';
 import {
   assertValidKey,
@@ -255,33 +256,6 @@ const MKDIR_PROBLEMS: Record<string, string> = {
   EROFS: 'the file system is read-only',
   EEXIST: 'something else is in the way',
 };
-
-/**
- * `mkdir -p` in a bounded number of steps, one per missing level. Node's `mkdir({ recursive: true })`
- * retries forever when mkdir answers ENOENT although the parent exists (`/proc/nope`): that spun at
- * 100% CPU instead of failing.
- */
-async function makeDirectories(dir: string, mode: number): Promise<void> {
-  const missing: string[] = [];
-  for (let path = resolve(dir); ; path = dirname(path)) {
-    try {
-      await lstat(path);
-      break;
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-      missing.push(path);
-      if (dirname(path) === path) break;
-    }
-  }
-  for (const path of missing.reverse()) {
-    try {
-      await mkdir(path, { mode });
-    } catch (error) {
-      // Created meanwhile by someone else: the checks after this one judge what is there.
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-  }
-}
 
 /**
  * Refuses an entry file owned by another user or open to group or others: a planted file must not be
