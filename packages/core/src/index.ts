@@ -7,13 +7,12 @@
  */
 export type { AccountSummary, Accounts } from './accounts.js';
 export {
-  CONFIG_ENV_VARS,
-  loadConfigFromEnv,
   type SyncConfig,
   type SyncHooks,
   upstreamOverrides,
   upstreamUrlProblem,
 } from './config.js';
+export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config-from-env.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
 export {
   AccountNotFoundError,
