@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lambdaBundleOptions } from '../examples/lambda/bundle-options.mjs';
 import { percentile, round } from './world.mjs';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/lambda/', import.meta.url));
@@ -49,29 +50,14 @@ export class LambdaInitError extends Error {
 }
 
 /**
- * examples/lambda/build.mjs's options (keep them in step), so the baselines pay what the bundle pays
- * for the same code. Its one plugin is left out: it only trims zod, which the baselines do not import.
+ * examples/lambda/build.mjs's options, so the baselines pay what the bundle pays for the same code.
+ * Its one plugin is left out: it only trims zod, which the baselines do not import.
  */
 function bundleOptions({ entry, outdir }) {
   return {
-    absWorkingDir: EXAMPLE,
-    entryPoints: { handler: entry },
-    outdir,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    splitting: true,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    mainFields: ['module', 'main'],
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-    external: ['playwright-core'],
+    ...lambdaBundleOptions({ absWorkingDir: EXAMPLE, entryPoints: { handler: entry }, outdir }),
     // The entries live in a temp dir: resolve their imports where examples/lambda's would resolve.
     nodePaths: [join(EXAMPLE, 'node_modules')],
-    logLevel: 'warning',
   };
 }
 

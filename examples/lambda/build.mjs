@@ -5,6 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { lambdaBundleOptions } from './bundle-options.mjs';
 
 // Paths are relative to this file, wherever it is run from.
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -50,29 +51,12 @@ const zodEnglishOnly = {
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist);
 const result = await build({
-  absWorkingDir: here,
-  entryPoints: { handler: 'src/handler.ts' },
-  outdir: dist,
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  // @wg-sync/garmin imports the FIT SDK profile (about 900 KB) with `await import()` only when it
-  // uploads: as its own chunk it stays out of the cold start.
-  splitting: true,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
-  // Prefer the ESM builds (the AWS SDK ships both): they tree-shake, and ESM output then needs no
-  // require() shim.
-  mainFields: ['module', 'main'],
-  minify: true,
-  // Minifying renames classes, and wg-sync's errors take their `name` from the class (core's
-  // SyncError): without this, Lambda reports `errorType: "Ge"` for a ConfigError and the logs say
-  // `"name":"St"`. Keeping every function and class name costs 4 % (1.49 → 1.55 MB, gzip +16 KB).
-  keepNames: true,
-  legalComments: 'none',
-  // Browser login (playwright-core) runs on a laptop via the CLI, never in Lambda.
-  external: ['playwright-core', ...external],
+  ...lambdaBundleOptions({
+    absWorkingDir: here,
+    entryPoints: { handler: 'src/handler.ts' },
+    outdir: dist,
+    external,
+  }),
   // The AWS SDK is bundled although nodejs22.x ships one: the runtime's copy is not pinned (AWS
   // updates it without notice), and the bundled 3.1164.0 is the version the tests ran against. It is
   // also faster: importing the handler took 65–100 ms bundled, 220–360 ms with the SDK left external
@@ -80,7 +64,6 @@ const result = await build({
   // directory where @aws-sdk/* resolves, such as packages/adapter-lambda).
   plugins: [zodEnglishOnly],
   metafile: true,
-  logLevel: 'warning',
 });
 const locales = Object.keys(result.metafile.inputs).filter((input) =>
   /[/\\]zod[/\\]v4[/\\]locales[/\\](?!en\.js$)/.test(input),
