@@ -33,3 +33,26 @@ export function lambdaBundleOptions({ absWorkingDir, entryPoints, outdir, extern
     logLevel: 'warning',
   };
 }
+
+// wg-sync's packages use `zod/mini`, whose functions tree-shake: the bundle keeps about 40 KB of zod.
+// Classic `zod` cannot be shaken (its `z` namespace is one object holding every schema class and, by
+// `export * as locales`, all ~60 locales), and loading it costs about 45 ms of cold start under
+// aws-lambda-ric on its own, a third of a DynamoDB-only handler's whole init (`pnpm bench`,
+// lambdaBundle). build.mjs fails when a dependency or a change brings it back, instead of letting the
+// init quietly grow again.
+const UNWANTED_ZOD = /[/\\]zod[/\\](?:v3[/\\]|v4[/\\]classic[/\\]|v4[/\\]locales[/\\](?!(?:en|index)\.js$))/;
+
+/**
+ * The zod files that reached the output although the bundle must not carry them: classic zod (v4
+ * classic or v3) and every locale but English. Files esbuild read and then shook out do not count.
+ *
+ * @param {import('esbuild').Metafile} metafile
+ * @returns {string[]}
+ */
+export function unwantedZodInputs(metafile) {
+  return Object.values(metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([input, { bytesInOutput }]) => bytesInOutput > 0 && UNWANTED_ZOD.test(input))
+      .map(([input]) => input),
+  );
+}

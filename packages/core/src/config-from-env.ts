@@ -1,85 +1,94 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type SyncConfig, upstreamUrlProblem } from './config.js';
 import { ConfigError } from './errors.js';
 import { jsonLogger, type LogLevel } from './logger.js';
 import { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
 import { fileStore } from './store/file-store.js';
 import { defaultStateDir } from './store/state-dir.js';
+import { ENGLISH } from './zod-english.js';
 
 // loadConfigFromEnv: the environment-variable form of SyncConfig, for apps, adapters and the CLI.
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const bool = z.pipe(
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']),
+  z.transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+);
 // The messages say what a valid value looks like: a person reads them next to the variable's name.
 const WHOLE = 'must be a whole number';
-const positiveInt = z.coerce.number({ error: WHOLE }).int({ error: WHOLE }).positive();
+// `z.int()` as a check after the coercion, as classic's `.int()` did: the same safe-integer rule and message.
+const positiveInt = z.coerce.number({ error: WHOLE }).check(z.int({ error: WHOLE }), z.positive());
 const decimal = z.coerce.number({ error: 'must be a number' });
 const UPSTREAM_URL_RULE = 'must be an https URL (plain http only for 127.0.0.1 / localhost)';
 /** Upstream overrides (simulators, proxies): https, or plain http only to this machine. */
 const upstreamUrl = z
   .url({ protocol: /^https?$/, error: UPSTREAM_URL_RULE })
-  .refine((value) => upstreamUrlProblem(value) === undefined, { message: UPSTREAM_URL_RULE });
-const strongSecret = (rule: z.ZodString) =>
-  rule.superRefine((value, context) => {
-    const weak = weakSecretReason(value);
-    if (weak) context.addIssue({ code: 'custom', message: `${weak}: ${GENERATE_SECRET_HINT}` });
-  });
+  .check(z.refine((value) => upstreamUrlProblem(value) === undefined, { message: UPSTREAM_URL_RULE }));
+const strongSecret = (rule: z.ZodMiniString) =>
+  rule.check(
+    z.superRefine((value, context) => {
+      const weak = weakSecretReason(value);
+      if (weak) context.addIssue({ code: 'custom', message: `${weak}: ${GENERATE_SECRET_HINT}` });
+    }),
+  );
 
 const envSchema = z.object({
-  WITHINGS_CLIENT_ID: z.string().min(1, 'is required (from the Withings developer dashboard)'),
-  WITHINGS_CLIENT_SECRET: z.string().min(1, 'is required (from the Withings developer dashboard)'),
-  WITHINGS_BASE_URL: upstreamUrl.optional(),
-  GARMIN_DOMAIN: z.enum(['garmin.com', 'garmin.cn']).optional(),
-  GARMIN_SSO_URL: upstreamUrl.optional(),
-  GARMIN_DIAUTH_URL: upstreamUrl.optional(),
-  GARMIN_CONNECTAPI_URL: upstreamUrl.optional(),
-  WG_SYNC_GARMIN_CLIENT_IDS: z
+  WITHINGS_CLIENT_ID: z.string().check(z.minLength(1, 'is required (from the Withings developer dashboard)')),
+  WITHINGS_CLIENT_SECRET: z
     .string()
-    .regex(
-      /^[A-Za-z0-9_.-]+( *, *[A-Za-z0-9_.-]+)*$/,
-      'must be a comma-separated list such as GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3,GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
-    )
-    .transform((s) => s.split(',').map((id) => id.trim()))
-    .optional(),
-  WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES: positiveInt.max(1000).optional(),
-  WG_SYNC_GARMIN_MAX_UPLOAD_BYTES: positiveInt
-    .min(1024)
-    .max(10 * 1024 * 1024)
-    .optional(),
-  WG_SYNC_STATE_DIR: z.string().min(1).optional(),
+    .check(z.minLength(1, 'is required (from the Withings developer dashboard)')),
+  WITHINGS_BASE_URL: z.optional(upstreamUrl),
+  GARMIN_DOMAIN: z.optional(z.enum(['garmin.com', 'garmin.cn'])),
+  GARMIN_SSO_URL: z.optional(upstreamUrl),
+  GARMIN_DIAUTH_URL: z.optional(upstreamUrl),
+  GARMIN_CONNECTAPI_URL: z.optional(upstreamUrl),
+  WG_SYNC_GARMIN_CLIENT_IDS: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^[A-Za-z0-9_.-]+( *, *[A-Za-z0-9_.-]+)*$/,
+            'must be a comma-separated list such as GARMIN_CONNECT_MOBILE_ANDROID_DI_2026Q3,GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
+          ),
+        ),
+      z.transform((s) => s.split(',').map((id) => id.trim())),
+    ),
+  ),
+  WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES: z.optional(positiveInt.check(z.lte(1000))),
+  WG_SYNC_GARMIN_MAX_UPLOAD_BYTES: z.optional(positiveInt.check(z.gte(1024), z.lte(10 * 1024 * 1024))),
+  WG_SYNC_STATE_DIR: z.optional(z.string().check(z.minLength(1))),
   // Read for the default state directory (defaultStateDir), like the CLI does.
-  WG_SYNC_CONFIG_DIR: z.string().min(1).optional(),
-  XDG_CONFIG_HOME: z.string().min(1).optional(),
-  WG_SYNC_PUBLIC_URL: z
-    .url({ protocol: /^https$/, error: 'must be an https URL such as https://sync.example.org' })
-    .optional(),
-  WG_SYNC_API_TOKEN: strongSecret(z.string()).optional(),
-  WG_SYNC_WEBHOOK_SECRET: strongSecret(
-    z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16–128 characters of A-Z a-z 0-9 _ -'),
-  ).optional(),
-  WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: bool.optional(),
-  WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: positiveInt.max(3600).optional(),
-  WG_SYNC_MAX_ENTRIES: positiveInt.max(500).optional(),
-  WG_SYNC_DEDUP_SECONDS: decimal.min(0).max(3600).optional(),
-  WG_SYNC_DEDUP_KG: decimal.min(0).max(5).optional(),
-  WG_SYNC_ATTRIBUTIONS: z
-    .string()
-    .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list such as 0,3,8')
-    .transform((s) => s.split(',').map(Number))
-    .optional(),
-  WG_SYNC_INCLUDE_MANUAL: bool.optional(),
-  WG_SYNC_BLOOD_PRESSURE: bool.optional(),
-  WG_SYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-  WG_SYNC_READBACK_ATTEMPTS: positiveInt.max(20).optional(),
-  WG_SYNC_READBACK_DELAY_MS: z.coerce
-    .number({ error: WHOLE })
-    .int({ error: WHOLE })
-    .min(0)
-    .max(60_000)
-    .optional(),
+  WG_SYNC_CONFIG_DIR: z.optional(z.string().check(z.minLength(1))),
+  XDG_CONFIG_HOME: z.optional(z.string().check(z.minLength(1))),
+  WG_SYNC_PUBLIC_URL: z.optional(
+    z.url({ protocol: /^https$/, error: 'must be an https URL such as https://sync.example.org' }),
+  ),
+  WG_SYNC_API_TOKEN: z.optional(strongSecret(z.string())),
+  WG_SYNC_WEBHOOK_SECRET: z.optional(
+    strongSecret(
+      z.string().check(z.regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16–128 characters of A-Z a-z 0-9 _ -')),
+    ),
+  ),
+  WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: z.optional(bool),
+  WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: z.optional(positiveInt.check(z.lte(3600))),
+  WG_SYNC_MAX_ENTRIES: z.optional(positiveInt.check(z.lte(500))),
+  WG_SYNC_DEDUP_SECONDS: z.optional(decimal.check(z.gte(0), z.lte(3600))),
+  WG_SYNC_DEDUP_KG: z.optional(decimal.check(z.gte(0), z.lte(5))),
+  WG_SYNC_ATTRIBUTIONS: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^\d+(,\d+)*$/, 'must be a comma-separated list such as 0,3,8')),
+      z.transform((s) => s.split(',').map(Number)),
+    ),
+  ),
+  WG_SYNC_INCLUDE_MANUAL: z.optional(bool),
+  WG_SYNC_BLOOD_PRESSURE: z.optional(bool),
+  WG_SYNC_LOG_LEVEL: z.optional(z.enum(['debug', 'info', 'warn', 'error'])),
+  WG_SYNC_READBACK_ATTEMPTS: z.optional(positiveInt.check(z.lte(20))),
+  WG_SYNC_READBACK_DELAY_MS: z.optional(
+    z.coerce.number({ error: WHOLE }).check(z.int({ error: WHOLE }), z.gte(0), z.lte(60_000)),
+  ),
 });
 
 /** Where {@link loadConfigFromEnv} kept the state before it shared the CLI's default. */
@@ -127,7 +136,7 @@ export function loadConfigFromEnv(
   // Accept the name DESIGN.md used first.
   if (!present.WG_SYNC_API_TOKEN && env.SYNC_API_TOKEN?.trim())
     present.WG_SYNC_API_TOKEN = env.SYNC_API_TOKEN.trim();
-  const parsed = envSchema.safeParse(present);
+  const parsed = envSchema.safeParse(present, { error: ENGLISH });
   if (!parsed.success) {
     // One line per problem: a URL refused by two rules says so once.
     const lines = parsed.error.issues.map(

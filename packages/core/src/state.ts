@@ -1,7 +1,8 @@
 import type { WithingsTokens } from '@wg-sync/withings';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { StoreConflictError, StoreCorruptError } from './errors.js';
 import { entryLocation, type StateStore, type VersionedValue } from './store/state-store.js';
+import { ENGLISH } from './zod-english.js';
 
 /** Every key wg-sync writes; all are per Withings user id. */
 export const keys = {
@@ -137,17 +138,17 @@ export async function update<T>(
 // extra fields are kept, fields added later are optional, and every field checked is one the engine
 // uses, in every form earlier versions wrote it.
 const text = z.string();
-const instant = z.string().optional();
-const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodType }> = [
+const instant = z.optional(z.string());
+const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
   {
     key: /^account\/[^/]+$/,
     what: 'an account record',
     schema: z.looseObject({
-      userId: text.min(1),
-      timeZone: text.nullable().optional(),
+      userId: text.check(z.minLength(1)),
+      timeZone: z.optional(z.nullable(text)),
       linkedAt: text,
       unlinkedAt: instant,
-      heightM: z.number().optional(),
+      heightM: z.optional(z.number()),
       heightCheckedAt: instant,
     }),
   },
@@ -168,8 +169,8 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodType }> = [
       accessToken: text,
       refreshToken: text,
       clientId: text,
-      expiresAt: text.nullable().optional(),
-      domain: text.optional(),
+      expiresAt: z.optional(z.nullable(text)),
+      domain: z.optional(text),
     }),
   },
   {
@@ -189,25 +190,27 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodType }> = [
     schema: z.looseObject({
       lastAttemptAt: instant,
       lastSuccessAt: instant,
-      lastError: z.looseObject({ code: text, message: text, at: instant, side: text.optional() }).optional(),
-      alerts: z.record(text, text).optional(),
-      subscription: z
-        .looseObject({
+      lastError: z.optional(
+        z.looseObject({ code: text, message: text, at: instant, side: z.optional(text) }),
+      ),
+      alerts: z.optional(z.record(text, text)),
+      subscription: z.optional(
+        z.looseObject({
           checkedAt: instant,
-          present: z.boolean().optional(),
+          present: z.optional(z.boolean()),
           restoredAt: instant,
           lostAt: instant,
-          error: z.looseObject({ code: text, message: text.optional() }).optional(),
-        })
-        .optional(),
-      reauth: z.looseObject({ withings: instant, garmin: instant }).optional(),
+          error: z.optional(z.looseObject({ code: text, message: z.optional(text) })),
+        }),
+      ),
+      reauth: z.optional(z.looseObject({ withings: instant, garmin: instant })),
     }),
   },
   {
     key: /^ledger\/[^/]+\/[^/]+$/,
     what: 'a ledger entry',
     // Only its presence is read; an entry that is not even an object was not written by wg-sync.
-    schema: z.looseObject({ takenAt: text.optional() }),
+    schema: z.looseObject({ takenAt: z.optional(text) }),
   },
 ];
 
@@ -219,7 +222,7 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodType }> = [
 export function stateShapeProblem(key: string, value: unknown): string | undefined {
   const shape = SHAPES.find((s) => s.key.test(key));
   if (!shape) return undefined;
-  const parsed = shape.schema.safeParse(value);
+  const parsed = shape.schema.safeParse(value, { error: ENGLISH });
   if (parsed.success) return undefined;
   const issue = parsed.error.issues[0];
   const field = issue?.path.length ? issue.path.join('.') : undefined;

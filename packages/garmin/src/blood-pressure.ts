@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { parseZonelessUtc, wallClockMs, zoneless } from './local-time.js';
 import type { bloodPressureRange } from './schemas.js';
 

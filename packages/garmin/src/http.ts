@@ -1,7 +1,8 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { GarminApiError, type GarminErrorCode } from './errors.js';
 import { excerpt, redact, safeCause } from './redact.js';
 import { apiError, jsonRateLimit, oauthError } from './schemas.js';
+import { ENGLISH } from './zod-english.js';
 
 /**
  * Default cap on one response body: 5 MiB, far above any answer we know of (the recorded answers are a
@@ -235,13 +236,13 @@ export function parseJson(response: ReadResponse, what: string): unknown {
  * is built from the path and the kind of value found (`is missing`, `got null`, `got a string`),
  * never from the value itself or zod's wording, so a token in a mistyped field cannot end up in it.
  */
-export function parseWith<T extends z.ZodType>(
+export function parseWith<T extends z.ZodMiniType>(
   schema: T,
   value: unknown,
   what: string,
   status?: number,
 ): z.infer<T> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: ENGLISH });
   if (result.success) return result.data;
   // "path is missing", not "path: missing": redact() scrubs whatever follows `access_token:`.
   const issues = result.error.issues
@@ -313,7 +314,7 @@ export function retryAfterMs(headers: Headers, now: Date = new Date()): number |
 export function isJsonRateLimit(response: ReadResponse): boolean {
   if (!response.text.includes('status-code')) return false;
   try {
-    const parsed = jsonRateLimit.safeParse(JSON.parse(response.text));
+    const parsed = jsonRateLimit.safeParse(JSON.parse(response.text), { error: ENGLISH });
     return parsed.success && String(parsed.data.error['status-code']) === '429';
   } catch {
     return false;
@@ -377,12 +378,12 @@ export function errorDetail(response: ReadResponse, secrets: Array<string | null
   if (isHtml(response)) return '(an HTML page)';
   try {
     const body: unknown = JSON.parse(response.text);
-    const oauth = oauthError.safeParse(body);
+    const oauth = oauthError.safeParse(body, { error: ENGLISH });
     if (oauth.success) {
       const description = oauth.data.error_description ? `: ${oauth.data.error_description}` : '';
       return `(${excerpt(`${oauth.data.error}${description}`, secrets)})`;
     }
-    const api = apiError.safeParse(body);
+    const api = apiError.safeParse(body, { error: ENGLISH });
     if (api.success && (api.data.error || api.data.message)) {
       return `(${excerpt([api.data.error, api.data.message].filter(Boolean).join(': '), secrets)})`;
     }

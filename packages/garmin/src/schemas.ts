@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * zod schemas of the answers this package reads, written against the recorded payloads in
@@ -8,22 +8,22 @@ import { z } from 'zod';
 
 const responseStatus = z.object({
   type: z.string(),
-  message: z.string().nullish(),
-  httpStatus: z.string().nullish(),
+  message: z.nullish(z.string()),
+  httpStatus: z.nullish(z.string()),
 });
 
 /** `POST /mobile/api/login` and `/mobile/api/mfa/verifyCode` (the verify answer has fewer keys). */
 export const ssoLoginResponse = z.looseObject({
-  serviceURL: z.string().nullish(),
-  serviceTicketId: z.string().nullish(),
+  serviceURL: z.nullish(z.string()),
+  serviceTicketId: z.nullish(z.string()),
   responseStatus,
-  customerMfaInfo: z
-    .looseObject({
-      email: z.string().nullish(),
-      mfaLastMethodUsed: z.string().nullish(),
-      defaultMfaMethod: z.string().nullish(),
-    })
-    .nullish(),
+  customerMfaInfo: z.nullish(
+    z.looseObject({
+      email: z.nullish(z.string()),
+      mfaLastMethodUsed: z.nullish(z.string()),
+      defaultMfaMethod: z.nullish(z.string()),
+    }),
+  ),
 });
 export type SsoLoginResponse = z.infer<typeof ssoLoginResponse>;
 
@@ -37,20 +37,29 @@ export const jsonRateLimit = z.object({
  * expiry comes from the JWT, so `expires_in`, `scope`, `token_type`, `jti` … may change shape freely.
  */
 export const diTokenResponse = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
+  refresh_token: z.string().check(z.minLength(1)),
+});
+
+/**
+ * A refresh answer may leave out `refresh_token` (python-garminconnect then keeps the old one,
+ * protocol §10). A ticket exchange may not: without a refresh token the tokens die within a day,
+ * so there {@link diTokenResponse} keeps it required and its absence is `PROTOCOL`.
+ */
+export const diRefreshResponse = z.extend(diTokenResponse, {
+  refresh_token: z.optional(diTokenResponse.shape.refresh_token),
 });
 
 /** OAuth2 error bodies from diauth: `{"error":"invalid_grant","error_description":"…"}`. */
 export const oauthError = z.looseObject({
   error: z.string(),
-  error_description: z.string().nullish(),
+  error_description: z.nullish(z.string()),
 });
 
 /** connectapi error bodies: `{"message":"HTTP 404 Not Found","error":"NotFoundException"}`. */
 export const apiError = z.looseObject({
-  message: z.string().nullish(),
-  error: z.string().nullish(),
+  message: z.nullish(z.string()),
+  error: z.nullish(z.string()),
 });
 
 /**
@@ -58,20 +67,20 @@ export const apiError = z.looseObject({
  * has renamed and dropped profile keys over the years; none of the others may fail a sync.
  */
 export const socialProfile = z.looseObject({
-  displayName: z.string().min(1),
+  displayName: z.string().check(z.minLength(1)),
 });
 
 /** A numeric id Garmin sends as a number or as a string of digits (`""` on failures). */
-const id = z.union([z.number(), z.string()]).nullish();
+const id = z.nullish(z.union([z.number(), z.string()]));
 
 const uploadFailure = z.looseObject({
   internalId: id,
   externalId: id,
-  messages: z
-    .array(
-      z.looseObject({ code: z.union([z.number(), z.string()]).nullish(), content: z.string().nullish() }),
-    )
-    .nullish(),
+  messages: z.nullish(
+    z.array(
+      z.looseObject({ code: z.nullish(z.union([z.number(), z.string()])), content: z.nullish(z.string()) }),
+    ),
+  ),
 });
 
 /**
@@ -81,12 +90,12 @@ const uploadFailure = z.looseObject({
 export const uploadResponse = z.looseObject({
   detailedImportResult: z.looseObject({
     uploadId: id,
-    failures: z.array(uploadFailure).nullish(),
+    failures: z.nullish(z.array(uploadFailure)),
   }),
 });
 export type UploadResponse = z.infer<typeof uploadResponse>;
 
-const optionalNumber = z.number().nullish();
+const optionalNumber = z.nullish(z.number());
 
 /**
  * One stored weigh-in (grams, epoch ms). A weigh-in without its record id, instant or weight is of
@@ -98,7 +107,7 @@ export const weightEntry = z.looseObject({
   samplePk: z.number(),
   timestampGMT: z.number(),
   weight: z.number(),
-  calendarDate: z.string().nullish(),
+  calendarDate: z.nullish(z.string()),
   bmi: optionalNumber,
   bodyFat: optionalNumber,
   bodyWater: optionalNumber,
@@ -107,7 +116,7 @@ export const weightEntry = z.looseObject({
   physiqueRating: optionalNumber,
   visceralFat: optionalNumber,
   metabolicAge: optionalNumber,
-  sourceType: z.string().nullish(),
+  sourceType: z.nullish(z.string()),
 });
 export type WeightEntryPayload = z.infer<typeof weightEntry>;
 
@@ -132,9 +141,9 @@ const bloodPressureMeasurement = z.looseObject({
   measurementTimestampLocal: z.string(),
   measurementTimestampGMT: z.string(),
   pulse: optionalNumber,
-  notes: z.string().nullish(),
-  sourceType: z.string().nullish(),
-  category: z.string().nullish(),
+  notes: z.nullish(z.string()),
+  sourceType: z.nullish(z.string()),
+  category: z.nullish(z.string()),
 });
 
 /**
@@ -147,16 +156,16 @@ export const bloodPressureRange = z.looseObject({
 
 /** python-garminconnect's `garmin_tokens.json` (0.3.x `Client.dumps()`). */
 export const pgcTokenFile = z.looseObject({
-  di_token: z.string().min(1),
-  di_refresh_token: z.string().min(1),
-  di_client_id: z.string().min(1).nullish(),
+  di_token: z.string().check(z.minLength(1)),
+  di_refresh_token: z.string().check(z.minLength(1)),
+  di_client_id: z.nullish(z.string().check(z.minLength(1))),
 });
 
 /** Our own token JSON (`JSON.stringify(tokens)`). */
 export const ourTokenFile = z.looseObject({
-  accessToken: z.string().min(1),
-  refreshToken: z.string().min(1),
-  clientId: z.string().min(1).nullish(),
-  expiresAt: z.union([z.string(), z.number(), z.date()]).nullish(),
-  domain: z.enum(['garmin.com', 'garmin.cn']).nullish(),
+  accessToken: z.string().check(z.minLength(1)),
+  refreshToken: z.string().check(z.minLength(1)),
+  clientId: z.nullish(z.string().check(z.minLength(1))),
+  expiresAt: z.nullish(z.union([z.string(), z.number(), z.date()])),
+  domain: z.nullish(z.enum(['garmin.com', 'garmin.cn'])),
 });

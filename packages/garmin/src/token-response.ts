@@ -1,16 +1,7 @@
 import { type HttpContext, parseJson, parseWith, type ReadResponse } from './http.js';
 import { jwtExpiry, readJwt } from './jwt.js';
-import { diTokenResponse } from './schemas.js';
+import { diRefreshResponse, diTokenResponse } from './schemas.js';
 import type { GarminDomain, GarminTokens } from './types.js';
-
-/**
- * A refresh answer may leave out `refresh_token` (python-garminconnect then keeps the old one,
- * protocol §10). A ticket exchange may not: without a refresh token the tokens die within a day,
- * so there it stays required and its absence is `PROTOCOL`.
- */
-const diRefreshResponse = diTokenResponse.extend({
-  refresh_token: diTokenResponse.shape.refresh_token.optional(),
-});
 
 /**
  * Turns a 2xx DI token answer into {@link GarminTokens} (expiry from the JWT's `exp`).

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { WithingsApiError, WithingsValidationError } from './errors.js';
 import { redactJson, scrub } from './redact.js';
 import { codeForStatus } from './status-codes.js';
+import { ENGLISH } from './zod-english.js';
 
 /** Where and how requests go; shared by the OAuth helpers and the client. Build it with {@link createTransport}. */
 export interface Transport {
@@ -58,9 +59,9 @@ export interface WithingsCall {
 }
 
 const envelopeSchema = z.object({
-  status: z.number().int(),
-  body: z.unknown().optional(),
-  error: z.string().optional(),
+  status: z.int(),
+  body: z.optional(z.unknown()),
+  error: z.optional(z.string()),
 });
 
 /**
@@ -142,7 +143,7 @@ export async function callWithings(transport: Transport, call: WithingsCall): Pr
     const start = clean(text.trim().slice(0, 40)).replace(/\s+/g, ' ');
     throw new WithingsApiError('UPSTREAM', `${where}: response is not JSON (starts with "${start}")`);
   }
-  const envelope = envelopeSchema.safeParse(json);
+  const envelope = envelopeSchema.safeParse(json, { error: ENGLISH });
   if (!envelope.success) {
     throw validationError(
       `${where}: response is not a Withings envelope`,
@@ -170,12 +171,12 @@ export async function callWithings(transport: Transport, call: WithingsCall): Pr
 
 /** Validates a successful body; a mismatch is a {@link WithingsValidationError} keeping the (redacted) raw value. */
 export function parseBody<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   body: unknown,
   where: string,
   secrets: ReadonlyArray<string | undefined>,
 ): T {
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, { error: ENGLISH });
   if (result.success) return result.data;
   throw validationError(`${where}: unexpected response shape`, body, result.error, secrets);
 }
@@ -183,7 +184,7 @@ export function parseBody<T>(
 function validationError(
   message: string,
   raw: unknown,
-  error: z.ZodError,
+  error: z.core.$ZodError,
   secrets: ReadonlyArray<string | undefined>,
 ): WithingsValidationError {
   const issues = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);

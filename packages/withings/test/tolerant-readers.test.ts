@@ -76,6 +76,21 @@ describe('tolerant readers: getmeas', () => {
     serveNext(sim, '/measure', { updatetime: 1, timezone: 'UTC', measuregrps: groups, more: 0 });
     expectNamed(await failure(client.getMeasures()), 'measuregrps.0.measures.0.unit');
   });
+
+  it("says in English what was wrong: zod/mini has no messages of its own, the package passes zod's English ones", async () => {
+    const { sim, userId } = await simWithUser();
+    sim.addWeighIn(userId, { takenAt: day(20), weightKg: 81.37, notify: false });
+    const { client } = clientFor(sim, sim.issueTokens(userId));
+    const groups = sparseGroups(sim, userId);
+    (groups[0] as Json).measures[0].unit = 'kg';
+    serveNext(sim, '/measure', { updatetime: 1, timezone: 'UTC', measuregrps: groups, more: 0 });
+    const error = await failure(client.getMeasures());
+    expectNamed(error, 'measuregrps.0.measures.0.unit');
+    // Without the English error map, zod/mini says only "Invalid input".
+    expect(error.message).toContain(
+      'measuregrps.0.measures.0.unit: Invalid input: expected number, received string',
+    );
+  });
 });
 
 describe('tolerant readers: notify list and get', () => {
