@@ -39,6 +39,35 @@ const bundledZod = (metafile: Metafile) =>
       .map(([input]) => input),
   );
 
+/** The inputs of every output the entry loads before its first line runs: static imports only. */
+function loadedAtInit(metafile: Metafile) {
+  const entry = Object.keys(metafile.outputs).find((file) => /[/\\]handler\.mjs$/.test(file));
+  if (!entry) throw new Error('no handler.mjs among the outputs');
+  const seen = new Set<string>();
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imported of metafile.outputs[file]?.imports ?? [])
+      if (imported.kind === 'import-statement' && !imported.external) queue.push(imported.path);
+  }
+  return [...seen].flatMap((file) =>
+    Object.entries(metafile.outputs[file]?.inputs ?? {})
+      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+      .map(([input]) => input),
+  );
+}
+
+describe('what the handler loads at init', () => {
+  it('leaves the Lambda SDK to the first queueing, and keeps DynamoDB and Secrets Manager', async () => {
+    const atInit = loadedAtInit(await bundle({ handler: 'src/handler.ts' }, join(root, 'unused-out')));
+    const has = (pkg: string) => atInit.some((input) => input.includes(`/${pkg}/`));
+    expect(has('@aws-sdk/client-lambda')).toBe(false);
+    expect(has('@aws-sdk/client-dynamodb')).toBe(true);
+    expect(has('@aws-sdk/client-secrets-manager')).toBe(true);
+  });
+});
+
 describe('the Lambda bundle carries zod/mini only', () => {
   let scratch: string;
   beforeAll(async () => {

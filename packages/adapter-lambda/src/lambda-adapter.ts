@@ -1,8 +1,9 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { jsonLogger, type Logger, Redactor, type Sync } from '@wg-sync/core';
 import { isAsyncNotificationEvent } from './async/async-notification.js';
 import { asyncSigningKey } from './async/async-signing-key.js';
 import { deferBySelfInvoke } from './async/defer-by-self-invoke.js';
+import { lambdaClientSource } from './async/invoke-self.js';
 import {
   isManualSyncEvent,
   queueManualSyncBySelfInvoke,
@@ -93,7 +94,7 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
   redactor.pin(secret);
   const log = redactor.logger(options.logger ?? jsonLogger());
   const now = options.now ?? (() => new Date());
-  let lambdaClient = options.lambdaClient;
+  const lambdaClient = lambdaClientSource(options.lambdaClient);
   const settings = {
     key,
     log,
@@ -112,7 +113,7 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
       const queue =
         processing === 'async-invoke' && key
           ? {
-              client: () => (lambdaClient ??= new LambdaClient({})),
+              client: lambdaClient,
               key,
               now,
               target:

@@ -12,6 +12,7 @@ import {
   Redactor,
   type SyncConfig,
 } from '@wg-sync/core';
+import { loadLambdaSdk } from './async/invoke-self.js';
 import { dynamoStore } from './dynamo-store.js';
 import {
   answerTo,
@@ -138,6 +139,9 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     if (secretId) loadSecrets ??= secretsFromSecretsManager(secretId, clientOption(options.secretsClient));
     if (webhookSecretId)
       loadWebhookSecret ??= secretsFromSecretsManager(webhookSecretId, clientOption(options.secretsClient));
+    // Queueing needs the Lambda SDK, which stays out of the init (see loadLambdaSdk): it loads while
+    // the secrets are read. A failure here is the queueing's to report, with its own error.
+    if (processing === 'async-invoke' && !options.lambdaClient) loadLambdaSdk().catch(() => undefined);
     // Both reads at once: they are the cold start's only network calls before the first answer.
     const none: WgSyncSecrets = {};
     const [secrets, generated] = await Promise.all([

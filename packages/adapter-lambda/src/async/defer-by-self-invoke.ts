@@ -14,7 +14,7 @@ export interface DeferOptions {
  * function and queue it there.
  */
 export function deferBySelfInvoke(options: {
-  client: () => LambdaClient;
+  client: () => Promise<LambdaClient>;
   key: Buffer;
   now: () => Date;
   target: string | undefined;
@@ -33,6 +33,6 @@ export function deferBySelfInvoke(options: {
       now: options.now(),
       ...(deferOptions.notBefore ? { notBefore: deferOptions.notBefore } : {}),
     });
-    await invokeSelf(options.client(), target, event);
+    await invokeSelf(options.client, target, event);
   };
 }

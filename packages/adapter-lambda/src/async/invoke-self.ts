@@ -1,6 +1,37 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaAdapterError } from '../errors.js';
 import type { AsyncEvent } from './async-notification.js';
+
+/**
+ * `@aws-sdk/client-lambda`, imported on first use. Only webhooks and manual syncs queue anything; a
+ * cold start for a health check, the status page, a schedule or a queued event never needs it, and its
+ * shapes are 70 KB of the bundle's init (`pnpm bench`, lambdaBundle). `lambdaHandlerFromEnv` starts the
+ * import at the first event, while the secrets are read. A failed import is not kept: the next call
+ * tries again.
+ */
+let lambdaSdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
+export function loadLambdaSdk(): Promise<typeof import('@aws-sdk/client-lambda')> {
+  lambdaSdk ??= import('@aws-sdk/client-lambda').catch((error: unknown) => {
+    lambdaSdk = undefined;
+    throw error;
+  });
+  return lambdaSdk;
+}
+
+/** The client to queue with: the one given, or a `LambdaClient` created once, on first use. */
+export function lambdaClientSource(given: LambdaClient | undefined): () => Promise<LambdaClient> {
+  let client: Promise<LambdaClient> | undefined = given ? Promise.resolve(given) : undefined;
+  return () => {
+    client ??= loadLambdaSdk().then(
+      ({ LambdaClient }) => new LambdaClient({}),
+      (error: unknown) => {
+        client = undefined;
+        throw error;
+      },
+    );
+    return client;
+  };
+}
 
 /** `arn:aws:lambda:region:account:function:NAME[:qualifier]` → `NAME`; a bare name stays as it is. */
 export function functionNameOf(target: string): string {
@@ -15,7 +46,7 @@ export function functionNameOf(target: string): string {
  * @throws {@link LambdaAdapterError} `SELF_INVOKE_FAILED` when Lambda refuses or the call fails.
  */
 export async function invokeSelf(
-  client: LambdaClient,
+  client: () => Promise<LambdaClient>,
   target: string,
   event: AsyncEvent,
   /** What the event carries, for the error message. */
@@ -23,7 +54,8 @@ export async function invokeSelf(
 ): Promise<void> {
   let status: number | undefined;
   try {
-    const answer = await client.send(
+    const [{ InvokeCommand }, lambda] = await Promise.all([loadLambdaSdk(), client()]);
+    const answer = await lambda.send(
       new InvokeCommand({
         FunctionName: target,
         InvocationType: 'Event',

@@ -63,7 +63,7 @@ export function verifyManualSync(event: Record<string, unknown>, check: Envelope
  * before API Gateway's 29 s, and the sync gets the whole invocation (the function's timeout).
  */
 export function queueManualSyncBySelfInvoke(options: {
-  client: () => LambdaClient;
+  client: () => Promise<LambdaClient>;
   key: Buffer;
   now: () => Date;
   target: string | undefined;
@@ -81,7 +81,7 @@ export function queueManualSyncBySelfInvoke(options: {
       functionName: functionNameOf(target),
       now: options.now(),
     });
-    await invokeSelf(options.client(), target, event, 'manual sync');
+    await invokeSelf(options.client, target, event, 'manual sync');
   };
 }
 
