@@ -6,33 +6,33 @@ afterEach(() => {
   vi.resetModules();
 });
 
+/** A fresh invoke-self whose first import of the Lambda SDK fails; `count` says how many were tried. */
+function importFailingOnce() {
+  vi.resetModules();
+  const imports = { count: 0 };
+  vi.doMock('@aws-sdk/client-lambda', async (importOriginal) => {
+    imports.count++;
+    if (imports.count === 1) throw new Error('EMFILE: too many open files');
+    return importOriginal();
+  });
+  return imports;
+}
+
 describe('the Lambda SDK, loaded on first use', () => {
   it('tries the import again after one failed, and then keeps it', async () => {
-    vi.resetModules();
-    let imports = 0;
-    vi.doMock('@aws-sdk/client-lambda', async (importOriginal) => {
-      imports++;
-      if (imports === 1) throw new Error('EMFILE: too many open files');
-      return importOriginal();
-    });
+    const imports = importFailingOnce();
     const { loadLambdaSdk } = await import('../src/async/invoke-self.js');
     // vitest wraps the factory's error in its own message.
     await expect(loadLambdaSdk()).rejects.toThrow();
-    expect(imports).toBe(1);
+    expect(imports.count).toBe(1);
     const sdk = await loadLambdaSdk();
     expect(typeof sdk.InvokeCommand).toBe('function');
     expect(await loadLambdaSdk()).toBe(sdk);
-    expect(imports).toBe(2);
+    expect(imports.count).toBe(2);
   });
 
   it('reports a failed import as SELF_INVOKE_FAILED, naming the function, and succeeds on the next try', async () => {
-    vi.resetModules();
-    let imports = 0;
-    vi.doMock('@aws-sdk/client-lambda', async (importOriginal) => {
-      imports++;
-      if (imports === 1) throw new Error('EMFILE: too many open files');
-      return importOriginal();
-    });
+    const imports = importFailingOnce();
     const { invokeSelf, lambdaClientSource } = await import('../src/async/invoke-self.js');
     const sent: unknown[] = [];
     const client = lambdaClientSource({
@@ -49,6 +49,7 @@ describe('the Lambda SDK, loaded on first use', () => {
       message: expect.stringMatching(/^could not queue the notification on wg-sync \(/),
     });
     expect(sent).toEqual([]);
+    expect(imports.count).toBe(1);
     await invokeSelf(client, 'wg-sync', event);
     expect(sent).toEqual([expect.objectContaining({ FunctionName: 'wg-sync', InvocationType: 'Event' })]);
   });
