@@ -1,8 +1,23 @@
+import { once } from 'node:events';
 import { createServer, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { ConfigError } from '@wg-sync/core';
 import { describe, expect, it, vi } from 'vitest';
 import { nodeHttpHandler } from '../src/node-http/index.js';
 import { FORM, linkedWorld, listen, minutesAgo, notification, post, timeout } from './harness.js';
+
+/** `promise`, or a failure naming `what` did not happen after a generous 5 s (a loaded box is slow, not stuck). */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within 5 s`)), 5000);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves on `close`, also after an `error` (which `events.once` would turn into a rejection). */
+const closed = (emitter: { once(event: 'close', listener: () => void): unknown }) =>
+  new Promise<void>((resolve) => emitter.once('close', () => resolve()));
 
 describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () => {
   it('serves the engine: health, webhook HEAD, a webhook synced in the background, drain', async () => {
@@ -89,7 +104,11 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
       },
     };
     const onError = vi.fn();
-    const url = await listen(createServer(nodeHttpHandler(sync, { onError })));
+    const handler = nodeHttpHandler(sync, { onError });
+    // Each request's handling, to wait for it to finish rather than for a guessed time.
+    const handled: Array<Promise<void>> = [];
+    const server = createServer((req, res) => void handled.push(handler(req, res)));
+    const url = await listen(server);
 
     // Chunked on the wire: the engine gets the bytes and a Content-Length that describes them.
     const chunked = await new Promise<number>((resolve, reject) => {
@@ -106,27 +125,34 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
     expect(seen).toEqual([{ body: 'userid=1&appli=1', length: '16', encoding: null }]);
 
     // Content-Length promises 100 bytes, 10 come, then the client hangs up.
-    await new Promise<void>((resolve, reject) => {
-      const req = request(`${url}/webhook/withings`, {
-        method: 'POST',
-        headers: { ...FORM, 'content-length': '100' },
-      });
-      req.on('error', () => resolve());
-      req.write('userid=1&a');
-      setTimeout(() => req.destroy(), 50);
-      setTimeout(() => reject(new Error('the request did not end')), 4000).unref();
+    const arrived = once(server, 'request');
+    const req = request(`${url}/webhook/withings`, {
+      method: 'POST',
+      headers: { ...FORM, 'content-length': '100' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ended = closed(req);
+    req.on('error', () => {}); // the hang-up is ours
+    req.write('userid=1&a');
+    await within(arrived, 'the server did not get the request');
+    req.destroy();
+    await within(ended, 'the request did not end');
+    expect(handled).toHaveLength(2);
+    await within(handled[1] as Promise<void>, 'the handler did not finish after the client left');
     expect(seen).toHaveLength(1);
     expect(onError).not.toHaveBeenCalled();
   });
 
   it('drain() also waits for a request still being handled after its client went away', async () => {
     let release = (): void => {};
+    let started = (): void => {};
+    const reading = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     const stored: string[] = [];
     const sync = {
       handler: async (request: Request) => {
         const body = await request.text();
+        started();
         await new Promise<void>((resolve) => {
           release = resolve;
         });
@@ -137,12 +163,16 @@ describe('nodeHttpHandler on a plain node:http server', { timeout: 15_000 }, () 
     const handler = nodeHttpHandler(sync);
     const server = createServer(handler);
     const url = await listen(server);
-    await new Promise<void>((resolve) => {
-      const req = request(`${url}/webhook/withings`, { method: 'POST', headers: FORM });
-      req.on('error', () => resolve());
-      req.end('userid=1&appli=1');
-      setTimeout(() => req.destroy(), 100); // gone before any answer
-    });
+    const connected = once(server, 'connection') as Promise<[Socket]>;
+    const req = request(`${url}/webhook/withings`, { method: 'POST', headers: FORM });
+    req.on('error', () => {}); // the hang-up is ours
+    req.end('userid=1&appli=1');
+    const [socket] = await within(connected, 'the server got no connection');
+    const gone = closed(socket);
+    // The engine has the whole body and is storing it: only now does the client go, before any answer.
+    await within(reading, 'the engine did not get the request');
+    req.destroy();
+    await within(gone, 'the server did not see the client leave');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     let drained = false;
     const draining = handler.drain().then(() => {

@@ -108,42 +108,55 @@ describe('GarminClient token handling', () => {
   });
 
   it('awaits onTokens before the new access token is used', async () => {
-    const { sim, tokens, baseline } = await frozenSim();
+    const { sim, tokens } = await frozenSim();
+    // Recorded when the client sends, not when the simulator answers: a slow box cannot hide a request.
+    const sent: Array<{ path: string; bearer: string | undefined }> = [];
+    const recording: typeof fetch = (input, init) => {
+      const auth = new Headers(init?.headers).get('authorization') ?? '';
+      sent.push({ path: new URL(String(input)).pathname, bearer: /^Bearer (.+)$/.exec(auth)?.[1] });
+      return fetch(input, init);
+    };
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const seenWhileSaving: string[] = [];
+    let saving = (_fresh: GarminTokens) => {};
+    const entered = new Promise<GarminTokens>((resolve) => {
+      saving = resolve;
+    });
     const client = new GarminClient({
       tokens,
       urls: sim.urls,
+      fetch: recording,
       now: () => sim.clock.now(),
       onTokens: async (fresh) => {
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        seenWhileSaving.push(
-          ...requestsTo(sim, API)
-            .filter((r) => bearerOf(r) === fresh.accessToken)
-            .map((r) => r.path),
-        );
+        saving(fresh);
         await gate;
       },
     });
     sim.clock.advance(59 * MINUTE);
-    const call = client.verifySession();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    let settled = false;
+    const call = client.verifySession().finally(() => {
+      settled = true;
+    });
+    const fresh = await entered;
     // Only the verification call has used the new token (it runs before onTokens is asked).
-    expect(sim.requests.slice(baseline).map((r) => r.path)).toEqual([
-      '/di-oauth2-service/oauth/token',
-      '/userprofile-service/socialProfile',
+    expect(sent).toEqual([
+      { path: '/di-oauth2-service/oauth/token', bearer: undefined },
+      { path: '/userprofile-service/socialProfile', bearer: fresh.accessToken },
     ]);
+    // While onTokens is held open the call must not move on. A client that does not await it sends
+    // its next request within microtasks; the window only gives a broken one more time to show up,
+    // so a slow box makes this check weaker, never wrong.
+    await Promise.race([call.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 200))]);
+    expect(settled).toBe(false);
+    expect(sent).toHaveLength(2);
     release();
     await call;
-    expect(seenWhileSaving).toEqual(['/userprofile-service/socialProfile']);
-    expect(sim.requests.slice(baseline).map((r) => r.path)).toEqual([
-      '/di-oauth2-service/oauth/token',
-      '/userprofile-service/socialProfile',
-      '/userprofile-service/socialProfile',
+    expect(sent.slice(2)).toEqual([
+      { path: '/userprofile-service/socialProfile', bearer: fresh.accessToken },
     ]);
+    expect(bearerOf(sim.requests.at(-1) as never)).toBe(fresh.accessToken);
   });
 
   it('a failing onTokens fails the call; the next call offers the tokens again before using them', async () => {

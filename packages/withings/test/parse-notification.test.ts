@@ -103,10 +103,8 @@ describe('parseNotification refuses anything else with a WithingsNotificationErr
   });
 
   it('names the field at fault', () => {
-    try {
-      parseNotification('userid=1&appli=x&startdate=1&enddate=2');
-    } catch (error) {
-      expect(error).toMatchObject({ field: 'appli', message: 'appli must be a plain decimal integer' });
-    }
+    expect(() => parseNotification('userid=1&appli=x&startdate=1&enddate=2')).toThrow(
+      expect.objectContaining({ field: 'appli', message: 'appli must be a plain decimal integer' }),
+    );
   });
 });
