@@ -17,7 +17,13 @@ export {
 } from './errors.js';
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, WITHINGS_API_URL } from './http.js';
 export { decodeValue } from './measures.js';
-export { MAX_NOTIFICATION_BYTES, parseNotification } from './notification.js';
+export {
+  MAX_NOTIFICATION_BYTES,
+  notificationFromJson,
+  notificationToJson,
+  parseNotification,
+  type WithingsNotificationJson,
+} from './notification.js';
 export type { NotifyApi } from './notify.js';
 export {
   type AuthorizeUrlOptions,

@@ -1,5 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Sync } from '@wg-sync/core';
+import {
+  notificationFromJson,
+  notificationToJson,
+  WithingsNotificationError,
+  type WithingsNotificationJson,
+} from '@wg-sync/withings/notification';
 import { AsyncEventRejectedError } from '../errors.js';
 
 /** A validated Withings notification, as `sync.syncNotification` takes it. */
@@ -41,15 +47,8 @@ interface SignedPayload extends SignedEnvelope {
    * Inside the signed payload, so nobody can move it; events without it run at once.
    */
   nbf?: number;
-  n: {
-    userId: string;
-    appli: number;
-    start: number;
-    end: number;
-    date?: string;
-    action?: string;
-    deviceId?: string;
-  };
+  /** The notification; withings owns what a valid one is. */
+  n: WithingsNotificationJson;
 }
 
 /** True for anything that claims to be the adapter's async event (it may still be forged). */
@@ -138,21 +137,12 @@ export function signAsyncNotification(
   notification: WithingsNotification,
   options: { key: Buffer; functionName: string; now: Date; notBefore?: Date },
 ): AsyncNotificationEvent {
-  const { userId, appli, startDate, endDate, date, action, deviceId } = notification;
   const notBefore = options.notBefore?.getTime();
   const body: SignedPayload = {
     fn: options.functionName,
     iat: Math.floor(options.now.getTime() / 1000),
     ...(notBefore === undefined || Number.isNaN(notBefore) ? {} : { nbf: notBefore }),
-    n: {
-      userId,
-      appli,
-      start: Math.floor(startDate.getTime() / 1000),
-      end: Math.floor(endDate.getTime() / 1000),
-      ...(date === undefined ? {} : { date }),
-      ...(action === undefined ? {} : { action }),
-      ...(deviceId === undefined ? {} : { deviceId }),
-    },
+    n: notificationToJson(notification),
   };
   return signEnvelope(FORMAT, body, options.key);
 }
@@ -167,42 +157,33 @@ export function verifyAsyncNotification(
   event: Record<string, unknown>,
   options: EnvelopeCheck,
 ): VerifiedAsyncNotification {
-  const body = parsePayload(openEnvelope(event, FORMAT, options));
-  const { n } = body;
-  const notification: WithingsNotification = {
-    userId: n.userId,
-    appli: n.appli,
-    startDate: new Date(n.start * 1000),
-    endDate: new Date(n.end * 1000),
-    ...(n.date === undefined ? {} : { date: n.date }),
-    ...(n.action === undefined ? {} : { action: n.action }),
-    ...(n.deviceId === undefined ? {} : { deviceId: n.deviceId }),
-  };
-  return body.nbf === undefined ? { notification } : { notification, notBefore: new Date(body.nbf) };
+  const { nbf, n } = openEnvelope(event, FORMAT, options);
+  if (nbf !== undefined && !epochMs(nbf)) {
+    throw new AsyncEventRejectedError('MALFORMED', 'async event notBefore is not epoch milliseconds');
+  }
+  const notification = readNotification(n);
+  return nbf === undefined ? { notification } : { notification, notBefore: new Date(nbf as number) };
 }
 
 const epoch = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < 2 ** 32;
 const epochMs = (v: unknown) =>
   Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < 2 ** 32 * 1000;
-const optionalText = (v: unknown, pattern: RegExp) =>
-  v === undefined || (typeof v === 'string' && pattern.test(v));
 
-/** The notification's own fields, checked like the envelope's. */
-function parsePayload(opened: SignedEnvelope & Record<string, unknown>): SignedPayload {
-  const body = opened as Partial<SignedPayload>;
-  const n = body.n;
-  const valid =
-    (body.nbf === undefined || epochMs(body.nbf)) &&
-    typeof n?.userId === 'string' &&
-    /^\d{1,20}$/.test(n.userId) &&
-    Number.isSafeInteger(n.appli) &&
-    n.appli > 0 &&
-    epoch(n.start) &&
-    epoch(n.end) &&
-    n.start <= n.end &&
-    optionalText(n.date, /^[0-9-]{1,10}$/) &&
-    optionalText(n.action, /^[a-z_]{1,32}$/) &&
-    optionalText(n.deviceId, /^[0-9a-zA-Z]{1,64}$/);
-  if (!valid) throw new AsyncEventRejectedError('MALFORMED', 'async event payload is not a notification');
-  return body as SignedPayload;
+/** The notification a verified payload carries, refused as `MALFORMED` if withings would not take it. */
+function readNotification(record: unknown): WithingsNotification {
+  let notification: ReturnType<typeof notificationFromJson>;
+  try {
+    notification = notificationFromJson(record);
+  } catch (error) {
+    if (!(error instanceof WithingsNotificationError)) throw error;
+    throw new AsyncEventRejectedError(
+      'MALFORMED',
+      `async event payload is not a notification: ${error.message}`,
+    );
+  }
+  // v1 only ever carries a window: the handler gives a windowless unlink its receipt time.
+  if (!notification.startDate) {
+    throw new AsyncEventRejectedError('MALFORMED', 'async event notification has no data window');
+  }
+  return notification;
 }
