@@ -1,3 +1,5 @@
+import { needsSignIn } from '@wg-sync/core';
+
 /** Exit codes of the `wg-sync` command (documented in the README). */
 export const EXIT = {
   /** Done, nothing failed. */
@@ -27,13 +29,13 @@ export class CliError extends Error {
   }
 }
 
-const AUTH_CODES = new Set([
-  'REAUTH_REQUIRED',
-  'INVALID_CREDENTIALS',
-  'MFA_INVALID',
-  'AUTH_EXPIRED',
-  'INVALID_TOKEN',
-]);
+/**
+ * Sign in again (exit 3): core's rule ({@link needsSignIn}: the stored credentials are refused for
+ * good), and at a terminal also a sign-in that just failed (`MFA_INVALID`) and a token refused right
+ * after a refresh (`AUTH_EXPIRED`, `INVALID_TOKEN`), which the engine only retries on its next sync.
+ */
+const signInCode = (code: unknown): code is string =>
+  needsSignIn(code) || code === 'MFA_INVALID' || code === 'AUTH_EXPIRED' || code === 'INVALID_TOKEN';
 const UPSTREAM_CODES = new Set([
   'RATE_LIMITED',
   'BLOCKED',
@@ -147,7 +149,7 @@ export function explain(error: unknown): { message: string; fix?: string; exitCo
   if (code === 'UNLINKED') {
     return { message: message[0] ?? '', fix: 'link again: wg-sync withings auth', exitCode: EXIT.AUTH };
   }
-  if (typeof code === 'string' && AUTH_CODES.has(code)) {
+  if (signInCode(code)) {
     const line = message[0] ?? '';
     const side = sideOf(error, line);
     return {

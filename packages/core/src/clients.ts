@@ -1,7 +1,7 @@
 import type { GarminClient, GarminTokens } from '@wg-sync/garmin';
 import type { WithingsClient, WithingsTokens } from '@wg-sync/withings';
 import type { Engine } from './context.js';
-import { StoreConflictError } from './errors.js';
+import { isSyncErrorWithCode } from './errors.js';
 import { keys, parseWithingsTokens, serializeWithingsTokens } from './state.js';
 
 /** Counts HTTP round trips (the report's `upstreamCalls`). */
@@ -45,7 +45,7 @@ async function storedTokens<T extends { accessToken: string; refreshToken: strin
         engine.log.debug(`${side}.tokens.rotated`, { key });
         return undefined;
       } catch (error) {
-        if (!(error instanceof StoreConflictError)) throw error;
+        if (!isSyncErrorWithCode(error, 'STORE_CONFLICT')) throw error;
         const latest = await store.get(key);
         if (!latest) throw error;
         version = latest.version;

@@ -1,3 +1,4 @@
+import type { SyncErrorCode } from './error-codes.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { SyncAlert, SyncReport } from './report.js';
@@ -14,7 +15,7 @@ export interface SyncHooks {
   /** For every alert (also logged at `warn`). Send it by e-mail, ntfy, Home Assistant… */
   onAlert?: (alert: SyncAlert) => void | Promise<void>;
   /** For every error a sync records (already redacted). */
-  onError?: (error: { code: string; message: string; userId?: string }) => void | Promise<void>;
+  onError?: (error: { code: SyncErrorCode; message: string; userId?: string }) => void | Promise<void>;
 }
 
 /** Configuration of {@link createSync}. */

@@ -1,4 +1,4 @@
-import { StoreConflictError } from './errors.js';
+import { isSyncErrorWithCode } from './errors.js';
 import type { SyncReport } from './report.js';
 import { keys } from './state.js';
 import type { StateStore } from './store/state-store.js';
@@ -58,7 +58,7 @@ export class SyncCoordinator {
         { ifVersion: null, ttlSeconds: this.leaseSeconds },
       );
     } catch (error) {
-      if (error instanceof StoreConflictError) return busy();
+      if (isSyncErrorWithCode(error, 'STORE_CONFLICT')) return busy();
       throw error;
     }
     // Keep the lease alive through long syncs (backfill).

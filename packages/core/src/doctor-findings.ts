@@ -1,3 +1,4 @@
+import { needsSignIn } from './error-codes.js';
 import type { DoctorCheck } from './report.js';
 import type { HealthRecord } from './state.js';
 
@@ -6,7 +7,7 @@ import type { HealthRecord } from './state.js';
 /** Garmin failures in plain words, with the one fix that helps (undefined: nothing specific to say). */
 export function garminProblem(code: string, message: string): { what: string; fix: string } | undefined {
   const signIn = 'sign in again: wg-sync garmin login (or --method browser)';
-  if ((code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS') && CLIENT_ID_REFUSED.test(message)) {
+  if (needsSignIn(code) && CLIENT_ID_REFUSED.test(message)) {
     return {
       what: 'the Garmin DI client id was refused (Garmin retires them about quarterly)',
       fix: `set WG_SYNC_GARMIN_CLIENT_IDS to a current id (newest first), then ${signIn}`,
@@ -15,7 +16,7 @@ export function garminProblem(code: string, message: string): { what: string; fi
   if (code === 'AUTH_EXPIRED' || (code === 'REAUTH_REQUIRED' && TOKEN_NOT_ACTIVE.test(message))) {
     return { what: 'Garmin issued a token it then refused (401 right after a refresh)', fix: signIn };
   }
-  if (code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS') {
+  if (needsSignIn(code)) {
     return {
       what: 'Garmin refused the sign-in: the stored refresh token was refused (expired, or used by another process)',
       fix: signIn,
@@ -58,7 +59,7 @@ export function lastErrorCheck(
   const garminSide = error.side
     ? error.side === 'garmin'
     : health.reauth?.garmin !== undefined || /garmin|cloudflare|connectapi|diauth/i.test(message);
-  const reauth = code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS';
+  const reauth = needsSignIn(code);
   if (reauth && !garminSide) {
     return fail(
       'last error',

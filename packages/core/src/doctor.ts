@@ -2,6 +2,7 @@ import type { WithingsClient } from '@wg-sync/withings';
 import { garminClientFor, withingsClientFor } from './clients.js';
 import type { Engine } from './context.js';
 import { fail, garminProblem, lastErrorCheck, ok, warn } from './doctor-findings.js';
+import { needsSignIn } from './error-codes.js';
 import { StoreCorruptError } from './errors.js';
 import { describeFailure } from './failures.js';
 import { runningGarminLoginCooldowns } from './garmin-login-cooldown.js';
@@ -144,7 +145,7 @@ async function accountChecks(engine: Engine, account: AccountRecord): Promise<Do
         fail(
           'Withings token',
           `${code}: ${message}`,
-          code === 'REAUTH_REQUIRED' ? 'run: wg-sync withings auth' : 'try again later',
+          needsSignIn(code) ? 'run: wg-sync withings auth' : 'try again later',
         ),
       );
     }
@@ -221,13 +222,13 @@ async function subscriptionChecks(
     const why =
       code === 'CALLBACK_UNREACHABLE'
         ? 'Withings could not reach the callback URL'
-        : code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS'
+        : needsSignIn(code)
           ? 'Withings refused the token'
           : 'Withings failed';
     return fail(
       'subscription',
       `SUBSCRIPTION_LOST: reconcile could not re-create the webhook subscription on ${lost?.lostAt} (${why}: ${code}${lost?.error?.message ? `, ${lost.error.message}` : ''}); Withings sends no notifications, weigh-ins wait for the next reconcile`,
-      code === 'REAUTH_REQUIRED' || code === 'INVALID_CREDENTIALS'
+      needsSignIn(code)
         ? `authorize again (wg-sync withings auth), then run: ${subscribe}`
         : `check the callback is reachable from the internet (HEAD answers 2xx), then run: ${subscribe}`,
     );

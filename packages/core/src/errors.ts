@@ -1,11 +1,56 @@
-/** Base class of every error @wg-sync/core throws; `code` says what went wrong. */
+import type { SyncErrorCode } from './error-codes.js';
+
+/**
+ * Marks wg-sync errors. `Symbol.for` gives every copy of this package the same symbol, so an error
+ * from another copy (the CJS build next to the ESM one, or a second install under an adapter) is
+ * still recognised, where `instanceof` and class names are not enough.
+ */
+const SYNC_ERROR: unique symbol = Symbol.for('@wg-sync/core.SyncError');
+
+/**
+ * Base class of every error @wg-sync/core (and the adapters) throw; `code` says what went wrong.
+ * Recognise one with {@link isSyncError} / {@link isSyncErrorWithCode}: `instanceof` fails for an
+ * error made by another copy of this package.
+ */
 export abstract class SyncError extends Error {
-  abstract readonly code: string;
+  /** What went wrong, one of {@link SYNC_ERROR_CODES}. */
+  abstract readonly code: SyncErrorCode;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /** The brand {@link isSyncError} checks (on the prototype: nothing is added to the instance). */
+  get [SYNC_ERROR](): true {
+    return true;
+  }
+}
+
+/** True when `value` is a {@link SyncError}, made by this copy of @wg-sync/core or by any other. */
+export function isSyncError(value: unknown): value is SyncError {
+  if (value instanceof SyncError) return true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [SYNC_ERROR]?: unknown })[SYNC_ERROR] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/**
+ * True when `value` is a {@link SyncError} with this `code` (from any copy of @wg-sync/core).
+ *
+ * @example
+ * ```ts
+ * if (isSyncErrorWithCode(error, 'STORE_CONFLICT')) return retry();
+ * ```
+ */
+export function isSyncErrorWithCode<C extends SyncErrorCode>(
+  value: unknown,
+  code: C,
+): value is SyncError & { readonly code: C } {
+  return isSyncError(value) && value.code === code;
 }
 
 /** A compare-and-swap write found another version than expected (someone else wrote first). */

@@ -15,8 +15,16 @@ export {
 export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config-from-env.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
 export {
+  isSyncErrorCode,
+  needsSignIn,
+  SYNC_ERROR_CODES,
+  type SyncErrorCode,
+} from './error-codes.js';
+export {
   AccountNotFoundError,
   ConfigError,
+  isSyncError,
+  isSyncErrorWithCode,
   StoreConflictError,
   StoreCorruptError,
   StoreError,

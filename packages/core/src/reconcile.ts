@@ -1,5 +1,6 @@
 import { withingsClientFor } from './clients.js';
 import type { Engine } from './context.js';
+import { needsSignIn, type SyncErrorCode } from './error-codes.js';
 import { describeFailure, isReauth } from './failures.js';
 import { needsReauth, raiseAlert } from './health.js';
 import type { ReconcileFailure, ReconcileReport, SyncAlert, SyncReport } from './report.js';
@@ -41,7 +42,7 @@ async function pass(
 ): Promise<ReconcileReport> {
   const accounts: ReconcileReport['accounts'] = [];
   const failures: ReconcileFailure[] = [];
-  const failed = (userId: string, step: ReconcileFailure['step'], code: string, message: string) => {
+  const failed = (userId: string, step: ReconcileFailure['step'], code: SyncErrorCode, message: string) => {
     if (!failures.some((f) => f.userId === userId && f.step === step && f.code === code))
       failures.push({ userId, step, code, message });
   };
@@ -111,7 +112,7 @@ async function pass(
 async function subscriptionLost(
   engine: Engine,
   userId: string,
-  error: { code: string; message: string },
+  error: { code: SyncErrorCode; message: string },
 ): Promise<void> {
   const at = engine.config.now().toISOString();
   await update<HealthRecord>(engine.config.store, keys.health(userId), (current) => ({
@@ -120,7 +121,7 @@ async function subscriptionLost(
   }));
   engine.log.warn('subscription.lost', { userId, ...error });
   const origin = engine.config.publicUrl ? new URL(engine.config.publicUrl).origin : 'the public URL';
-  const reauth = error.code === 'REAUTH_REQUIRED' || error.code === 'INVALID_CREDENTIALS';
+  const reauth = needsSignIn(error.code);
   const cause =
     error.code === 'CALLBACK_UNREACHABLE'
       ? `Withings could not reach the callback on ${origin}`

@@ -1,3 +1,5 @@
+import type { SyncErrorCode } from './error-codes.js';
+
 /** What started a sync. */
 export type SyncTrigger = 'webhook' | 'manual' | 'recent' | 'backfill' | 'reconcile' | 'pending';
 
@@ -38,12 +40,17 @@ export interface SkippedEntry {
 export interface FailedEntry {
   groupIds: string[];
   takenAt?: string;
-  /** A stable code: `NOT_STORED`, `REAUTH_REQUIRED`, `RATE_LIMITED`, `UPSTREAM`, … */
-  code: string;
+  /** A stable code: `NOT_STORED`, `REAUTH_REQUIRED`, `RATE_LIMITED`, `UPSTREAM`, … (see `SYNC_ERROR_CODES`). */
+  code: SyncErrorCode;
   /** One line, secrets redacted. */
   message: string;
   /** Which upstream failed, when it was one of them (a refused Garmin token is not a Withings one). */
   side?: 'withings' | 'garmin';
+  /**
+   * The failing error's own code when it is not one of `SYNC_ERROR_CODES` (an upstream's newer code,
+   * a platform error's `ENOENT`); `code` is then `UPSTREAM` or `INTERNAL`.
+   */
+  originalCode?: string;
 }
 
 /** The outcome of one sync for one account. JSON-serialisable. */
@@ -111,8 +118,8 @@ export interface ReconcileFailure {
   userId: string;
   /** `subscription`: checking or re-creating the Withings webhook; `sync`: the catch-up sync. */
   step: 'subscription' | 'sync';
-  /** A stable code: `CALLBACK_UNREACHABLE`, `UPSTREAM`, `REAUTH_REQUIRED`, `NOT_STORED`, … */
-  code: string;
+  /** A stable code: `CALLBACK_UNREACHABLE`, `UPSTREAM`, `REAUTH_REQUIRED`, `NOT_STORED`, … (see `SYNC_ERROR_CODES`). */
+  code: SyncErrorCode;
   /** One line, secrets redacted. */
   message: string;
 }
@@ -134,9 +141,9 @@ export interface ReconcileReport {
     subscription: 'ok' | 'restored' | 'skipped' | 'failed' | 'unlinked';
     report?: SyncReport;
     /** The first failure of the account: the subscription step's, else a sync that threw. */
-    error?: { code: string; message: string };
+    error?: { code: SyncErrorCode; message: string };
     /** Why the subscription step failed (with `subscription: 'failed'`). */
-    subscriptionError?: { code: string; message: string };
+    subscriptionError?: { code: SyncErrorCode; message: string };
   }>;
   alerts: SyncAlert[];
 }

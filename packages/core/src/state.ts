@@ -1,6 +1,6 @@
 import type { WithingsTokens } from '@wg-sync/withings';
 import * as z from 'zod/mini';
-import { StoreConflictError, StoreCorruptError } from './errors.js';
+import { isSyncErrorWithCode, StoreCorruptError } from './errors.js';
 import { entryLocation, type StateStore, type VersionedValue } from './store/state-store.js';
 import { ENGLISH } from './zod-english.js';
 
@@ -128,7 +128,7 @@ export async function update<T>(
       const version = await store.put(key, value, { ifVersion: current?.version ?? null, ...options });
       return { value, version };
     } catch (error) {
-      if (!(error instanceof StoreConflictError) || attempt >= 20) throw error;
+      if (!isSyncErrorWithCode(error, 'STORE_CONFLICT') || attempt >= 20) throw error;
     }
   }
 }

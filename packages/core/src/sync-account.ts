@@ -3,7 +3,7 @@ import { syncBloodPressure } from './blood-pressure.js';
 import { countingFetch, garminClientFor, withingsClientFor } from './clients.js';
 import { confirmStillLinked } from './confirm-unlink.js';
 import type { Engine } from './context.js';
-import { SyncError } from './errors.js';
+import { isSyncError } from './errors.js';
 import { describeFailure, isReauth, sideOf } from './failures.js';
 import { needsReauth, recordAttempt } from './health.js';
 import { findMatch } from './read-back.js';
@@ -53,7 +53,7 @@ export async function syncAccount(engine: Engine, request: SyncRequest): Promise
     return await runSync(engine, request, state);
   } catch (error) {
     // A broken store (corrupt file, unreachable table) is reported like any failure: surfaced, never hidden.
-    if (!(error instanceof SyncError) || !state.report || !state.finish) throw error;
+    if (!isSyncError(error) || !state.report || !state.finish) throw error;
     state.report.failed.push({ groupIds: [], ...describeFailure(engine, error) });
     return state.finish({ ok: false });
   }
@@ -121,10 +121,10 @@ async function runSync(engine: Engine, request: SyncRequest, state: RunState): P
   state.report = report;
   state.finish = finish;
   const failStep = async (error: unknown, groupIds: string[] = []) => {
-    const { code, message } = describeFailure(engine, error);
+    const failure = describeFailure(engine, error);
     const side = sideOf(error);
-    report.failed.push({ groupIds, code, message, ...(side ? { side } : {}) });
-    if (side && isReauth(error)) await needsReauth(engine, userId, side, message);
+    report.failed.push({ groupIds, ...failure, ...(side ? { side } : {}) });
+    if (side && isReauth(error)) await needsReauth(engine, userId, side, failure.message);
   };
 
   const account = await store.get<AccountRecord>(keys.account(userId));

@@ -1,6 +1,7 @@
 import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
 import type { WeighIn } from '@wg-sync/withings';
 import type { Engine } from './context.js';
+import type { SyncErrorCode } from './error-codes.js';
 import { isReauth, sideOf } from './failures.js';
 import { raiseAlert } from './health.js';
 import { readBack } from './read-back.js';
@@ -23,7 +24,7 @@ interface FitFile {
 type Encode = (entries: GarminWeightEntry[]) => Uint8Array;
 
 /** The statuses after which a smaller file may get through (protocol §10: big files got 504s). */
-const TOO_BIG: Record<number, { code: string; what: string }> = {
+const TOO_BIG: Record<number, { code: SyncErrorCode; what: string }> = {
   413: { code: 'UPLOAD_TOO_LARGE', what: 'refused it as too large (HTTP 413)' },
   504: { code: 'UPLOAD_TIMEOUT', what: 'timed out on it (HTTP 504)' },
 };
@@ -187,7 +188,7 @@ async function failTooBig(
   engine: Engine,
   userId: string,
   items: Item[],
-  reason: { code: string; what: string },
+  reason: { code: SyncErrorCode; what: string },
   report: SyncReport,
 ): Promise<void> {
   for (const { weighIn: w } of items) {
@@ -279,7 +280,6 @@ async function recordSynced(
 
 const groupIdsOf = (items: Item[]) => items.flatMap((i) => i.weighIn.groupIds);
 
-/** A Garmin client error (by name, so a second copy of `@wg-sync/garmin` counts too). */
 /** Remembers every group id of a weigh-in that Garmin now holds. */
 export async function writeLedger(
   engine: Engine,

@@ -1,4 +1,4 @@
-import { StoreConflictError } from './errors.js';
+import { isSyncErrorWithCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { type DebounceRecord, keys } from './state.js';
 import type { StateStore } from './store/state-store.js';
@@ -56,7 +56,7 @@ export class WebhookDebounce {
       try {
         await this.#write(key, next, current?.version ?? null, open ? start : at);
       } catch (error) {
-        if (error instanceof StoreConflictError) continue; // another process decided first: look again
+        if (isSyncErrorWithCode(error, 'STORE_CONFLICT')) continue; // another process decided first: look again
         throw error;
       }
       this.#remember(userId, next);
@@ -82,7 +82,7 @@ export class WebhookDebounce {
     try {
       await this.#write(key, next, current?.version ?? null, at);
     } catch (error) {
-      if (error instanceof StoreConflictError) return false;
+      if (isSyncErrorWithCode(error, 'STORE_CONFLICT')) return false;
       throw error;
     }
     this.#remember(userId, next);

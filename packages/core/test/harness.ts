@@ -14,6 +14,7 @@ import { afterEach } from 'vitest';
 import {
   createSync,
   fileStore,
+  isSyncErrorCode,
   type LogLevel,
   memoryStore,
   type StateStore,
@@ -23,9 +24,38 @@ import {
 } from '../src/index.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
+/** Every failure code a harness engine reported in the current test (`SyncReport.failed`, reconcile). */
+const emittedCodes: Array<{ code: string; where: string }> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  // Every scenario doubles as a check of the closed code union: nothing outside it may reach a report.
+  const unknown = emittedCodes.splice(0).filter(({ code }) => !isSyncErrorCode(code));
+  if (unknown.length > 0) {
+    throw new Error(`codes outside SYNC_ERROR_CODES were reported: ${JSON.stringify(unknown)}`);
+  }
 });
+
+/** The config's hooks, plus one that records the failure codes of every report. */
+function recordingHooks(hooks: SyncConfig['hooks']): SyncConfig['hooks'] {
+  return {
+    ...hooks,
+    onReport: async (report) => {
+      for (const f of report.failed) emittedCodes.push({ code: f.code, where: `${report.trigger} sync` });
+      await hooks?.onReport?.(report);
+    },
+  };
+}
+
+/** Records the failure codes of every reconcile the engine runs. */
+function recordingReconciles(sync: Sync): Sync {
+  const reconcile = sync.reconcile.bind(sync);
+  sync.reconcile = async () => {
+    const report = await reconcile();
+    for (const f of report.failures) emittedCodes.push({ code: f.code, where: `reconcile ${f.step}` });
+    return report;
+  };
+  return sync;
+}
 
 export interface Harness {
   withings: WithingsSim;
@@ -86,10 +116,10 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       warn: (event, fields) => logs.push(JSON.stringify({ level: 'warn', event, ...fields })),
       error: (event, fields) => logs.push(JSON.stringify({ level: 'error', event, ...fields })),
     },
-    hooks: { onAlert: (alert) => void alerts.push(alert) },
     ...options.config,
+    hooks: recordingHooks(options.config?.hooks ?? { onAlert: (alert) => void alerts.push(alert) }),
   };
-  const sync = createSync(config);
+  const sync = recordingReconciles(createSync(config));
   // Before the simulators close: debounced webhook syncs still waiting run now, not against a dead port.
   cleanups.push(() => sync.flush());
   const userId = withings.addUser({ timeZone: options.timeZone ?? 'Europe/Berlin' });
@@ -105,7 +135,13 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     store,
     sync,
     another: (overrides = {}) => {
-      const other = createSync({ ...config, ...overrides });
+      const other = recordingReconciles(
+        createSync({
+          ...config,
+          ...overrides,
+          hooks: overrides.hooks ? recordingHooks(overrides.hooks) : config.hooks,
+        }),
+      );
       cleanups.push(() => other.flush());
       return other;
     },
