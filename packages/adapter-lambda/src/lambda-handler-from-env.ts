@@ -6,7 +6,9 @@ import {
   CONFIG_ENV_VARS,
   ConfigError,
   createSync,
+  errorResponse,
   jsonLogger,
+  jsonResponse,
   type Logger,
   loadConfigFromEnv,
   Redactor,
@@ -14,13 +16,7 @@ import {
 } from '@wg-sync/core';
 import { loadLambdaSdk } from './async/invoke-self.js';
 import { dynamoStore } from './dynamo-store.js';
-import {
-  answerTo,
-  genericError,
-  httpProcessorFor,
-  jsonResponse,
-  viaProcessor,
-} from './http/http-event-processor.js';
+import { answerTo, httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
 import { basePathProblem } from './http/web-request.js';
 import { type LambdaAdapterOptions, lambdaAdapter, requestIdOf } from './lambda-adapter.js';
 import type { LambdaContextLike, LambdaHandler } from './lambda-events.js';
@@ -259,7 +255,7 @@ async function configFailure(
       // A health check learns that it is down, which it has to; not why.
       if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD'))
         return answerTo(request, jsonResponse({ ok: false }, 503));
-      return answerTo(request, genericError(500, 'INTERNAL', 'wg-sync is not available', requestId));
+      return answerTo(request, errorResponse(500, 'INTERNAL', 'wg-sync is not available', { requestId }));
     },
     // A health check through the custom domain must still find /health; an unusable base path is
     // itself one of the problems, and then no path is taken for it.

@@ -138,22 +138,16 @@ function createRoutes(engine: Engine, actions: HandlerActions) {
         requestId,
         error,
       });
-      const headers = { 'x-request-id': requestId };
       if (!authenticated) {
         // Store errors name tables, ARNs and paths: a stranger gets a reference to the log line, no more.
-        return json({ error: { code: 'INTERNAL', message: 'internal error', requestId } }, 500, headers);
+        return errorResponse(500, 'INTERNAL', 'internal error', { requestId });
       }
       const code = (error as { code?: unknown })?.code;
-      return json(
-        {
-          error: {
-            code: typeof code === 'string' ? code : 'INTERNAL',
-            message: engine.redactor.text((error as Error)?.message ?? 'internal error'),
-            requestId,
-          },
-        },
+      return errorResponse(
         500,
-        headers,
+        typeof code === 'string' ? code : 'INTERNAL',
+        engine.redactor.text((error as Error)?.message ?? 'internal error'),
+        { requestId },
       );
     }
   };
@@ -162,7 +156,7 @@ function createRoutes(engine: Engine, actions: HandlerActions) {
 function allow(request: Request, methods: string[]): Response | undefined {
   if (methods.includes(request.method)) return undefined;
   return errorResponse(405, 'METHOD_NOT_ALLOWED', `use ${methods.join(' or ')}`, {
-    allow: methods.join(', '),
+    headers: { allow: methods.join(', ') },
   });
 }
 
@@ -185,7 +179,7 @@ function authorize(
   const waitMs = engine.authThrottle.retryAfterMs(source);
   if (waitMs > 0) {
     return errorResponse(429, 'TOO_MANY_ATTEMPTS', 'too many failed attempts; try again later', {
-      'retry-after': String(Math.ceil(waitMs / 1000)),
+      headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
     });
   }
   const header = request.headers.get('authorization') ?? '';
@@ -195,7 +189,7 @@ function authorize(
   // Never the attempt itself: a typo'd token is one character away from the real one.
   engine.log.warn('auth.failed', { path, source, failures, scheme: token ? 'bearer' : 'none' });
   return errorResponse(401, 'UNAUTHORIZED', 'send Authorization: Bearer <apiToken>', {
-    'www-authenticate': 'Bearer',
+    headers: { 'www-authenticate': 'Bearer' },
   });
 }
 

@@ -1,20 +1,51 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** A JSON response; error bodies are `{ "error": { "code", "message" } }`. */
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+/**
+ * A JSON answer with the headers every wg-sync answer carries (`content-type` JSON, `cache-control:
+ * no-store`), for adapters that answer something themselves.
+ */
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
 }
 
+/** Core's short name for {@link jsonResponse}. */
+export const json = jsonResponse;
+
+/** Options of {@link errorResponse}. */
+export interface ErrorResponseOptions {
+  /** Put in the body and in `x-request-id`: it leads to the log line that holds the detail. */
+  requestId?: string;
+  /** More headers (`allow`, `retry-after`, `connection`, …). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * wg-sync's one error answer, `{"error":{"code","message"[,"requestId"]}}`: what core's handler and
+ * both adapters send, so a client reads every error the same way whichever part answered.
+ *
+ * @example
+ * ```ts
+ * return errorResponse(413, 'BODY_TOO_LARGE', 'request bodies are at most 65536 bytes', {
+ *   headers: { connection: 'close' },
+ * });
+ * ```
+ */
 export function errorResponse(
   status: number,
   code: string,
   message: string,
-  headers: Record<string, string> = {},
+  options: ErrorResponseOptions = {},
 ): Response {
-  return json({ error: { code, message } }, status, headers);
+  const { requestId, headers = {} } = options;
+  return requestId === undefined
+    ? jsonResponse({ error: { code, message } }, status, headers)
+    : jsonResponse({ error: { code, message, requestId } }, status, {
+        ...headers,
+        'x-request-id': requestId,
+      });
 }
 
 /** Constant-time comparison of two secrets (hashing first hides their lengths too). */

@@ -42,6 +42,7 @@ export {
   garminLoginCooldownKey,
 } from './garmin-login-cooldown.js';
 export type { HandlerContext, ManualSyncRequest } from './handler.js';
+export { type ErrorResponseOptions, errorResponse, jsonResponse } from './http.js';
 export { jsonLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { Redactor } from './redact.js';
 export type {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Sync } from '@wg-sync/core';
+import { errorResponse, type Sync } from '@wg-sync/core';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
   DEFAULT_MAX_BODY_SIZE,
@@ -50,7 +50,7 @@ async function answer(
     const response =
       error instanceof PayloadTooLargeError
         ? tooLarge(error.limit)
-        : failure(400, 'BAD_REQUEST', 'the request line or headers cannot form a request');
+        : errorResponse(400, 'BAD_REQUEST', 'the request line or headers cannot form a request');
     return send(tasks, response, res);
   }
   let response: Response;
@@ -63,7 +63,7 @@ async function answer(
   } catch (error) {
     // The engine answers its own failures; getting here is a bug, not a client error.
     tasks.report(error);
-    response = failure(500, 'INTERNAL', 'internal error');
+    response = errorResponse(500, 'INTERNAL', 'internal error');
   }
   return send(tasks, response, res);
 }
@@ -118,13 +118,7 @@ async function send(tasks: BackgroundTasks, response: Response, res: ServerRespo
 
 function tooLarge(limit: number): Response {
   // Close the connection: whatever is left of the body is not worth reading.
-  return failure(413, 'BODY_TOO_LARGE', `request bodies are at most ${limit} bytes`, { connection: 'close' });
-}
-
-/** The engine's error shape, `{ "error": { "code", "message" } }`, for the few answers made here. */
-function failure(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ error: { code, message } }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  return errorResponse(413, 'BODY_TOO_LARGE', `request bodies are at most ${limit} bytes`, {
+    headers: { connection: 'close' },
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@wg-sync/core';
+import { errorResponse, type Logger } from '@wg-sync/core';
 import type {
   ApiGatewayV1Event,
   ApiGatewayV1Result,
@@ -82,7 +82,7 @@ export async function viaProcessor(
     request = typed.toRequest(event, toRequest);
   } catch (error) {
     log?.warn('lambda.request.malformed', { processor: processor.name, requestId, error });
-    return typed.toResult(genericError(400, 'BAD_REQUEST', 'malformed request', requestId));
+    return typed.toResult(errorResponse(400, 'BAD_REQUEST', 'malformed request', { requestId }));
   }
   if (withinBasePath(typed.path(event), toRequest.basePath) === undefined) {
     // Not through the custom domain's mapping (the bare execute-api URL, a Function URL, another
@@ -96,7 +96,7 @@ export async function viaProcessor(
     return await typed.toResult(await handle(request, address ? { clientAddress: address } : {}));
   } catch (error) {
     log?.error('lambda.http.failed', { processor: processor.name, requestId, error });
-    return typed.toResult(answerTo(request, genericError(500, 'INTERNAL', 'internal error', requestId)));
+    return typed.toResult(answerTo(request, errorResponse(500, 'INTERNAL', 'internal error', { requestId })));
   }
 }
 
@@ -115,20 +115,4 @@ export function answerTo(request: Request, response: Response): Response {
 }
 
 /** Byte for byte core's answer to a path it has no route for. */
-const NOT_FOUND = () => jsonResponse({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404);
-
-/**
- * The answer shape core uses for errors, `{"error":{"code","message","requestId"}}`, for answers the
- * adapter has to build itself; the request id leads to the log line that holds the detail.
- */
-export function genericError(status: number, code: string, message: string, requestId: string): Response {
-  return jsonResponse({ error: { code, message, requestId } }, status, { 'x-request-id': requestId });
-}
-
-/** A JSON answer with the headers core's answers carry. */
-export function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  });
-}
+const NOT_FOUND = () => errorResponse(404, 'NOT_FOUND', 'no such route');
