@@ -10,7 +10,8 @@ import { ack } from './ack.mjs';
 import { backfill } from './backfill.mjs';
 import { expressThroughput } from './express-throughput.mjs';
 import { lambdaBundle } from './lambda-bundle.mjs';
-import { webhookSync } from './webhook-sync.mjs';
+import { memory } from './memory.mjs';
+import { LATENCY_MS, SEQUENTIAL_ROUND_TRIPS_TARGET, webhookSync } from './webhook-sync.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -23,28 +24,68 @@ const results = {
   backfill365: await backfill({ days: quick ? 60 : 365 }),
   lambdaBundle: await lambdaBundle({ runs: quick ? 3 : 10 }),
   expressThroughput: await expressThroughput({ seconds: quick ? 1 : 4 }),
+  memory: await memory(
+    quick
+      ? { webhooks: 2000, users: 20, warmUp: 1000, every: 500 }
+      : { webhooks: 10_000, users: 100, warmUp: 1000, every: 1000 },
+  ),
 };
 
 const kb = (bytes) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1024)} KiB`);
+const signed = (value) => (value >= 0 ? `+${value}` : `${value}`);
+const { webhookSync: sync, ack: acks, expressThroughput: express, memory: mem } = results;
+// Targets are ratios measured in one run (or counts), so the machine's load cancels out. Those that
+// hold for the full sizes only are left out of --quick: 50 webhooks are not 200, one second is no
+// throughput run, 1 000 webhooks after warm-up are not 9 000.
 const rows = [
-  ['webhookSync', 'upstream calls per webhook sync', results.webhookSync.upstreamCalls, '≤ 4', (v) => v <= 4],
-  ['webhookSync', 'sequential round trips', results.webhookSync.sequentialRoundTrips, '≤ 3', (v) => v <= 3],
-  ['webhookSync', 'wall time, 50 ms per call (median)', `${results.webhookSync.wallMsMedian} ms`, '', null],
   [
-    'ack',
-    `p50, ${results.ack.bursts} × ${results.ack.notifications} concurrent webhooks for ${results.ack.users} users, upstream 1 s`,
-    `${results.ack.p50Ms} ms`,
+    'webhookSync',
+    'upstream calls per webhook sync, read-back included',
+    sync.upstreamCalls,
+    '≤ 4',
+    (v) => v <= 4,
+  ],
+  [
+    'webhookSync',
+    'sequential round trips, read-back included',
+    sync.sequentialRoundTrips,
+    `≤ ${SEQUENTIAL_ROUND_TRIPS_TARGET}`,
+    (v) => v <= SEQUENTIAL_ROUND_TRIPS_TARGET,
+  ],
+  [
+    'webhookSync',
+    `wall time, ${LATENCY_MS} ms per call (median of ${sync.runs})`,
+    `${sync.wallMsMedian} ms`,
     '',
     null,
   ],
-  // Targets hold for the full sizes only: 50 webhooks are not 200, and one second is no throughput run.
-  ['ack', 'p99', results.ack.p99Ms, quick ? '' : '≤ 50 ms', quick ? null : (v) => v <= 50],
+  [
+    'webhookSync',
+    `wall ÷ (${SEQUENTIAL_ROUND_TRIPS_TARGET} round trips × ${LATENCY_MS} ms)`,
+    sync.wallRatioToLatencyFloor,
+    `≤ ${sync.targetWallRatio}`,
+    (v) => v <= sync.targetWallRatio,
+  ],
+  [
+    'ack',
+    `p50 / p99, ${acks.bursts} × ${acks.notifications} concurrent webhooks for ${acks.users} users, upstream 1 s`,
+    `${acks.p50Ms} ms / ${acks.p99Ms} ms`,
+    '',
+    null,
+  ],
   [
     'ack',
     'floor p99: bare node:http / empty Express app, same bursts',
-    `${results.ack.floor.nodeHttp.p99Ms} ms / ${results.ack.floor.express.p99Ms} ms`,
+    `${acks.floor.nodeHttp.p99Ms} ms / ${acks.floor.express.p99Ms} ms`,
     '',
     null,
+  ],
+  [
+    'ack',
+    'p99 ÷ empty-Express floor p99',
+    acks.p99RatioToExpressFloor,
+    quick ? '' : `≤ ${acks.targetRatio}`,
+    quick ? null : (v) => v <= acks.targetRatio,
   ],
   [
     'backfill365',
@@ -75,33 +116,48 @@ const rows = [
     `≤ ${results.lambdaBundle.targetRatio}`,
     (v) => v <= results.lambdaBundle.targetRatio,
   ],
+  // For reference only: this ratio is Express's cost, not wg-sync's.
   [
     'expressThroughput',
-    'requests/s: express / bare node:http, same handler',
-    `${results.expressThroughput.expressRps} / ${results.expressThroughput.bareNodeHttpRps}`,
+    'requests/s: express / bare node:http, same handler (reference)',
+    `${express.expressRps} / ${express.bareNodeHttpRps} = ${express.ratio}`,
     '',
     null,
   ],
   [
     'expressThroughput',
-    'ratio',
-    results.expressThroughput.ratio,
-    quick ? '' : '≥ 0.7',
-    quick ? null : (v) => v >= 0.7,
-  ],
-  [
-    'expressThroughput',
-    "for reference: bare node:http + Express's prototype swap only / bare",
-    `${results.expressThroughput.prototypeSwapRps} / ${results.expressThroughput.bareNodeHttpRps} = ${results.expressThroughput.prototypeSwapRatio}`,
+    "bare node:http + Express's prototype swap only / bare (reference)",
+    `${express.prototypeSwapRps} / ${express.bareNodeHttpRps} = ${express.prototypeSwapRatio}`,
     '',
     null,
   ],
   [
     'expressThroughput',
-    'for reference: express / hand-written node:http',
-    `${results.expressThroughput.expressRps} / ${results.expressThroughput.handWrittenRps} = ${results.expressThroughput.ratioToHandWritten}`,
+    'express / hand-written node:http (reference)',
+    `${express.expressRps} / ${express.handWrittenRps} = ${express.ratioToHandWritten}`,
     '',
     null,
+  ],
+  [
+    'memory',
+    `RSS after GC, ${mem.webhooks} webhooks for ${mem.users} users: after ${mem.warmUp} / at the end`,
+    `${mem.warmUpRssMiB} / ${mem.finalRssMiB} MiB (${signed(mem.rssGrowthMiB)} MiB, ${signed(mem.rssGrowthMiBPer1000)} per 1 000)`,
+    '',
+    null,
+  ],
+  [
+    'memory',
+    `heapUsed after GC: after ${mem.warmUp} / at the end`,
+    `${mem.warmUpHeapUsedMiB} / ${mem.finalHeapUsedMiB} MiB (${signed(mem.heapUsedGrowthMiBPer1000)} MiB per 1 000)`,
+    '',
+    null,
+  ],
+  [
+    'memory',
+    'heapUsed ratio: at the end ÷ after warm-up',
+    mem.heapUsedRatio,
+    quick ? '' : `≤ ${mem.targetRatio}`,
+    quick ? null : (v) => v <= mem.targetRatio,
   ],
 ];
 const targets = rows
@@ -113,7 +169,7 @@ console.table(
   rows.map(([bench, metric, value, target, check]) => ({
     bench,
     metric,
-    value: typeof value === 'number' && (target.endsWith('ms') || bench === 'ack') ? `${value} ms` : value,
+    value,
     target,
     met: check ? (check(value) ? 'yes' : 'NO') : '',
   })),

@@ -4,7 +4,12 @@
 // that waited for an answer arrives at least one injected latency later.
 import { percentile, round, startWorld } from './world.mjs';
 
-const LATENCY_MS = 50;
+/** Injected before every upstream answer; the wall-time target is a multiple of it. */
+export const LATENCY_MS = 50;
+/** getmeas ∥ Garmin range read, upload, read-back: the fewest round trips a verified write takes. */
+export const SEQUENTIAL_ROUND_TRIPS_TARGET = 3;
+/** Wall time ÷ (round trips × latency): what the engine and the wire may add to the waiting. */
+export const WALL_TARGET_RATIO = 1.25;
 
 /** Groups request times into waves: a new wave starts when a request came a latency after the last. */
 export function countWaves(times, latencyMs) {
@@ -69,18 +74,23 @@ export async function webhookSync({ runs }) {
         ),
       });
     }
+    const wallMsMedian = round(
+      percentile(
+        samples.map((s) => s.wallMs),
+        50,
+      ),
+    );
+    const wallRatioToLatencyFloor = round(wallMsMedian / (SEQUENTIAL_ROUND_TRIPS_TARGET * LATENCY_MS), 2);
     return {
       injectedLatencyMs: LATENCY_MS,
       runs,
       upstreamCalls: Math.max(...samples.map((s) => s.upstreamCalls)),
       upstreamCallsReported: Math.max(...samples.map((s) => s.reportedCalls)),
       sequentialRoundTrips: Math.max(...samples.map((s) => s.roundTrips)),
-      wallMsMedian: round(
-        percentile(
-          samples.map((s) => s.wallMs),
-          50,
-        ),
-      ),
+      wallMsMedian,
+      wallRatioToLatencyFloor,
+      targetWallRatio: WALL_TARGET_RATIO,
+      withinWallTarget: wallRatioToLatencyFloor <= WALL_TARGET_RATIO,
       lastRunCalls: samples.at(-1).calls,
     };
   } finally {

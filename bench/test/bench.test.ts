@@ -14,7 +14,7 @@ it('runs in quick mode and writes every measurement', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'wg-sync-bench-'));
   try {
     const out = join(dir, 'results.json');
-    await promisify(execFile)(process.execPath, [RUN, '--quick', '--out', out], { timeout: 170_000 });
+    await promisify(execFile)(process.execPath, [RUN, '--quick', '--out', out], { timeout: 230_000 });
     const { results, targets } = JSON.parse(await readFile(out, 'utf8'));
     expect(Object.keys(results)).toEqual([
       'webhookSync',
@@ -22,11 +22,22 @@ it('runs in quick mode and writes every measurement', async () => {
       'backfill365',
       'lambdaBundle',
       'expressThroughput',
+      'memory',
     ]);
     expect(results.webhookSync.upstreamCalls).toBeGreaterThan(0);
     expect(results.webhookSync.upstreamCallsReported).toBe(results.webhookSync.upstreamCalls);
     expect(results.ack.statuses).toEqual({ 200: results.ack.notifications * results.ack.bursts });
     expect(results.ack.floor.express.p99Ms).toBeGreaterThan(0);
+    expect(results.ack.p99RatioToExpressFloor).toBeCloseTo(
+      results.ack.p99Ms / results.ack.floor.express.p99Ms,
+      1,
+    );
+    expect(results.ack.targetRatio).toBe(1.5);
+    expect(results.webhookSync.wallRatioToLatencyFloor).toBeCloseTo(
+      results.webhookSync.wallMsMedian / (3 * results.webhookSync.injectedLatencyMs),
+      1,
+    );
+    expect(results.webhookSync.targetWallRatio).toBe(1.25);
     expect(results.backfill365.failed).toBe(0);
     expect(results.backfill365.synced).toBe(results.backfill365.weighIns);
     expect(results.backfill365.inGarmin).toBe(results.backfill365.weighIns);
@@ -48,8 +59,10 @@ it('runs in quick mode and writes every measurement', async () => {
     expect(results.expressThroughput.bareNodeHttpRps).toBeGreaterThan(0);
     expect(results.expressThroughput.handWrittenRps).toBeGreaterThan(0);
     expect(results.expressThroughput.prototypeSwapRps).toBeGreaterThan(0);
+    expect(results.memory.statuses).toEqual({ 200: results.memory.webhooks });
+    expect(results.memory.heapUsedRatio).toBeGreaterThan(0);
     for (const target of targets) expect(typeof target.met).toBe('boolean');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 180_000);
+}, 240_000);
