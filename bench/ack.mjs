@@ -112,19 +112,9 @@ async function measure(server, notifications, bursts, settle = async () => {}) {
     const { callbackUrl, userIds } = await server.ready;
     const url = new URL(callbackUrl);
     const now = Math.floor(Date.now() / 1000);
-    const requests = Array.from({ length: notifications }, (_, i) => {
-      const body = new URLSearchParams({
-        userid: userIds[i % userIds.length],
-        appli: '1',
-        startdate: String(now - 3600 - i),
-        enddate: String(now),
-      }).toString();
-      return Buffer.from(
-        `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n` +
-          'Content-Type: application/x-www-form-urlencoded\r\n' +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    });
+    const requests = Array.from({ length: notifications }, (_, i) =>
+      notificationRequest(url, userIds[i % userIds.length], { start: now - 3600 - i, end: now }),
+    );
     const send = (bytes) => post(url, bytes);
     // Warm-up (JIT, first-use module loads on both sides), not counted.
     await Promise.all(requests.map(send));
@@ -173,4 +163,22 @@ export function post(url, bytes) {
     socket.on('error', reject);
     socket.on('end', () => reject(new Error('the connection closed before a whole answer')));
   });
+}
+
+/**
+ * A valid appli-1 notification for `userId` over `window` (epoch seconds), as the raw HTTP/1.1 bytes
+ * Withings would POST to `url`, on a connection it closes.
+ */
+export function notificationRequest(url, userId, window) {
+  const body = new URLSearchParams({
+    userid: userId,
+    appli: '1',
+    startdate: String(window.start),
+    enddate: String(window.end),
+  }).toString();
+  return Buffer.from(
+    `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+      'Content-Type: application/x-www-form-urlencoded\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -13,7 +13,7 @@
 // or report per webhook (kilobytes) crosses it several times over, while the heap's drift from
 // sample to sample after warm-up (code V8 optimises later, its caches) measured ±0.4 MiB, 2 %.
 import { fileURLToPath } from 'node:url';
-import { post, start } from './ack.mjs';
+import { notificationRequest, post, start } from './ack.mjs';
 import { round } from './world.mjs';
 
 const WORLD = fileURLToPath(new URL('./ack-world.mjs', import.meta.url));
@@ -66,7 +66,10 @@ async function run(sims, world, { webhooks, users, warmUp, every }) {
   const samples = [];
   for (let sent = 0, r = 0; sent < webhooks; r += 1) {
     await sims.request({ weighIns: r });
-    const requests = Array.from({ length: every }, (_, i) => notification(url, userIds[(sent + i) % users]));
+    const now = Math.floor(Date.now() / 1000);
+    const requests = Array.from({ length: every }, (_, i) =>
+      notificationRequest(url, userIds[(sent + i) % users], { start: now - 60, end: now }),
+    );
     for (const { status } of await pool(requests, (bytes) => post(url, bytes), CONCURRENCY))
       statuses[status] = (statuses[status] ?? 0) + 1;
     sent += every;
@@ -106,22 +109,6 @@ async function run(sims, world, { webhooks, users, warmUp, every }) {
     withinTarget: heapUsedRatio <= HEAP_TARGET_RATIO,
     samples,
   };
-}
-
-/** A valid appli-1 notification for `userId`, as Withings POSTs it. */
-function notification(url, userId) {
-  const now = Math.floor(Date.now() / 1000);
-  const body = new URLSearchParams({
-    userid: userId,
-    appli: '1',
-    startdate: String(now - 60),
-    enddate: String(now),
-  }).toString();
-  return Buffer.from(
-    `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n` +
-      'Content-Type: application/x-www-form-urlencoded\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 /** Runs `work` on every item, at most `limit` at once; the results in the items' order. */
