@@ -6,7 +6,11 @@ export interface Tolerance {
   weightToleranceKg: number;
 }
 
-/** The Garmin weigh-in matching `weighIn` within tolerance, skipping those already claimed. */
+/**
+ * The Garmin weigh-in matching `weighIn` within tolerance, skipping those already claimed: the
+ * dedup before an upload (sync-account.ts). The same rule as `@wg-sync/garmin`'s read-back matcher,
+ * kept here because core imports garmin only as types and loads it lazily.
+ */
 export function findMatch(
   weighIn: { takenAt: Date; weightKg: number },
   garmin: GarminWeighIn[],
@@ -29,34 +33,27 @@ export function findMatch(
 }
 
 /**
- * Reads uploaded weigh-ins back from Garmin: one range read per attempt, with growing pauses, until
- * each one is found (a new record, not one that was there before) or the attempts run out.
+ * Reads uploaded weigh-ins back from Garmin through {@link GarminClient.readBack} (the one read-back,
+ * owned by `@wg-sync/garmin`), with the engine's tolerance and polling: one range read per attempt,
+ * growing pauses, until each is found (a new record, not one in `existing`) or the attempts run out.
  *
  * @returns the stored record per weigh-in, `undefined` for those Garmin does not show.
  */
-export async function readBack<T extends { takenAt: Date; weightKg: number }>(
+export function readBack(
   garmin: GarminClient,
-  uploaded: T[],
-  existing: Set<number>,
+  uploaded: ReadonlyArray<{ takenAt: Date; weightKg: number }>,
+  existing: ReadonlySet<number>,
   tolerance: Tolerance,
   policy: { attempts: number; delayMs: number },
 ): Promise<Array<GarminWeighIn | undefined>> {
-  const times = uploaded.map((w) => w.takenAt.getTime());
-  const margin = tolerance.timeToleranceSec * 1000;
-  const range = { from: new Date(Math.min(...times) - margin), to: new Date(Math.max(...times) + margin) };
-  let found: Array<GarminWeighIn | undefined> = uploaded.map(() => undefined);
-  let delay = policy.delayMs;
-  for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    delay *= 2;
-    const list = await garmin.listWeighIns(range);
-    const claimed = new Set(existing);
-    found = uploaded.map((w) => {
-      const match = findMatch(w, list, tolerance, claimed);
-      if (match) claimed.add(match.samplePk);
-      return match;
-    });
-    if (found.every(Boolean)) break;
-  }
-  return found;
+  return garmin.readBack(
+    uploaded.map((w) => ({ timestamp: w.takenAt, weightKg: w.weightKg })),
+    {
+      existing,
+      attempts: policy.attempts,
+      delayMs: policy.delayMs,
+      toleranceSeconds: tolerance.timeToleranceSec,
+      toleranceKg: tolerance.weightToleranceKg,
+    },
+  );
 }

@@ -5,7 +5,12 @@ import {
   type GarminBloodPressureInput,
   toBloodPressures,
 } from './blood-pressure.js';
-import { entrySpan, matchWeighIns } from './confirm-weigh-ins.js';
+import {
+  GARMIN_VERIFY_DEFAULTS,
+  type GarminReadBackItem,
+  type GarminReadBackOptions,
+  readBackWeighIns,
+} from './confirm-weigh-ins.js';
 import { GarminApiError, GarminUploadError } from './errors.js';
 import type {
   AddBodyCompositionOptions,
@@ -151,29 +156,31 @@ export class GarminClient {
     const result = await this.uploadFit(bytes, { filename: options.filename ?? 'body_composition.fit' });
     if (options.verify === false) return result;
     const verify = options.verify === true || options.verify === undefined ? {} : options.verify;
-    const tolerance = {
-      toleranceSeconds: verify.toleranceSeconds ?? 120,
-      toleranceKg: verify.toleranceKg ?? 0.1,
-    };
-    const attempts = verify.attempts ?? 4;
-    let delay = verify.delayMs ?? 1000;
-    let matches: Array<GarminWeighIn | undefined> = [];
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      await sleep(delay);
-      delay *= 2;
-      matches = matchWeighIns(
-        entries,
-        await this.listWeighIns(entrySpan(entries, tolerance.toleranceSeconds)),
-        tolerance,
-      );
-      if (matches.every(Boolean)) return { ...result, weighIns: matches as GarminWeighIn[] };
-    }
+    const matches = await this.readBack(entries, verify);
+    if (matches.every(Boolean)) return { ...result, weighIns: matches as GarminWeighIn[] };
+    const attempts = verify.attempts ?? GARMIN_VERIFY_DEFAULTS.attempts;
     const missing = matches.filter((m) => !m).length;
     throw new GarminUploadError(
       `Garmin ${result.status === 'duplicate' ? 'called the file a duplicate' : `accepted the upload (uploadId ${result.uploadId})`}, but ${missing} of ${entries.length} weigh-ins did not appear after ${attempts} reads: a phantom success. Upload them again later`,
       [],
       { code: 'PROTOCOL', ...(result.uploadId ? { uploadId: result.uploadId } : {}) },
     );
+  }
+
+  /**
+   * Reads weigh-ins back to prove Garmin stored them: waits, then ONE {@link listWeighIns} range
+   * read per attempt covering every item, the pause doubling, until each item is found or the
+   * attempts run out (defaults: {@link GARMIN_VERIFY_DEFAULTS}). Each item takes the stored record
+   * closest in time within tolerance, each record at most once, and never one listed in `existing`.
+   *
+   * @returns the stored record per item, in item order; `undefined` for those Garmin does not show.
+   * @throws as {@link listWeighIns}.
+   */
+  async readBack(
+    items: readonly GarminReadBackItem[],
+    options: GarminReadBackOptions = {},
+  ): Promise<Array<GarminWeighIn | undefined>> {
+    return readBackWeighIns((range) => this.listWeighIns(range), items, options, sleep);
   }
 
   /**

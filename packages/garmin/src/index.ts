@@ -7,7 +7,12 @@
  * @packageDocumentation
  */
 export type { GarminBloodPressure, GarminBloodPressureInput } from './blood-pressure.js';
-export type { GarminVerifyOptions } from './confirm-weigh-ins.js';
+export {
+  GARMIN_VERIFY_DEFAULTS,
+  type GarminReadBackItem,
+  type GarminReadBackOptions,
+  type GarminVerifyOptions,
+} from './confirm-weigh-ins.js';
 export {
   GarminApiError,
   type GarminApiErrorOptions,
