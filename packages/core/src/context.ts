@@ -1,3 +1,4 @@
+import type { LinkedAccounts } from './accounts.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { ResolvedConfig } from './config.js';
 import type { SyncCoordinator } from './coordinator.js';
@@ -17,6 +18,8 @@ export interface Engine {
   coordinator: SyncCoordinator;
   /** Reads a key, sharing reads already in flight (for the webhook's hot path). */
   read: <T>(key: string) => Promise<VersionedValue<T> | undefined>;
+  /** Which users are linked, remembered briefly for the webhook's hot path. */
+  linked: LinkedAccounts;
   /** Records webhook notifications in `pending/<user>`, batching bursts per user. */
   pending: PendingWriter;
   /** Per-user debounce of webhook-triggered syncs. */

@@ -1,7 +1,7 @@
 import type { GarminClient } from '@wg-sync/garmin';
 import type { WithingsClient } from '@wg-sync/withings';
 import type { WithingsNotification } from '@wg-sync/withings/notification';
-import { type Accounts, createAccounts } from './accounts.js';
+import { type Accounts, createAccounts, LinkedAccounts } from './accounts.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { garminClientFor, withingsClientFor } from './clients.js';
 import { resolveConfig, type SyncConfig, upstreamOverrides } from './config.js';
@@ -103,6 +103,10 @@ export interface Sync {
  */
 export function createSync(input: SyncConfig): Sync {
   const config = resolveConfig(input);
+  const linked = new LinkedAccounts((key) => engine.read(key));
+  // Every account write of this engine goes through here, so the webhook's memory of who is linked
+  // never outlives a link or unlink made in this process.
+  config.store = linked.watch(config.store);
   const redactor = new Redactor();
   redactor.pin(config.withings.clientSecret, config.apiToken, config.webhookSecret);
   const log = redactor.logger(config.logger ?? jsonLogger());
@@ -115,6 +119,7 @@ export function createSync(input: SyncConfig): Sync {
     debounce: new WebhookDebounce(config.store, config.webhookDebounceSeconds * 1000, config.now, log),
     authThrottle: new AuthThrottle(() => config.now().getTime()),
     read: sharedReader(config.store),
+    linked,
     alertListeners: new Set(),
     alert: (alert) => raiseAlert(engine, alert),
     async hook(name, ...args) {

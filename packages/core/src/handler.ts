@@ -7,7 +7,6 @@ import {
 import type { Engine } from './context.js';
 import { errorResponse, json, readBody, secretEquals } from './http.js';
 import type { SyncReport } from './report.js';
-import { type AccountRecord, keys } from './state.js';
 
 /** Extras an adapter passes with each request. */
 export interface HandlerContext {
@@ -221,7 +220,7 @@ async function webhook(
     throw error;
   }
   const { userId, appli } = parsed;
-  const account = await engine.read<AccountRecord>(keys.account(userId));
+  const account = await engine.linked.get(userId);
   if (!account || account.value.unlinkedAt) {
     // Costs no upstream call and no write: a flood of made-up user ids does nothing.
     engine.log.info('webhook.ignored', { userId, appli, reason: account ? 'unlinked' : 'unknown user' });
