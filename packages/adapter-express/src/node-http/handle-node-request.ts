@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse, type Sync } from '@wg-sync/core';
+import { errorResponse, type HandlerContext, type Sync } from '@wg-sync/core';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
   DEFAULT_MAX_BODY_SIZE,
@@ -55,17 +55,33 @@ async function answer(
   }
   let response: Response;
   try {
-    const clientAddress = clientAddressOf(req, options.trustProxy === true);
-    response = await sync.handler(request, {
-      waitUntil: tasks.waitUntil,
-      ...(clientAddress ? { clientAddress } : {}),
-    });
+    response = await sync.handler(request, engineContext(tasks, req, options.trustProxy === true));
   } catch (error) {
     // The engine answers its own failures; getting here is a bug, not a client error.
     tasks.report(error);
     response = errorResponse(500, 'INTERNAL', 'internal error');
   }
   return send(tasks, response, res);
+}
+
+/**
+ * The handler's context. The caller's address is looked up only when the engine asks for it (only
+ * the bearer-token routes do, to throttle failed attempts): it costs a `getpeername` system call,
+ * a large share of what answering a webhook costs the adapter.
+ */
+function engineContext(tasks: BackgroundTasks, req: IncomingMessage, trustProxy: boolean): HandlerContext {
+  let clientAddress: string | undefined;
+  let looked = false;
+  return {
+    waitUntil: tasks.waitUntil,
+    get clientAddress() {
+      if (!looked) {
+        clientAddress = clientAddressOf(req, trustProxy) || undefined;
+        looked = true;
+      }
+      return clientAddress;
+    },
+  };
 }
 
 /**
@@ -86,22 +102,37 @@ export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): stri
  * The `Request` the engine gets. Unlike the public `incomingMessageToRequest`, the body is read whole
  * first and handed over as bytes, and there is no abort signal: the engine reads every body it is
  * given at once and never listens for aborts, and a Web stream plus an `AbortController` per request
- * cost more than the rest of an ignored webhook's conversion.
+ * cost more than the rest of an ignored webhook's conversion. The headers go straight into the
+ * request's own `Headers`: passing a `Headers` in the init would copy every one of them again.
  */
 async function engineRequest(req: IncomingMessage, options: NodeRequestOptions): Promise<Request> {
   const limit = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const method = (req.method ?? 'GET').toUpperCase();
   const url = requestUrl(req, options);
-  const headers = toHeaders(req);
-  if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
-  if (Number(headers.get('content-length')) > limit) throw new PayloadTooLargeError(limit);
+  if (method === 'GET' || method === 'HEAD') {
+    const request = new Request(url, { method });
+    toHeaders(req, request.headers);
+    return request;
+  }
+  if (Number(req.headers['content-length']) > limit) throw new PayloadTooLargeError(limit);
   // A body parser may have inflated what it read: the bytes passed on are then no longer encoded.
-  if (alreadyRead(req)) headers.delete('content-encoding');
+  const skip = alreadyRead(req) ? notOfDecodedBody : notOfWholeBody;
   const body = await readWholeBody(req, limit);
+  const request = new Request(url, { method, body });
+  toHeaders(req, request.headers, skip);
   // The body is whole now: describe it, not how it travelled.
-  headers.delete('transfer-encoding');
-  headers.set('content-length', String(body.byteLength));
-  return new Request(url, { method, headers, body });
+  request.headers.set('content-length', String(body.byteLength));
+  return request;
+}
+
+/** Headers that described how a body travelled, not the whole bytes handed on. */
+function notOfWholeBody(name: string): boolean {
+  return name === 'transfer-encoding' || name === 'content-length';
+}
+
+/** As {@link notOfWholeBody}, for a body a parser has already decoded (and maybe inflated). */
+function notOfDecodedBody(name: string): boolean {
+  return notOfWholeBody(name) || name === 'content-encoding';
 }
 
 async function send(tasks: BackgroundTasks, response: Response, res: ServerResponse): Promise<void> {

@@ -99,9 +99,16 @@ export function exceededBodyLimit(request: Request): number | undefined {
   return overflowed.get(request)?.();
 }
 
-/** Every header of `req` (repeated ones kept), from `rawHeaders`: cheaper than building `headersDistinct`. */
-export function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
+/**
+ * Every header of `req` (repeated ones kept), from `rawHeaders`: cheaper than building `headersDistinct`.
+ * Added to `headers` when given (a `Request`'s own, which saves copying them into it), leaving out
+ * the names `skip` returns true for (given lower case).
+ */
+export function toHeaders(
+  req: IncomingMessage,
+  headers: Headers = new Headers(),
+  skip?: (lowerName: string) => boolean,
+): Headers {
   const raw = req.rawHeaders;
   let cookie: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -114,6 +121,7 @@ export function toHeaders(req: IncomingMessage): Headers {
       cookie = cookie === undefined ? value : `${cookie}; ${value}`;
       continue;
     }
+    if (skip?.(name.toLowerCase())) continue;
     try {
       headers.append(name, value);
     } catch {
