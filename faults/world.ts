@@ -1,10 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createSync,
-  fileStore,
-  type Logger,
   type StateStore,
   type Sync,
   type SyncAlert,
@@ -12,14 +9,13 @@ import {
   type SyncReport,
 } from '@wg-sync/core';
 import { type GarminLoginOptions, type GarminTokens, garminLogin } from '@wg-sync/garmin';
+import { collectLogs, startSimulators, syncConfig, tempFileStore } from '@wg-sync/test-support';
 import {
   type GarminSim,
   type GarminSimOptions,
   type SimHttpServer,
   type SimWeighIn,
-  startGarminSim,
   startHttpServer,
-  startWithingsSim,
   type WithingsSim,
 } from '@wg-sync/testkit';
 import { WithingsClient } from '@wg-sync/withings';
@@ -69,11 +65,10 @@ export type StoreFactory = () => Promise<MadeStore>;
 const BROKEN = '{"version":4,"value":';
 
 export const fileStoreFactory: StoreFactory = async () => {
-  const root = await mkdtemp(join(tmpdir(), 'wg-sync-faults-'));
-  const dir = join(root, 'state');
+  const { store, dir, close } = await tempFileStore('wg-sync-faults-');
   return {
-    store: fileStore(dir),
-    close: () => rm(root, { recursive: true, force: true }),
+    store,
+    close,
     async corrupt(key) {
       // fileStore's layout: one file per key, `/` written as `+`.
       const path = join(dir, `${key.replaceAll('/', '+')}.json`);
@@ -137,38 +132,34 @@ export class World {
       garmin?: Omit<GarminSimOptions, 'accounts'>;
     } = {},
   ) {
-    const withings = await startWithingsSim({
-      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-      delivery: { retryDelaysMs: [0, 20], dropAfterFailures: 2 },
-    });
-    const garmin = await startGarminSim({ ...options.garmin, accounts: [] });
-    const made = await (options.store ?? fileStoreFactory)();
-    const world = new World(withings, garmin, made);
-    world.#cleanup.push(
-      () => withings.close(),
-      () => garmin.close(),
-      () => made.close(),
-    );
-    const logger: Logger = Object.fromEntries(
-      (['debug', 'info', 'warn', 'error'] as const).map((level) => [
-        level,
-        (event: string, fields?: Record<string, unknown>) =>
-          world.logs.push(JSON.stringify({ level, event, ...fields })),
-      ]),
-    ) as unknown as Logger;
-    world.#config = {
+    const { withings, garmin, close } = await startSimulators({
       withings: {
-        clientId: withings.clientId,
-        clientSecret: withings.clientSecret,
-        baseUrl: withings.url,
-        timeoutMs: 1000,
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        delivery: { retryDelaysMs: [0, 20], dropAfterFailures: 2 },
       },
-      garmin: { urls: garmin.urls, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 20 }, timeoutMs: 10_000 },
-      store: made.store,
+      garmin: { ...options.garmin, accounts: [] },
+    });
+    const made = await (options.store ?? fileStoreFactory)().catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+    const world = new World(withings, garmin, made);
+    world.#cleanup.push(close, () => made.close());
+    const { logger } = collectLogs(world.logs);
+    const base = syncConfig(
+      { withings, garmin },
+      {
+        store: made.store,
+        logger,
+        retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 20 },
+      },
+    );
+    world.#config = {
+      ...base,
+      withings: { ...base.withings, timeoutMs: 1000 },
+      garmin: { ...base.garmin, timeoutMs: 10_000 },
       apiToken: API_TOKEN,
       webhookSecret: WEBHOOK_SECRET,
-      readBack: { attempts: 3, delayMs: 5 },
-      logger,
       hooks: {
         onAlert: (alert) => void world.alerts.push(alert),
         onReport: (report) => void world.reports.push(report),

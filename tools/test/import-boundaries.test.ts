@@ -16,6 +16,7 @@ const RULE = 'lint/style/noRestrictedImports';
 const LEAF = 'are leaves';
 const ADAPTER = "Adapters import only '@wg-sync/core'";
 const TESTKIT = "The testkit imports none of wg-sync's packages";
+const REDACT = 'redact is the innermost leaf';
 
 /** Probe files that break a rule, each with the message of the rule it breaks. */
 const broken: Record<string, [string, string]> = {
@@ -32,6 +33,14 @@ const broken: Record<string, [string, string]> = {
     LEAF,
   ],
   'packages/garmin/src/probe-cli.ts': ["export { run } from '@wg-sync/cli';\n", LEAF],
+  'packages/redact/src/probe-core.ts': [
+    "import type { Logger } from '@wg-sync/core';\nexport type Probe = Logger;\n",
+    REDACT,
+  ],
+  'packages/redact/src/nested/probe-withings.ts': [
+    "export const probe = () => import('@wg-sync/withings');\n",
+    REDACT,
+  ],
   'packages/adapter-express/src/probe-testing.ts': [
     "import { runStateStoreContract } from '@wg-sync/core/testing';\nexport const probe = runStateStoreContract;\n",
     ADAPTER,
@@ -52,6 +61,10 @@ const broken: Record<string, [string, string]> = {
     "import { WithingsClient } from '@wg-sync/withings';\nexport const probe = WithingsClient;\n",
     TESTKIT,
   ],
+  'packages/testkit/src/probe-redact.ts': [
+    "import { redact } from '@wg-sync/redact';\nexport const probe = redact;\n",
+    TESTKIT,
+  ],
   'packages/testkit/src/probe-core.ts': [
     "import { createSync } from '@wg-sync/core';\nexport const probe = createSync;\n",
     TESTKIT,
@@ -66,6 +79,12 @@ const broken: Record<string, [string, string]> = {
 const allowed: Record<string, string> = {
   'packages/garmin/src/probe-ok.ts':
     "import type { WeightEntry } from '@wg-sync/fit';\nexport type Probe = WeightEntry;\n",
+  // The leaves share the one redactor.
+  'packages/withings/src/probe-redact-ok.ts':
+    "import { redact } from '@wg-sync/redact';\nexport const probe = redact;\n",
+  'packages/fit/src/probe-redact-ok.ts':
+    "import type { Redactor } from '@wg-sync/redact';\nexport type Probe = Redactor;\n",
+  'packages/redact/src/probe-ok.ts': "import { inspect } from 'node:util';\nexport const probe = inspect;\n",
   'packages/adapter-express/src/probe-ok.ts':
     "import { createSync } from '@wg-sync/core';\nexport const probe = createSync;\n",
   // Adapters' tests may use core's test helpers; only src/ is held to the public entry.

@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createSync, type Logger, type StateStore, type Sync, type SyncConfig } from '@wg-sync/core';
-import { garminLogin } from '@wg-sync/garmin';
-import { type GarminSim, startGarminSim, startWithingsSim, type WithingsSim } from '@wg-sync/testkit';
-import { afterEach } from 'vitest';
+import type { StateStore, Sync, SyncConfig } from '@wg-sync/core';
+import { linkedWorld, onCleanup } from '@wg-sync/test-support';
+import type { GarminSim, WithingsSim } from '@wg-sync/testkit';
 import { dynamoStore } from '../src/dynamo-store.js';
 import type { LambdaContextLike } from '../src/lambda-events.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+export { collectLogs, minutesAgo } from '@wg-sync/test-support';
 
 /** A committed event fixture, parsed fresh for each use so tests can change it. */
 export function fixture<T = Record<string, unknown>>(name: string): T {
@@ -30,8 +26,6 @@ export function lambdaContext(functionName = 'wg-sync-test-sync'): LambdaContext
 
 export const API_TOKEN = 'api-token-0123456789abcdef';
 export const WEBHOOK_SECRET = 'hook-secret-0123456789';
-const GARMIN_EMAIL = 'ana@example.com';
-const GARMIN_PASSWORD = 'pw-ana-123456';
 
 export interface World {
   withings: WithingsSim;
@@ -55,36 +49,17 @@ export interface World {
  * the Lambda deployment runs on, minus AWS.
  */
 export async function world(overrides: Partial<SyncConfig> = {}): Promise<World> {
-  const withings = await startWithingsSim({ delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 } });
-  const garmin = await startGarminSim({
-    accounts: [{ email: GARMIN_EMAIL, password: GARMIN_PASSWORD, timeZone: 'Europe/Berlin' }],
-  });
   const db = await startLocalDynamoDb();
-  cleanups.push(
-    () => withings.close(),
-    () => garmin.close(),
-    () => db.close(),
-  );
+  onCleanup(() => db.close());
   const tableName = await db.table();
   const store = dynamoStore({ tableName, client: db.client() });
-  const { logger, lines: logs } = collectLogs();
-  const config: SyncConfig = {
-    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
-    garmin: { urls: garmin.urls, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 20 } },
+  const shared = await linkedWorld({
+    withings: { delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 } },
     store,
-    apiToken: API_TOKEN,
-    readBack: { attempts: 3, delayMs: 5 },
-    logger,
-    ...overrides,
-  };
-  const sync = createSync(config);
-  const userId = withings.addUser({ timeZone: 'Europe/Berlin' });
-  const garminTokens = await garminLogin({
-    email: GARMIN_EMAIL,
-    password: GARMIN_PASSWORD,
-    urls: garmin.urls,
+    retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 20 },
+    config: { apiToken: API_TOKEN, ...overrides },
   });
-  await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: garminTokens });
+  const { withings, garmin, sync, config, userId, logs } = shared;
   return {
     withings,
     garmin,
@@ -94,21 +69,10 @@ export async function world(overrides: Partial<SyncConfig> = {}): Promise<World>
     sync,
     config,
     userId,
-    garminEmail: GARMIN_EMAIL,
+    garminEmail: shared.email,
     logs,
-    secrets: () => [...withings.secrets(), ...garmin.secrets(), API_TOKEN, WEBHOOK_SECRET],
-    upstreamCalls: () => withings.requests.length + garmin.requests.length,
-  };
-}
-
-/** A logger that keeps every line, as JSON, in `lines`. */
-export function collectLogs(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
-    void lines.push(JSON.stringify({ level, event, ...fields }));
-  return {
-    logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
-    lines,
+    secrets: () => [...shared.secrets(), API_TOKEN, WEBHOOK_SECRET],
+    upstreamCalls: shared.upstreamCalls,
   };
 }
 
@@ -117,5 +81,3 @@ export function notificationBody(userId: string, takenAt: Date, appli = 1): stri
   const seconds = Math.floor(takenAt.getTime() / 1000);
   return `userid=${userId}&appli=${appli}&startdate=${seconds - 1}&enddate=${seconds + 1}`;
 }
-
-export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);

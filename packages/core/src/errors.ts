@@ -9,11 +9,11 @@ const SYNC_ERROR: unique symbol = Symbol.for('@wg-sync/core.SyncError');
 
 /**
  * Base class of every error @wg-sync/core (and the adapters) throw; `code` says what went wrong.
- * Recognise one with {@link isSyncError} / {@link isSyncErrorWithCode}: `instanceof` fails for an
+ * Recognise one with `isSyncError` / `isSyncErrorWithCode`: `instanceof` fails for an
  * error made by another copy of this package.
  */
 export abstract class SyncError extends Error {
-  /** What went wrong, one of {@link SYNC_ERROR_CODES}. */
+  /** What went wrong, one of `SYNC_ERROR_CODES`. */
   abstract readonly code: SyncErrorCode;
 
   constructor(message: string, options?: ErrorOptions) {
@@ -21,7 +21,7 @@ export abstract class SyncError extends Error {
     this.name = new.target.name;
   }
 
-  /** The brand {@link isSyncError} checks (on the prototype: nothing is added to the instance). */
+  /** The brand `isSyncError` checks (on the prototype: nothing is added to the instance). */
   get [SYNC_ERROR](): true {
     return true;
   }

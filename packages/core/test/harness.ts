@@ -1,33 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { garminLogin } from '@wg-sync/garmin';
 import {
-  type GarminSim,
-  type SimHttpServer,
-  startGarminSim,
-  startHttpServer,
-  startWithingsSim,
-  type WithingsSim,
-} from '@wg-sync/testkit';
-import { afterEach } from 'vitest';
+  ANA,
+  afterCleanups,
+  linkedWorld,
+  minutesAgo,
+  onCleanup,
+  type LinkedWorld as SharedWorld,
+} from '@wg-sync/test-support';
+import { type GarminSim, type SimHttpServer, startHttpServer, type WithingsSim } from '@wg-sync/testkit';
 import {
   createSync,
-  fileStore,
   isSyncErrorCode,
   type LogLevel,
-  memoryStore,
   type StateStore,
   type Sync,
   type SyncAlert,
   type SyncConfig,
 } from '../src/index.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
+export { minutesAgo };
+
 /** Every failure code a harness engine reported in the current test (`SyncReport.failed`, reconcile). */
 const emittedCodes: Array<{ code: string; where: string }> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+// After the cleanups, which flush debounced syncs: their reports count for the test that started them.
+afterCleanups(() => {
   // Every scenario doubles as a check of the closed code union: nothing outside it may reach a report.
   const unknown = emittedCodes.splice(0).filter(({ code }) => !isSyncErrorCode(code));
   if (unknown.length > 0) {
@@ -83,52 +78,20 @@ export interface HarnessOptions {
 
 /** Both simulators on loopback, a store, one linked account (Withings user → Garmin account), and the engine. */
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  const withings = await startWithingsSim({ delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 } });
-  const garmin = await startGarminSim({
-    accounts: [{ email: 'ana@example.com', password: 'pw-ana-123456', timeZone: 'Europe/Berlin' }],
-  });
-  cleanups.push(
-    () => withings.close(),
-    () => garmin.close(),
-  );
-  let store: StateStore;
-  let stateDir: string | undefined;
-  if (options.config?.store) {
-    store = options.config.store;
-  } else if (options.store === 'file') {
-    const dir = await mkdtemp(join(tmpdir(), 'wg-sync-core-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    stateDir = join(dir, 'state');
-    store = fileStore(stateDir);
-  } else {
-    store = memoryStore();
-  }
   const alerts: SyncAlert[] = [];
-  const logs: string[] = [];
-  const config: SyncConfig = {
-    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
-    garmin: { urls: garmin.urls, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 50 } },
-    store,
-    readBack: { attempts: 3, delayMs: 5 },
-    logger: {
-      debug: (event, fields) => logs.push(JSON.stringify({ level: 'debug', event, ...fields })),
-      info: (event, fields) => logs.push(JSON.stringify({ level: 'info', event, ...fields })),
-      warn: (event, fields) => logs.push(JSON.stringify({ level: 'warn', event, ...fields })),
-      error: (event, fields) => logs.push(JSON.stringify({ level: 'error', event, ...fields })),
+  const world: SharedWorld = await linkedWorld({
+    withings: { delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 } },
+    store: options.store ?? 'memory',
+    tempPrefix: 'wg-sync-core-',
+    retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 50 },
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+    config: {
+      ...options.config,
+      hooks: recordingHooks(options.config?.hooks ?? { onAlert: (alert) => void alerts.push(alert) }),
     },
-    ...options.config,
-    hooks: recordingHooks(options.config?.hooks ?? { onAlert: (alert) => void alerts.push(alert) }),
-  };
-  const sync = recordingReconciles(createSync(config));
-  // Before the simulators close: debounced webhook syncs still waiting run now, not against a dead port.
-  cleanups.push(() => sync.flush());
-  const userId = withings.addUser({ timeZone: options.timeZone ?? 'Europe/Berlin' });
-  const garminTokens = await garminLogin({
-    email: 'ana@example.com',
-    password: 'pw-ana-123456',
-    urls: garmin.urls,
   });
-  await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: garminTokens });
+  const { withings, garmin, store, config, userId, logs, stateDir } = world;
+  const sync = recordingReconciles(world.sync);
   return {
     withings,
     garmin,
@@ -142,11 +105,11 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
           hooks: overrides.hooks ? recordingHooks(overrides.hooks) : config.hooks,
         }),
       );
-      cleanups.push(() => other.flush());
+      onCleanup(() => other.flush());
       return other;
     },
     userId,
-    email: 'ana@example.com',
+    email: ANA.email,
     alerts,
     logs,
     config,
@@ -157,11 +120,9 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
 /** A webhook receiver on loopback that forwards to the engine's handler (what an adapter does). */
 export async function serveHandler(sync: Sync): Promise<SimHttpServer> {
   const server = await startHttpServer((request) => sync.handler(request));
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   return server;
 }
-
-export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 /** POSTs a Withings-style notification to the handler directly. */
 export function notificationRequest(

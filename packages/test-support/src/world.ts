@@ -1,0 +1,196 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createSync,
+  fileStore,
+  type Logger,
+  memoryStore,
+  type StateStore,
+  type Sync,
+  type SyncAlert,
+  type SyncConfig,
+} from '@wg-sync/core';
+import { garminLogin } from '@wg-sync/garmin';
+import {
+  type GarminSim,
+  type GarminSimOptions,
+  startGarminSim,
+  startWithingsSim,
+  type WithingsSim,
+  type WithingsSimOptions,
+} from '@wg-sync/testkit';
+import { onCleanup } from './cleanup.js';
+
+/** The person every linked world links: one Garmin account, on Berlin time. */
+export const ANA = {
+  email: 'ana@example.com',
+  password: 'pw-ana-123456',
+  timeZone: 'Europe/Berlin',
+} as const;
+
+/** Both simulators, listening on 127.0.0.1. */
+export interface Simulators {
+  withings: WithingsSim;
+  garmin: GarminSim;
+  /** Closes both. */
+  close(): Promise<void>;
+}
+
+export interface SimulatorsOptions {
+  withings?: WithingsSimOptions;
+  /** Garmin's accounts default to {@link ANA} alone. */
+  garmin?: GarminSimOptions;
+}
+
+/** Starts both simulators; the caller closes them (or lets {@link linkedWorld} do it). */
+export async function startSimulators(options: SimulatorsOptions = {}): Promise<Simulators> {
+  const withings = await startWithingsSim(options.withings);
+  const garmin = await startGarminSim({ accounts: [{ ...ANA }], ...options.garmin }).catch(
+    async (error: unknown) => {
+      await withings.close();
+      throw error;
+    },
+  );
+  return {
+    withings,
+    garmin,
+    close: async () => {
+      await Promise.allSettled([withings.close(), garmin.close()]);
+    },
+  };
+}
+
+/** A logger that keeps every line, as JSON, in `lines` (a new array unless one is given). */
+export function collectLogs(lines: string[] = []): { logger: Logger; lines: string[] } {
+  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+    void lines.push(JSON.stringify({ level, event, ...fields }));
+  return {
+    logger: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    lines,
+  };
+}
+
+/** A file store in a fresh temporary directory. */
+export interface TempFileStore {
+  store: StateStore;
+  /** The store's directory (inside the temporary one). */
+  dir: string;
+  /** Removes the temporary directory, store included. */
+  close(): Promise<void>;
+}
+
+/** A `fileStore` under a new directory of the system's temp folder, named `prefix…`. */
+export async function tempFileStore(prefix = 'wg-sync-test-'): Promise<TempFileStore> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const dir = join(root, 'state');
+  return { store: fileStore(dir), dir, close: () => rm(root, { recursive: true, force: true }) };
+}
+
+export interface SyncConfigOptions {
+  store: StateStore;
+  logger: Logger;
+  /** Garmin's retry schedule; short by default, so a test that exhausts it stays fast. */
+  retry?: NonNullable<NonNullable<SyncConfig['garmin']>['retry']>;
+}
+
+/** An engine config against the simulators: their credentials and URLs, short retries and read-back. */
+export function syncConfig(
+  sims: Pick<Simulators, 'withings' | 'garmin'>,
+  options: SyncConfigOptions,
+): SyncConfig {
+  const { withings, garmin } = sims;
+  return {
+    withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
+    garmin: { urls: garmin.urls, retry: options.retry ?? { retries: 1, baseDelayMs: 1, maxDelayMs: 20 } },
+    store: options.store,
+    readBack: { attempts: 3, delayMs: 5 },
+    logger: options.logger,
+  };
+}
+
+export interface LinkedWorldOptions {
+  withings?: WithingsSimOptions;
+  /** A store, or the kind to make: a memory store (the default) or a file store in a temp folder. */
+  store?: StateStore | 'memory' | 'file';
+  /** Prefix of the temp folder for `store: 'file'`. */
+  tempPrefix?: string;
+  retry?: SyncConfigOptions['retry'];
+  /** The Withings user's time zone (default: Europe/Berlin). */
+  timeZone?: string;
+  /** Merged over the config {@link syncConfig} builds; `hooks` replaces the default alert collector. */
+  config?: Partial<SyncConfig>;
+}
+
+/** Both simulators, a store, an engine, and {@link ANA} linked (Withings user → Garmin account). */
+export interface LinkedWorld {
+  withings: WithingsSim;
+  garmin: GarminSim;
+  store: StateStore;
+  /** The file store's directory when `store: 'file'`. */
+  stateDir?: string;
+  config: SyncConfig;
+  sync: Sync;
+  userId: string;
+  /** The Garmin account's e-mail. */
+  email: string;
+  /** Alerts the default `onAlert` hook received (none when `config.hooks` was given). */
+  alerts: SyncAlert[];
+  /** Everything the engine logged, one JSON line each. */
+  logs: string[];
+  /** Every secret the simulators hold (tokens, client secret). */
+  secrets(): string[];
+  /** Upstream requests so far (both simulators). */
+  upstreamCalls(): number;
+}
+
+/**
+ * Starts both simulators, makes the store, builds the engine and links one account. Everything is
+ * closed after the current test: pending debounced syncs are flushed first, so they run against
+ * live simulators and not a dead port.
+ */
+export async function linkedWorld(options: LinkedWorldOptions = {}): Promise<LinkedWorld> {
+  const sims = await startSimulators(options.withings ? { withings: options.withings } : {});
+  onCleanup(() => sims.close());
+  const { withings, garmin } = sims;
+  let store: StateStore;
+  let stateDir: string | undefined;
+  if (options.config?.store) {
+    store = options.config.store;
+  } else if (options.store === 'file') {
+    const temp = await tempFileStore(options.tempPrefix);
+    onCleanup(() => temp.close());
+    store = temp.store;
+    stateDir = temp.dir;
+  } else if (options.store === undefined || options.store === 'memory') {
+    store = memoryStore();
+  } else {
+    store = options.store;
+  }
+  const alerts: SyncAlert[] = [];
+  const { logger, lines: logs } = collectLogs();
+  const config: SyncConfig = {
+    ...syncConfig(sims, { store, logger, ...(options.retry ? { retry: options.retry } : {}) }),
+    hooks: { onAlert: (alert) => void alerts.push(alert) },
+    ...options.config,
+  };
+  const sync = createSync(config);
+  onCleanup(() => sync.flush());
+  const userId = withings.addUser({ timeZone: options.timeZone ?? ANA.timeZone });
+  const garminTokens = await garminLogin({ email: ANA.email, password: ANA.password, urls: garmin.urls });
+  await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: garminTokens });
+  return {
+    withings,
+    garmin,
+    store,
+    ...(stateDir ? { stateDir } : {}),
+    config,
+    sync,
+    userId,
+    email: ANA.email,
+    alerts,
+    logs,
+    secrets: () => [...withings.secrets(), ...garmin.secrets()],
+    upstreamCalls: () => withings.requests.length + garmin.requests.length,
+  };
+}
