@@ -17,7 +17,8 @@ import { reconcile } from './reconcile.js';
 import { Redactor } from './redact.js';
 import type { DoctorReport, ReconcileReport, SyncReport } from './report.js';
 import { sharedReader } from './shared-read.js';
-import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
+import type { AccountRecord } from './state.js';
+import { type StatusReport, status } from './status.js';
 import { type BackfillProgress, type SyncRequest, syncAccount } from './sync-account.js';
 import { WebhookDebounce } from './webhook-debounce.js';
 import { webhookUrl } from './webhook-url.js';
@@ -66,6 +67,8 @@ export interface Sync {
   reconcile(): Promise<ReconcileReport>;
   /** Real health checks, secrets redacted. */
   doctor(): Promise<DoctorReport>;
+  /** Every account's health, pending notifications and credential ages: what `GET /status` answers. */
+  status(): Promise<StatusReport>;
   accounts: Accounts;
   /** The one HTTP handler (Web `Request` → `Response`); mount it with an adapter. */
   handler(request: Request, ctx?: HandlerContext): Promise<Response>;
@@ -165,7 +168,8 @@ export function createSync(input: SyncConfig): Sync {
       throw new RangeError('days must be between 1 and 3650');
   };
 
-  const sync: Sync = {
+  // The handler calls this very object's syncs (same coordinator), so it is attached once they exist.
+  const sync: Omit<Sync, 'handler'> = {
     async syncRecent({ userId, days = 7, dryRun = false, maxEntries } = {}) {
       checkDays(days);
       return run({
@@ -213,18 +217,14 @@ export function createSync(input: SyncConfig): Sync {
         run({ userId, trigger: 'reconcile', dryRun: false, maxEntries: config.maxEntriesPerSync }),
       ),
     doctor: () => doctor(engine),
+    status: () => status(engine),
     accounts: createAccounts(engine),
-    handler: createHandler(engine, {
-      syncNotification: (notification) => sync.syncNotification(notification),
-      syncAll: (request) => sync.syncManual(request),
-      status: () => status(engine),
-    }),
     webhookUrl: webhookUrl(config),
     withingsClient: (userId) => withingsClientFor(engine, userId, config.fetch ?? globalThis.fetch),
     garminClient: (userId) => garminClientFor(engine, userId, config.fetch ?? globalThis.fetch),
     flush: () => engine.debounce.flush(),
   };
-  return sync;
+  return Object.assign(sync, { handler: createHandler(engine, sync) });
 }
 
 /**
@@ -257,44 +257,4 @@ function warnAtStart(engine: Engine): void {
     // Only the origin: a proxy URL's user info or path may carry a credential.
     log.warn('config.upstream.override', { option, url: new URL(url).origin });
   }
-}
-
-async function status(engine: Engine) {
-  const { store } = engine.config;
-  const accounts = await store.list<AccountRecord>('account/');
-  return {
-    accounts: await Promise.all(
-      accounts.map(async ({ value: account }) => {
-        const [health, pending, withings, garmin] = await Promise.all([
-          store.get<HealthRecord>(keys.health(account.userId)),
-          store.get<PendingRecord>(keys.pending(account.userId)),
-          store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
-          store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
-        ]);
-        return {
-          userId: account.userId,
-          linkedAt: account.linkedAt,
-          ...(account.unlinkedAt ? { unlinkedAt: account.unlinkedAt } : {}),
-          lastSuccessAt: health?.value.lastSuccessAt ?? null,
-          lastAttemptAt: health?.value.lastAttemptAt ?? null,
-          lastError: health?.value.lastError ?? null,
-          reauthRequired: Object.keys(health?.value.reauth ?? {}),
-          subscription: health?.value.subscription ?? null,
-          pending: pending ? { count: pending.value.count, since: pending.value.firstAt } : null,
-          withings: withings
-            ? {
-                accessTokenExpiresAt: withings.value.expiresAt ?? null,
-                refreshedAt: withings.value.savedAt ?? null,
-              }
-            : null,
-          garmin: garmin
-            ? {
-                accessTokenExpiresAt: garmin.value.expiresAt ?? null,
-                refreshedAt: garmin.value.savedAt ?? null,
-              }
-            : null,
-        };
-      }),
-    ),
-  };
 }

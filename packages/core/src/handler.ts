@@ -5,8 +5,9 @@ import {
   WithingsNotificationError,
 } from '@wg-sync/withings/notification';
 import type { Engine } from './context.js';
+import type { Sync } from './create-sync.js';
 import { errorResponse, json, readBody, secretEquals } from './http.js';
-import type { SyncReport } from './report.js';
+import { status } from './status.js';
 
 /** Extras an adapter passes with each request. */
 export interface HandlerContext {
@@ -40,12 +41,8 @@ export interface ManualSyncRequest {
   userId?: string;
 }
 
-/** What the routes need from the engine. */
-export interface HandlerActions {
-  syncNotification(notification: WithingsNotification): Promise<SyncReport>;
-  syncAll(options: ManualSyncRequest): Promise<SyncReport[]>;
-  status(): Promise<unknown>;
-}
+/** The syncs the routes start: those of the `Sync` the handler belongs to (they run on its coordinator). */
+type Syncs = Pick<Sync, 'syncNotification' | 'syncManual'>;
 
 const MAX_WEBHOOK_BODY = 4096;
 /** Without `waitUntil`, a webhook waits this long for its sync before answering (Withings allows 2 s). */
@@ -65,8 +62,8 @@ const ACCEPTED = { status: 'accepted' } as const;
  * unlink is acted on only once Withings confirms it. Anonymous callers never see internal details.
  * `HEAD` on any path answers what `GET` would (status and headers, errors included) with no body.
  */
-export function createHandler(engine: Engine, actions: HandlerActions) {
-  const route = createRoutes(engine, actions);
+export function createHandler(engine: Engine, sync: Syncs) {
+  const route = createRoutes(engine, sync);
   return async function handler(request: Request, ctx: HandlerContext = {}): Promise<Response> {
     if (request.method !== 'HEAD') return route(request, ctx);
     // HEAD is GET without the content (RFC 9110 §9.3.2), so it is routed as one: its status and
@@ -82,7 +79,7 @@ export function createHandler(engine: Engine, actions: HandlerActions) {
   };
 }
 
-function createRoutes(engine: Engine, actions: HandlerActions) {
+function createRoutes(engine: Engine, sync: Syncs) {
   return async function route(request: Request, ctx: HandlerContext): Promise<Response> {
     let path: string;
     try {
@@ -102,7 +99,7 @@ function createRoutes(engine: Engine, actions: HandlerActions) {
         // Withings checks the callback with HEAD (routed here as GET), some proxies with GET, before
         // subscribing.
         if (request.method !== 'POST') return new Response(null, { status: 200 });
-        return await webhook(engine, actions, request, ctx);
+        return await webhook(engine, sync, request, ctx);
       }
       if (path === '/sync/manual' || path === '/status') {
         if (!engine.config.apiToken) return errorResponse(404, 'NOT_FOUND', 'no such route');
@@ -111,7 +108,7 @@ function createRoutes(engine: Engine, actions: HandlerActions) {
         const denied = authorize(engine, request, ctx, path);
         if (denied) return denied;
         authenticated = true;
-        if (path === '/status') return json(await actions.status());
+        if (path === '/status') return json(await status(engine));
         const daysText = new URL(request.url).searchParams.get('days') ?? '7';
         const days = /^\d{1,3}$/.test(daysText) ? Number(daysText) : Number.NaN;
         if (!(days >= 1 && days <= 90))
@@ -125,7 +122,7 @@ function createRoutes(engine: Engine, actions: HandlerActions) {
           const base = engine.config.publicUrl?.replace(/\/+$/, '');
           return json({ status: 'queued', ...manual, statusUrl: base ? `${base}/status` : '/status' }, 202);
         }
-        return json({ reports: await actions.syncAll(manual) });
+        return json({ reports: await sync.syncManual(manual) });
       }
       return errorResponse(404, 'NOT_FOUND', 'no such route');
     } catch (error) {
@@ -194,7 +191,7 @@ function authorize(
 
 async function webhook(
   engine: Engine,
-  actions: HandlerActions,
+  sync: Syncs,
   request: Request,
   ctx: HandlerContext,
 ): Promise<Response> {
@@ -264,7 +261,7 @@ async function webhook(
     if (ctx.defer) await ctx.defer(notification, { notBefore: turn.at });
     else
       engine.debounce.schedule(userId, turn.at, turn.windowStartedAt, () =>
-        actions.syncNotification(notification),
+        sync.syncNotification(notification),
       );
     return json(ACCEPTED);
   }
@@ -273,7 +270,7 @@ async function webhook(
     await ctx.defer(notification);
     return json(ACCEPTED);
   }
-  const running = actions.syncNotification(notification).catch((error: unknown) => {
+  const running = sync.syncNotification(notification).catch((error: unknown) => {
     engine.log.error('webhook.sync.failed', { userId, error });
     return undefined;
   });

@@ -60,6 +60,7 @@ export type {
   SyncTrigger,
 } from './report.js';
 export { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
+export type { AccountStatus, CredentialStatus, StatusReport } from './status.js';
 export { fileStore } from './store/file-store.js';
 export { makeDirectories } from './store/make-directories.js';
 export { memoryStore } from './store/memory-store.js';
