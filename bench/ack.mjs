@@ -87,16 +87,18 @@ export function start(script, args, hello, { execArgv = process.execArgv } = {})
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  if (hello) child.send(hello);
+  if (hello) child.send(hello, () => {}); // a failed start shows as `ready` rejecting on exit
   return {
     ready,
     request: (message) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         child.once('message', resolve);
-        child.send(message);
+        child.send(message, (error) => error && reject(error));
       }),
     close: async () => {
-      if (child.connected) child.send('close');
+      // A child killed a moment ago can still look connected; a send to it then fails with EPIPE,
+      // which without a callback is thrown as an uncaught 'error' event. Its exit is what counts.
+      if (child.connected && !child.killed) child.send('close', () => {});
       await exited;
     },
     /** Ends a child that no longer answers (a bench past its deadline). */
