@@ -13,8 +13,10 @@ import {
 } from '@wg-sync/core';
 import { garminLogin } from '@wg-sync/garmin';
 import {
+  createClock,
   type GarminSim,
   type GarminSimOptions,
+  type SimClock,
   startGarminSim,
   startWithingsSim,
   type WithingsSim,
@@ -29,24 +31,35 @@ export const ANA = {
   timeZone: 'Europe/Berlin',
 } as const;
 
+// Read at every call, never captured: moving the clock moves whoever holds this function.
+const nowOf = (clock: SimClock) => () => clock.now();
+
 /** Both simulators, listening on 127.0.0.1. */
 export interface Simulators {
   withings: WithingsSim;
   garmin: GarminSim;
+  /** The one clock both simulators read: moving it expires codes, tokens and tickets on both sides. */
+  clock: SimClock;
   /** Closes both. */
   close(): Promise<void>;
 }
 
 export interface SimulatorsOptions {
+  /**
+   * The clock both simulators share (default: a new one following real time). A clock given in
+   * `withings` or `garmin` alone is shared too, so the two sides never disagree about "now".
+   */
+  clock?: SimClock;
   withings?: WithingsSimOptions;
   /** Garmin's accounts default to {@link ANA} alone. */
   garmin?: GarminSimOptions;
 }
 
-/** Starts both simulators; the caller closes them (or lets {@link linkedWorld} do it). */
+/** Starts both simulators on one clock; the caller closes them (or lets {@link linkedWorld} do it). */
 export async function startSimulators(options: SimulatorsOptions = {}): Promise<Simulators> {
-  const withings = await startWithingsSim(options.withings);
-  const garmin = await startGarminSim({ accounts: [{ ...ANA }], ...options.garmin }).catch(
+  const clock = options.clock ?? options.withings?.clock ?? options.garmin?.clock ?? createClock();
+  const withings = await startWithingsSim({ ...options.withings, clock });
+  const garmin = await startGarminSim({ accounts: [{ ...ANA }], ...options.garmin, clock }).catch(
     async (error: unknown) => {
       await withings.close();
       throw error;
@@ -55,6 +68,7 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
   return {
     withings,
     garmin,
+    clock,
     close: async () => {
       await Promise.allSettled([withings.close(), garmin.close()]);
     },
@@ -80,11 +94,18 @@ export interface TempFileStore {
   close(): Promise<void>;
 }
 
-/** A `fileStore` under a new directory of the system's temp folder, named `prefix…`. */
-export async function tempFileStore(prefix = 'wg-sync-test-'): Promise<TempFileStore> {
+/**
+ * A `fileStore` under a new directory of the system's temp folder, named `prefix…`. With `clock`,
+ * its entries (leases, debounce windows) expire on that clock instead of real time.
+ */
+export async function tempFileStore(
+  prefix = 'wg-sync-test-',
+  options: { clock?: SimClock } = {},
+): Promise<TempFileStore> {
   const root = await mkdtemp(join(tmpdir(), prefix));
   const dir = join(root, 'state');
-  return { store: fileStore(dir), dir, close: () => rm(root, { recursive: true, force: true }) };
+  const store = fileStore(dir, options.clock ? { now: nowOf(options.clock) } : {});
+  return { store, dir, close: () => rm(root, { recursive: true, force: true }) };
 }
 
 export interface SyncConfigOptions {
@@ -92,6 +113,8 @@ export interface SyncConfigOptions {
   logger: Logger;
   /** Garmin's retry schedule; short by default, so a test that exhausts it stays fast. */
   retry?: NonNullable<NonNullable<SyncConfig['garmin']>['retry']>;
+  /** The engine's clock (`SyncConfig.now`); without it the engine reads real time, whatever the simulators do. */
+  clock?: SimClock;
 }
 
 /** An engine config against the simulators: their credentials and URLs, short retries and read-back. */
@@ -106,10 +129,17 @@ export function syncConfig(
     store: options.store,
     readBack: { attempts: 3, delayMs: 5 },
     logger: options.logger,
+    ...(options.clock ? { now: nowOf(options.clock) } : {}),
   };
 }
 
 export interface LinkedWorldOptions {
+  /**
+   * The clock of the whole world: both simulators, the engine (`config.now`) and the store it makes
+   * (default: a new one following real time, so nothing changes until a test moves it). A store or a
+   * `now` passed in `config` keeps its own clock.
+   */
+  clock?: SimClock;
   withings?: WithingsSimOptions;
   /** A store, or the kind to make: a memory store (the default) or a file store in a temp folder. */
   store?: StateStore | 'memory' | 'file';
@@ -126,6 +156,8 @@ export interface LinkedWorldOptions {
 export interface LinkedWorld {
   withings: WithingsSim;
   garmin: GarminSim;
+  /** The clock the simulators, the engine and the store share: advance it instead of waiting. */
+  clock: SimClock;
   store: StateStore;
   /** The file store's directory when `store: 'file'`. */
   stateDir?: string;
@@ -150,27 +182,30 @@ export interface LinkedWorld {
  * live simulators and not a dead port.
  */
 export async function linkedWorld(options: LinkedWorldOptions = {}): Promise<LinkedWorld> {
-  const sims = await startSimulators(options.withings ? { withings: options.withings } : {});
+  const sims = await startSimulators({
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.withings ? { withings: options.withings } : {}),
+  });
   onCleanup(() => sims.close());
-  const { withings, garmin } = sims;
+  const { withings, garmin, clock } = sims;
   let store: StateStore;
   let stateDir: string | undefined;
   if (options.config?.store) {
     store = options.config.store;
   } else if (options.store === 'file') {
-    const temp = await tempFileStore(options.tempPrefix);
+    const temp = await tempFileStore(options.tempPrefix, { clock });
     onCleanup(() => temp.close());
     store = temp.store;
     stateDir = temp.dir;
   } else if (options.store === undefined || options.store === 'memory') {
-    store = memoryStore();
+    store = memoryStore({ now: nowOf(clock) });
   } else {
     store = options.store;
   }
   const alerts: SyncAlert[] = [];
   const { logger, lines: logs } = collectLogs();
   const config: SyncConfig = {
-    ...syncConfig(sims, { store, logger, ...(options.retry ? { retry: options.retry } : {}) }),
+    ...syncConfig(sims, { store, logger, clock, ...(options.retry ? { retry: options.retry } : {}) }),
     hooks: { onAlert: (alert) => void alerts.push(alert) },
     ...options.config,
   };
@@ -182,6 +217,7 @@ export async function linkedWorld(options: LinkedWorldOptions = {}): Promise<Lin
   return {
     withings,
     garmin,
+    clock,
     store,
     ...(stateDir ? { stateDir } : {}),
     config,
