@@ -1,3 +1,4 @@
+import type { Destination } from './destinations/destination.js';
 import type { SyncErrorCode } from './error-codes.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -48,6 +49,11 @@ export interface SyncConfig {
   };
   /** Where tokens, cursors, the ledger and leases live. */
   store: StateStore;
+  /**
+   * Destinations beside Garmin, written concurrently with it: each has its own ledger and cursor in
+   * the store (keyed by its id), so one that fails never holds Garmin or another back.
+   */
+  destinations?: Destination[];
   /** The public base URL Withings calls (`https://sync.example.org`), for subscribe and reconcile. */
   publicUrl?: string;
   /** Protects `/sync/manual` and `/status` (`Authorization: Bearer …`); without it they answer 404. */
@@ -176,6 +182,7 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
       clientIds.some((id) => typeof id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id)))
   )
     problems.push('garmin.clientIds must be a non-empty list of DI client ids (A-Z a-z 0-9 _ . -)');
+  problems.push(...destinationProblems(config.destinations));
   if (problems.length) throw new ConfigError(problems);
   return {
     ...config,
@@ -228,4 +235,27 @@ export function upstreamUrlProblem(value: string): string | undefined {
   const loopback = LOOPBACK_HOSTS.has(parsed.hostname) || /^127(\.\d{1,3}){3}$/.test(parsed.hostname);
   if (parsed.protocol === 'http:' && loopback) return undefined;
   return 'must be an https URL (plain http only for 127.0.0.1 / localhost)';
+}
+
+const DESTINATION_ID = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** What is wrong with the configured destinations (ids key the store, so they must be unique and plain). */
+function destinationProblems(destinations: unknown): string[] {
+  if (destinations === undefined) return [];
+  if (!Array.isArray(destinations)) return ['destinations must be a list of Destination objects'];
+  const problems: string[] = [];
+  const seen = new Set<string>(['garmin']);
+  for (const [i, destination] of destinations.entries()) {
+    const d = destination as Partial<Destination> | undefined;
+    if (!d || typeof d.open !== 'function' || typeof d.accepts !== 'object' || d.accepts === null)
+      problems.push(`destinations[${i}] must have an id, accepts and open()`);
+    else if (typeof d.id !== 'string' || !DESTINATION_ID.test(d.id))
+      problems.push(`destinations[${i}].id must be 1–32 characters of a-z 0-9 - starting with a letter`);
+    else if (seen.has(d.id))
+      problems.push(
+        `destinations[${i}].id "${d.id}" is ${d.id === 'garmin' ? 'the built-in Garmin destination' : 'used twice'}`,
+      );
+    else seen.add(d.id);
+  }
+  return problems;
 }

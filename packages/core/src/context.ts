@@ -2,6 +2,7 @@ import type { LinkedAccounts } from './accounts.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { ResolvedConfig } from './config.js';
 import type { SyncCoordinator } from './coordinator.js';
+import type { Destination } from './destinations/destination.js';
 import type { Logger } from './logger.js';
 import type { PendingWriter } from './pending-writer.js';
 import type { Redactor } from './redact.js';
@@ -18,6 +19,8 @@ export interface Engine {
   coordinator: SyncCoordinator;
   /** Reads a key, sharing reads already in flight (for the webhook's hot path). */
   read: <T>(key: string) => Promise<VersionedValue<T> | undefined>;
+  /** Where weigh-ins go: Garmin, then the configured destinations. */
+  destinations: Destination[];
   /** Which users are linked, remembered briefly for the webhook's hot path. */
   linked: LinkedAccounts;
   /** Records webhook notifications in `pending/<user>`, batching bursts per user. */

@@ -7,7 +7,10 @@ import { garminClientFor, withingsClientFor } from './clients.js';
 import { resolveConfig, type SyncConfig, upstreamOverrides } from './config.js';
 import type { Engine } from './context.js';
 import { SyncCoordinator } from './coordinator.js';
+import { garminDestination } from './destinations/index.js';
 import { doctor } from './doctor.js';
+import type { BackfillProgress, SyncRequest } from './engine/run.js';
+import { syncAccount } from './engine/sync-account.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
 import { createHandler, type HandlerContext, type ManualSyncRequest } from './handler.js';
 import { raiseAlert } from './health.js';
@@ -19,7 +22,6 @@ import type { DoctorReport, ReconcileReport, SyncReport } from './report.js';
 import { sharedReader } from './shared-read.js';
 import type { AccountRecord } from './state.js';
 import { type StatusReport, status } from './status.js';
-import { type BackfillProgress, type SyncRequest, syncAccount } from './sync-account.js';
 import { WebhookDebounce } from './webhook-debounce.js';
 import { webhookUrl } from './webhook-url.js';
 
@@ -123,6 +125,7 @@ export function createSync(input: SyncConfig): Sync {
     authThrottle: new AuthThrottle(() => config.now().getTime()),
     read: sharedReader(config.store),
     linked,
+    destinations: [],
     alertListeners: new Set(),
     alert: (alert) => raiseAlert(engine, alert),
     async hook(name, ...args) {
@@ -136,6 +139,8 @@ export function createSync(input: SyncConfig): Sync {
     },
   };
 
+  // Garmin first: the one every account links; then the configured ones, in their order.
+  engine.destinations = [garminDestination(engine), ...(config.destinations ?? [])];
   warnAtStart(engine);
 
   const run = (request: SyncRequest) =>
@@ -152,6 +157,7 @@ export function createSync(input: SyncConfig): Sync {
         skipped: [],
         failed: [],
         upstreamCalls: { withings: 0, garmin: 0 },
+        destinations: [],
         coalesced: true,
       }),
     );

@@ -10,10 +10,17 @@ const DAY_MS = 86_400_000;
  */
 export async function raiseAlert(
   engine: Engine,
-  input: { type: AlertType; userId: string; message: string; side?: 'withings' | 'garmin' },
+  input: {
+    type: AlertType;
+    userId: string;
+    message: string;
+    side?: 'withings' | 'garmin';
+    destination?: string;
+  },
 ): Promise<SyncAlert | undefined> {
   const now = engine.config.now();
-  const slot = input.side ? `${input.type}:${input.side}` : input.type;
+  // One destination's alert never silences another's.
+  const slot = `${input.side ? `${input.type}:${input.side}` : input.type}${input.destination ? `@${input.destination}` : ''}`;
   let fresh = false;
   await update<HealthRecord>(engine.config.store, keys.health(input.userId), (current) => {
     const last = current?.alerts?.[slot];
@@ -29,6 +36,7 @@ export async function raiseAlert(
     message: engine.redactor.text(input.message),
     at: now.toISOString(),
     ...(input.side ? { side: input.side } : {}),
+    ...(input.destination ? { destination: input.destination } : {}),
   };
   engine.log.warn('alert', { ...alert });
   for (const listener of engine.alertListeners) listener(alert);

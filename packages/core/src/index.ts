@@ -14,6 +14,20 @@ export {
 } from './config.js';
 export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config-from-env.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
+// The sync's steps and the destination plug-in interface.
+export type {
+  BloodPressureReading,
+  Destination,
+  DestinationAccepts,
+  DestinationAccount,
+  DestinationSession,
+  DestinationWeighIn,
+  StoredBloodPressure,
+  StoredWeighIn,
+  TimeRange,
+  WriteOutcome,
+} from './destinations/index.js';
+export type { BackfillProgress } from './engine/run.js';
 export {
   isSyncErrorCode,
   needsSignIn,
@@ -47,6 +61,7 @@ export { jsonLogger, type LogFields, type Logger, type LogLevel, silentLogger } 
 export { Redactor } from './redact.js';
 export type {
   AlertType,
+  DestinationResult,
   DoctorCheck,
   DoctorReport,
   FailedEntry,
@@ -73,5 +88,4 @@ export {
   type StateStore,
   type VersionedValue,
 } from './store/state-store.js';
-export type { BackfillProgress } from './sync-account.js';
 export { FIELD_MAP, type GarminWeightEntry } from './weight-entry.js';

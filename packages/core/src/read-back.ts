@@ -7,20 +7,20 @@ export interface Tolerance {
 }
 
 /**
- * The Garmin weigh-in matching `weighIn` within tolerance, skipping those already claimed: the
- * dedup before an upload (sync-account.ts). The same rule as `@wg-sync/garmin`'s read-back matcher,
- * kept here because core imports garmin only as types and loads it lazily.
+ * The record matching `weighIn` within tolerance, skipping those already claimed (by id): the dedup
+ * of every destination before it is written. The same rule as `@wg-sync/garmin`'s read-back
+ * matcher, kept here because core imports garmin only as types and loads it lazily.
  */
-export function findMatch(
+export function findMatch<T extends { id: string; takenAt: Date; weightKg: number }>(
   weighIn: { takenAt: Date; weightKg: number },
-  garmin: GarminWeighIn[],
+  held: readonly T[],
   tolerance: Tolerance,
-  claimed: Set<number> = new Set(),
-): GarminWeighIn | undefined {
-  let best: GarminWeighIn | undefined;
+  claimed: ReadonlySet<string> = new Set(),
+): T | undefined {
+  let best: T | undefined;
   let bestGap = Number.POSITIVE_INFINITY;
-  for (const candidate of garmin) {
-    if (claimed.has(candidate.samplePk)) continue;
+  for (const candidate of held) {
+    if (claimed.has(candidate.id)) continue;
     const gap = Math.abs(candidate.takenAt.getTime() - weighIn.takenAt.getTime());
     if (gap > tolerance.timeToleranceSec * 1000) continue;
     if (Math.abs(candidate.weightKg - weighIn.weightKg) > tolerance.weightToleranceKg + 1e-9) continue;

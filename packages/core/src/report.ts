@@ -27,6 +27,10 @@ export interface SyncedEntry {
   fields: string[];
   /** Garmin's id of the stored weigh-in, once read back. */
   garminSamplePk?: number;
+  /** Another destination's id of the stored record, once read back. */
+  storedId?: string;
+  /** The destination, when the sync writes to more than one. */
+  destination?: string;
 }
 
 /** A weigh-in or group left out, and why. */
@@ -34,6 +38,8 @@ export interface SkippedEntry {
   groupIds: string[];
   takenAt?: string;
   reason: SkipReason;
+  /** The destination that skipped it (when the sync writes to more than one); absent when all did. */
+  destination?: string;
 }
 
 /** A weigh-in (or a whole step) that failed; it is retried on the next sync. */
@@ -51,6 +57,21 @@ export interface FailedEntry {
    * a platform error's `ENOENT`); `code` is then `UPSTREAM` or `INTERNAL`.
    */
   originalCode?: string;
+  /** The destination that failed (when the sync writes to more than one); absent for the Withings side. */
+  destination?: string;
+}
+
+/** One destination's part of a sync. */
+export interface DestinationResult {
+  /** The destination's id (`garmin`, or yours). */
+  id: string;
+  synced: number;
+  skipped: number;
+  failed: number;
+  /** HTTP round trips it made. */
+  upstreamCalls: number;
+  /** Its Withings cursor after the sync (ISO), when it moved. */
+  cursor?: string;
 }
 
 /** The outcome of one sync for one account. JSON-serialisable. */
@@ -64,11 +85,13 @@ export interface SyncReport {
   synced: SyncedEntry[];
   skipped: SkippedEntry[];
   failed: FailedEntry[];
-  /** HTTP round trips made by this sync. */
+  /** HTTP round trips made by this sync (`garmin`: the Garmin destination's). */
   upstreamCalls: { withings: number; garmin: number };
+  /** Every destination's outcome, in the configured order (Garmin first). */
+  destinations: DestinationResult[];
   /** True when this trigger joined a sync already running for the user instead of starting its own. */
   coalesced: boolean;
-  /** The Withings cursor after the sync (ISO), when it moved. */
+  /** The Withings cursor after the sync (ISO), when every destination's moved (the earliest of them). */
   cursor?: string;
 }
 
@@ -111,6 +134,8 @@ export interface SyncAlert {
   at: string;
   /** For `REAUTH_REQUIRED`: which side must be authorized again. */
   side?: 'withings' | 'garmin';
+  /** The destination it is about, when the engine writes to more than one. */
+  destination?: string;
 }
 
 /** One thing that failed during {@link Sync.reconcile}. */

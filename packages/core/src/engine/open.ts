@@ -1,0 +1,113 @@
+import { countingFetch, withingsClientFor } from '../clients.js';
+import { confirmStillLinked } from '../confirm-unlink.js';
+import { type Destination, DestinationLedger, GARMIN_DESTINATION_ID } from '../destinations/index.js';
+import { needsReauth } from '../health.js';
+import { sinceOf } from '../read-window.js';
+import { type AccountRecord, keys, type PendingRecord } from '../state.js';
+import { type DestinationRun, recordError, recordFailed, type SyncRun } from './run.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Step 1 of a sync: the account, its Withings client and a session per destination (tokens from the
+ * store, no HTTP), the cursors and the pending record, then the window to read.
+ * @returns false when the run cannot go on (its report says why).
+ */
+export async function openRun(run: SyncRun, destinations: readonly Destination[]): Promise<boolean> {
+  const { engine, request, report } = run;
+  const { store } = engine.config;
+  const { userId } = request;
+  const account = await store.get<AccountRecord>(keys.account(userId));
+  if (!account || account.value.unlinkedAt) {
+    recordFailed(run, undefined, {
+      groupIds: [],
+      code: account ? 'UNLINKED' : 'ACCOUNT_NOT_FOUND',
+      message: account
+        ? `user ${userId} unlinked wg-sync in Withings; link again`
+        : `no linked account for user ${userId}`,
+    });
+    return false;
+  }
+  run.account = account.value;
+  const baseFetch = engine.config.fetch ?? globalThis.fetch;
+  run.destinations = destinations.map((destination) => destinationRun(run, destination));
+  const [withings, pending] = await Promise.all([
+    withingsClientFor(engine, userId, countingFetch(baseFetch, run.withingsCalls)),
+    store.get<PendingRecord>(keys.pending(userId)),
+    ...run.destinations.map(async (dest) => {
+      const account = {
+        userId,
+        fetch: countingFetch(baseFetch, dest.calls),
+        now: engine.config.now,
+        log: engine.log,
+      };
+      const [session, cursor] = await Promise.all([dest.destination.open(account), dest.ledger.cursor()]);
+      dest.session = session;
+      dest.cursor = cursor;
+    }),
+  ]);
+  run.pending = pending;
+  if (!withings) {
+    recordFailed(run, undefined, {
+      groupIds: [],
+      code: 'REAUTH_REQUIRED',
+      message: `no withings session for user ${userId}`,
+    });
+    await needsReauth(engine, userId, 'withings', 'no stored session');
+    return false;
+  }
+  run.withings = withings;
+  for (const dest of run.destinations) {
+    if (dest.session) continue;
+    dest.stopped = true;
+    const garmin = dest.destination.id === GARMIN_DESTINATION_ID;
+    recordFailed(run, dest, {
+      groupIds: [],
+      code: 'REAUTH_REQUIRED',
+      message: `no ${garmin ? 'garmin' : dest.name} session for user ${userId}`,
+      ...(garmin ? { side: 'garmin' as const } : {}),
+    });
+    if (garmin) await needsReauth(engine, userId, 'garmin', 'no stored session');
+  }
+  if (run.destinations.every((dest) => dest.stopped)) return false;
+  if (pending?.value.unlinkReportedAt && !request.dryRun) {
+    const linked = await confirmStillLinked(engine, withings, userId, report, (error) =>
+      recordError(run, undefined, error),
+    );
+    if (!linked) return false;
+  }
+  run.window = windowOf(run);
+  return true;
+}
+
+function destinationRun(run: SyncRun, destination: Destination): DestinationRun {
+  return {
+    destination,
+    name: destination.name ?? destination.id,
+    ledger: new DestinationLedger(run.engine.config.store, destination.id, run.request.userId),
+    cursor: undefined,
+    session: undefined,
+    calls: { calls: 0 },
+    existing: new Set(),
+    held: [],
+    toWrite: [],
+    stopped: false,
+    counts: { synced: 0, skipped: 0, failed: 0 },
+    capped: false,
+  };
+}
+
+/**
+ * The Withings read starts at the earliest cursor of the destinations that can be written (each
+ * one's ledger skips what it already has); a backfill reads its range. The destinations are listed
+ * from there to an hour ahead (clocks differ).
+ */
+function windowOf(run: SyncRun): NonNullable<SyncRun['window']> {
+  const { request, now } = run;
+  if (request.backfill)
+    return { lastUpdate: undefined, from: request.backfill.from, to: request.backfill.to };
+  const open = run.destinations.filter((dest) => !dest.stopped);
+  const starts = open.map((dest) => sinceOf(run.engine, request, now, dest.cursor).getTime());
+  const lastUpdate = new Date(Math.min(...starts));
+  return { lastUpdate, from: lastUpdate, to: new Date(now.getTime() + HOUR_MS) };
+}

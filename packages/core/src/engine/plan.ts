@@ -1,0 +1,185 @@
+import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
+import { findMatch } from '../read-back.js';
+import type { SkipReason } from '../report.js';
+import { type DestinationRun, recordError, recordFailed, recordSkip, type SyncRun } from './run.js';
+
+const DAY_MS = 86_400_000;
+const HEIGHT_RECHECK_MS = 30 * DAY_MS;
+
+/**
+ * Step 2: one round trip for everything independent — the Withings read, every destination's list
+ * of the same range, the height when due — then the weigh-ins sorted out.
+ * @returns false when Withings could not be read (nothing is written, everything is retried).
+ */
+export async function fetchAndSort(run: SyncRun): Promise<boolean> {
+  const { engine, request } = run;
+  const withings = run.withings as NonNullable<SyncRun['withings']>;
+  const account = run.account as NonNullable<SyncRun['account']>;
+  const window = run.window as NonNullable<SyncRun['window']>;
+  const heightDue =
+    account.heightCheckedAt === undefined ||
+    run.now.getTime() - Date.parse(account.heightCheckedAt) > HEIGHT_RECHECK_MS;
+  const open = run.destinations.filter((dest) => !dest.stopped);
+  const [measured, height, ...listed] = await Promise.allSettled([
+    withings.getMeasures(
+      request.backfill
+        ? { startDate: request.backfill.from, endDate: request.backfill.to }
+        : { lastUpdate: window.lastUpdate as Date },
+    ),
+    heightDue ? withings.getMeasures({ types: [4] }) : Promise.resolve(undefined),
+    ...open.map((dest) => dest.session?.list({ from: window.from, to: window.to }) ?? []),
+  ]);
+  if (measured.status === 'rejected') {
+    await recordError(run, undefined, measured.reason);
+    return false;
+  }
+  for (const [i, dest] of open.entries()) {
+    const result = listed[i] as PromiseSettledResult<
+      Awaited<ReturnType<NonNullable<DestinationRun['session']>['list']>>
+    >;
+    if (result.status === 'fulfilled') {
+      dest.held = result.value;
+      for (const record of result.value) dest.existing.add(record.id);
+      continue;
+    }
+    // Without the destination's view a retry could duplicate: nothing is written there this time.
+    await recordError(run, dest, result.reason);
+    dest.stopped = true;
+  }
+  const { groups, updateTime, timeZone } = measured.value;
+  const { toWeighIns } = await import('@wg-sync/withings');
+  const { weighIns, excluded } = toWeighIns(groups, {
+    attributions: engine.config.attributions,
+    includeManual: engine.config.includeManual,
+  });
+  const bloodPressure: MeasureGroup[] = [];
+  for (const { groupId, reason } of excluded) {
+    const group = groups.find((g) => g.groupId === groupId);
+    if (engine.config.bloodPressure && reason === 'no-weight' && group && isBloodPressure(group)) {
+      bloodPressure.push(group);
+      continue;
+    }
+    recordSkip(run, undefined, {
+      groupIds: [groupId],
+      ...(group ? { takenAt: group.takenAt.toISOString() } : {}),
+      reason: reason as SkipReason,
+    });
+  }
+  const heightM = heightFrom(height) ?? account.heightM;
+  run.fetched = {
+    weighIns: heightM === undefined ? weighIns : weighIns.map((w) => ({ ...w, heightM })),
+    bloodPressure,
+    updateTime,
+    timeZone,
+    heightM,
+    heightDue,
+    heightRead: heightDue && height.status === 'fulfilled',
+  };
+  return true;
+}
+
+/**
+ * Step 3, per destination: skip what its ledger or the destination itself already holds (read once
+ * more for late arrivals older than the range), what it cannot store, and what is over the cap.
+ */
+export async function planDestination(run: SyncRun, dest: DestinationRun): Promise<void> {
+  const fetched = run.fetched as NonNullable<SyncRun['fetched']>;
+  const { dryRun } = run.request;
+  const candidates: WeighIn[] = [];
+  const missingPerWeighIn = await Promise.all(fetched.weighIns.map((w) => dest.ledger.missing(w.groupIds)));
+  for (const [i, w] of fetched.weighIns.entries()) {
+    const missing = missingPerWeighIn[i] as string[];
+    if (missing.length === w.groupIds.length) {
+      candidates.push(w);
+      continue;
+    }
+    recordSkip(run, dest, {
+      groupIds: w.groupIds,
+      takenAt: w.takenAt.toISOString(),
+      reason: 'duplicate-ledger',
+    });
+    // A group merged in later joins the ledger.
+    if (!dryRun && missing.length > 0) await dest.ledger.write(missing, ledgerEntry(run, w, 'found'));
+  }
+  if (!(await readLateArrivals(run, dest, candidates))) return;
+  const claimed = new Set<string>();
+  const notHeld: WeighIn[] = [];
+  for (const w of candidates) {
+    const match = findMatch(w, dest.held, run.engine.config.dedup, claimed);
+    if (!match) {
+      notHeld.push(w);
+      continue;
+    }
+    claimed.add(match.id);
+    recordSkip(run, dest, {
+      groupIds: w.groupIds,
+      takenAt: w.takenAt.toISOString(),
+      reason: 'duplicate-garmin',
+    });
+    if (!dryRun) await dest.ledger.write(w.groupIds, ledgerEntry(run, w, 'found'), match.id);
+  }
+  const max = dest.destination.accepts.maxWeightKg ?? Number.POSITIVE_INFINITY;
+  const storable = notHeld.filter((w) => {
+    if (w.weightKg <= max) return true;
+    recordFailed(run, dest, {
+      groupIds: w.groupIds,
+      takenAt: w.takenAt.toISOString(),
+      code: 'INVALID_VALUE',
+      message: `weight ${w.weightKg} kg is more than ${dest.name} can store (${max} kg)`,
+    });
+    return false;
+  });
+  const cap = run.request.backfill ? storable.length : run.request.maxEntries;
+  for (const w of storable.slice(cap))
+    recordSkip(run, dest, { groupIds: w.groupIds, takenAt: w.takenAt.toISOString(), reason: 'cap' });
+  dest.toWrite = storable.slice(0, cap);
+}
+
+/** Lists the destination once more when a candidate is older than the range read. @returns false on failure. */
+async function readLateArrivals(run: SyncRun, dest: DestinationRun, candidates: WeighIn[]): Promise<boolean> {
+  const window = run.window as NonNullable<SyncRun['window']>;
+  const oldest = Math.min(...candidates.map((w) => w.takenAt.getTime()));
+  if (candidates.length === 0 || oldest >= window.from.getTime() || !dest.session) return true;
+  try {
+    const more = await dest.session.list({ from: new Date(oldest - DAY_MS), to: window.from });
+    for (const record of more) dest.existing.add(record.id);
+    dest.held = [...dest.held, ...more];
+    return true;
+  } catch (error) {
+    await recordError(
+      run,
+      dest,
+      error,
+      candidates.flatMap((w) => w.groupIds),
+    );
+    dest.stopped = true;
+    return false;
+  }
+}
+
+/** A ledger entry for a weigh-in, as every version has written it. */
+export function ledgerEntry(run: SyncRun, w: WeighIn, how: 'uploaded' | 'found') {
+  return {
+    takenAt: w.takenAt.toISOString(),
+    weightKg: w.weightKg,
+    kind: 'weight' as const,
+    how,
+    at: run.engine.config.now().toISOString(),
+  };
+}
+
+function isBloodPressure(group: MeasureGroup): boolean {
+  const types = new Set(group.measures.map((m) => m.type));
+  return types.has(9) && types.has(10);
+}
+
+/** The newest height (type 4) in a height-only getmeas answer. */
+function heightFrom(
+  height: PromiseSettledResult<{ groups: MeasureGroup[] } | undefined>,
+): number | undefined {
+  if (height.status !== 'fulfilled' || !height.value) return undefined;
+  const latest = height.value.groups
+    .filter((g) => g.measures.some((m) => m.type === 4))
+    .sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime())[0];
+  return latest?.measures.find((m) => m.type === 4)?.value;
+}

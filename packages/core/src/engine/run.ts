@@ -1,0 +1,139 @@
+import type { MeasureGroup, WeighIn, WithingsClient } from '@wg-sync/withings';
+import type { Engine } from '../context.js';
+import type { Destination, DestinationSession, StoredWeighIn } from '../destinations/destination.js';
+import type { DestinationLedger } from '../destinations/ledger.js';
+import { describeFailure, isReauth, sideOf } from '../failures.js';
+import { needsReauth } from '../health.js';
+import type { FailedEntry, SkippedEntry, SyncedEntry, SyncReport, SyncTrigger } from '../report.js';
+import type { AccountRecord, CursorRecord, PendingRecord } from '../state.js';
+import type { VersionedValue } from '../store/state-store.js';
+
+/** One sync request for one account. */
+export interface SyncRequest {
+  userId: string;
+  trigger: SyncTrigger;
+  dryRun: boolean;
+  maxEntries: number;
+  /**
+   * A person's request (`syncRecent`, `/sync/manual`): fetch at least everything created or changed
+   * since this instant (widens the cursor, never narrows). Ignored for webhook triggers: a
+   * notification can ask for a sync, never say what it reads.
+   */
+  since?: Date;
+  /** Backfill: every weigh-in measured in this range, uploaded in batches; the cursor does not move. */
+  backfill?: { from: Date; to: Date; batchSize: number; onProgress?: (progress: BackfillProgress) => void };
+}
+
+/** Progress of a backfill, reported after each batch. */
+export interface BackfillProgress {
+  total: number;
+  done: number;
+  synced: number;
+  failed: number;
+}
+
+/** What Withings returned for the run's window, sorted out. */
+export interface Fetched {
+  /** Weigh-ins to sync, before any destination's dedup. */
+  weighIns: WeighIn[];
+  /** Blood-pressure groups (with `bloodPressure: true`). */
+  bloodPressure: MeasureGroup[];
+  /** Withings' `updatetime`: where the cursors move when everything succeeded. */
+  updateTime: Date;
+  /** Withings' time zone of the account. */
+  timeZone: string | undefined;
+  heightM: number | undefined;
+  /** Whether the height was (due and) read in this run. */
+  heightRead: boolean;
+  heightDue: boolean;
+}
+
+/** One destination's part of a run: its session, ledger, cursor and what it still has to write. */
+export interface DestinationRun {
+  destination: Destination;
+  /** For messages: the destination's name. */
+  name: string;
+  ledger: DestinationLedger;
+  cursor: CursorRecord | undefined;
+  /** Undefined until opened, and when the account has no credentials for it. */
+  session: DestinationSession | undefined;
+  /** Its HTTP round trips (through the fetch the engine gave it). */
+  calls: { calls: number };
+  /** What it held in the run's range before anything was written (ids). */
+  existing: Set<string>;
+  /** What it held, for dedup. */
+  held: StoredWeighIn[];
+  /** The weigh-ins planned for it, after dedup and cap. */
+  toWrite: WeighIn[];
+  /** Set once it cannot go on in this run (a refused session, a failed read). */
+  stopped: boolean;
+  counts: { synced: number; skipped: number; failed: number };
+  /** Whether it left something for later (cap): its cursor then stays. */
+  capped: boolean;
+  /** Its cursor after the run (ISO), when it moved. */
+  movedTo?: string;
+}
+
+/** Everything one sync of one account knows, passed from step to step. */
+export interface SyncRun {
+  engine: Engine;
+  request: SyncRequest;
+  report: SyncReport;
+  /** When the run started (the engine's clock). */
+  now: Date;
+  /** `performance.now()` at the start, for `durationMs`. */
+  t0: number;
+  withingsCalls: { calls: number };
+  /** Failures of no destination in particular (the account, Withings, the store). */
+  sharedFailures: number;
+  account?: AccountRecord;
+  withings?: WithingsClient;
+  pending?: VersionedValue<PendingRecord> | undefined;
+  destinations: DestinationRun[];
+  /** Where the Withings read starts (`lastupdate`), and the range the destinations are listed in. */
+  window?: { lastUpdate: Date | undefined; from: Date; to: Date };
+  fetched?: Fetched;
+}
+
+/** Entries name their destination when a sync writes to more than one. */
+const tag = (run: SyncRun, dest: DestinationRun | undefined) =>
+  dest && run.destinations.length > 1 ? { destination: dest.destination.id } : {};
+
+export function recordSkip(run: SyncRun, dest: DestinationRun | undefined, entry: SkippedEntry): void {
+  run.report.skipped.push({ ...entry, ...tag(run, dest) });
+  if (dest) {
+    dest.counts.skipped += 1;
+    if (entry.reason === 'cap') dest.capped = true;
+  }
+}
+
+export function recordSynced(run: SyncRun, dest: DestinationRun, entry: SyncedEntry): void {
+  run.report.synced.push({ ...entry, ...tag(run, dest) });
+  dest.counts.synced += 1;
+}
+
+/** A failure that is not an error (an unlinked account, a value out of range). */
+export function recordFailed(run: SyncRun, dest: DestinationRun | undefined, entry: FailedEntry): void {
+  run.report.failed.push({ ...entry, ...tag(run, dest) });
+  if (dest) dest.counts.failed += 1;
+  else run.sharedFailures += 1;
+}
+
+/**
+ * Records an error as a failed entry (redacted, with its code and side); a refused session marks the
+ * side for re-authorization. With `dest`, that destination stops for this run when it must sign in.
+ */
+export async function recordError(
+  run: SyncRun,
+  dest: DestinationRun | undefined,
+  error: unknown,
+  groupIds: string[] = [],
+): Promise<void> {
+  const failure = describeFailure(run.engine, error);
+  const side = sideOf(error);
+  recordFailed(run, dest, { groupIds, ...failure, ...(side ? { side } : {}) });
+  if (isReauth(error)) {
+    if (dest) dest.stopped = true;
+    if (side) await needsReauth(run.engine, run.request.userId, side, failure.message);
+  }
+}

@@ -1,0 +1,70 @@
+import type { Engine } from '../context.js';
+import { isSyncError } from '../errors.js';
+import { describeFailure } from '../failures.js';
+import type { SyncReport } from '../report.js';
+import { syncBloodPressure } from './blood-pressure.js';
+import { commitRun, finishRun } from './commit.js';
+import { openRun } from './open.js';
+import { fetchAndSort, planDestination } from './plan.js';
+import type { SyncRequest, SyncRun } from './run.js';
+import { writeAndVerify } from './write.js';
+
+/**
+ * The sync of one account, as named steps over one run object, under the coordinator's lease:
+ *
+ * 1. {@link openRun}: account, Withings client, a session per destination, cursors, window;
+ * 2. {@link fetchAndSort}: Withings ‖ every destination's list ‖ the height, in one round trip;
+ * 3. {@link planDestination}: per destination, skip what its ledger or it already holds, cap;
+ * 4–5. {@link writeAndVerify}: per destination, write each batch and read it back into the ledger;
+ * 6. {@link commitRun}: cursors, pending, account; then {@link finishRun}: health, hooks, log.
+ *
+ * Destinations go through steps 3–5 concurrently, each with its own ledger and cursor, so one that
+ * fails holds no other back and a second destination adds no sequential round trip.
+ */
+export async function syncAccount(engine: Engine, request: SyncRequest): Promise<SyncReport> {
+  const run = newRun(engine, request);
+  try {
+    if (!(await openRun(run, engine.destinations)) || !(await fetchAndSort(run)))
+      return finishRun(run, { ok: false });
+    const open = run.destinations.filter((dest) => !dest.stopped);
+    await Promise.all(
+      open.map(async (dest, i) => {
+        await planDestination(run, dest);
+        if (!dest.stopped) await writeAndVerify(run, dest, i === 0);
+        await syncBloodPressure(run, dest);
+      }),
+    );
+    return finishRun(run, { ok: await commitRun(run) });
+  } catch (error) {
+    // A broken store (corrupt file, unreachable table) is reported like any failure: surfaced, never hidden.
+    if (!isSyncError(error)) throw error;
+    run.report.failed.push({ groupIds: [], ...describeFailure(engine, error) });
+    run.sharedFailures += 1;
+    return finishRun(run, { ok: false });
+  }
+}
+
+function newRun(engine: Engine, request: SyncRequest): SyncRun {
+  return {
+    engine,
+    request,
+    now: engine.config.now(),
+    t0: performance.now(),
+    withingsCalls: { calls: 0 },
+    sharedFailures: 0,
+    destinations: [],
+    report: {
+      userId: request.userId,
+      trigger: request.trigger,
+      dryRun: request.dryRun,
+      startedAt: engine.config.now().toISOString(),
+      durationMs: 0,
+      synced: [],
+      skipped: [],
+      failed: [],
+      upstreamCalls: { withings: 0, garmin: 0 },
+      destinations: [],
+      coalesced: false,
+    },
+  };
+}
