@@ -38,8 +38,7 @@ export const scenarios: Scenario[] = [
     name: 'Withings refresh race: 5 concurrent syncs in 5 engines over one store',
     dynamo: true,
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       world.weighIn(ana, { minutesAgo: 5, weightKg: 80.1 });
       await expireStoredToken(world, `withings/${ana.userId}/tokens`);
       world.withings.latencyMs = 20;
@@ -67,8 +66,7 @@ export const scenarios: Scenario[] = [
     id: 2,
     name: 'Withings refresh answered 503 (dead refresh token)',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.weighIn(ana, { minutesAgo: 60, weightKg: 70.2 });
       await world.settle();
@@ -91,8 +89,7 @@ export const scenarios: Scenario[] = [
     id: 3,
     name: 'Withings 601 on getmeas, then recovery',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.withings.faults.add({ status: 601, waitSeconds: 68 }, 1, '/measure');
       world.weighIn(ana, { minutesAgo: 3, weightKg: 64.4 });
@@ -110,8 +107,7 @@ export const scenarios: Scenario[] = [
     id: 4,
     name: 'Withings malformed JSON, HTTP 500 and a timeout on getmeas',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       world.weighIn(ana, { minutesAgo: 3, weightKg: 90.9 });
       for (const fault of ['malformed-json', { http: 500 }, 'hang'] as const) {
         world.withings.faults.add(fault, 1, '/measure');
@@ -131,8 +127,7 @@ export const scenarios: Scenario[] = [
     name: 'Withings pagination (3 pages) and a late-arriving group',
     options: { pageSize: 2 },
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       for (let i = 6; i >= 2; i -= 1)
         world.weighIn(ana, { minutesAgo: i * 60, weightKg: 75 + i / 10, notify: false });
@@ -149,8 +144,7 @@ export const scenarios: Scenario[] = [
     id: 6,
     name: 'Body Cardio split groups plus an ambiguous group in one notification',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.weighIn(ana, { minutesAgo: 4, weightKg: 68.4, attrib: 1, notify: false }, false); // someone else?
       world.weighIn(ana, {
@@ -176,8 +170,7 @@ export const scenarios: Scenario[] = [
     id: 7,
     name: 'the same POST 3 times, then a burst of 20 for one user',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.weighIn(ana, { minutesAgo: 2, weightKg: 77.7, notify: false });
       const body = notificationBody(ana.userId);
@@ -196,8 +189,7 @@ export const scenarios: Scenario[] = [
     id: 8,
     name: 'crash after the Garmin upload, before the ledger write, then rerun',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       world.weighIn(ana, { minutesAgo: 6, weightKg: 83.3 });
       const realPut = world.store.put.bind(world.store);
       let killed = false;
@@ -222,8 +214,7 @@ export const scenarios: Scenario[] = [
     id: 9,
     name: 'Garmin access token expired mid-sync (401) → refresh → retry',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.garmin.revokeAccessTokens(ana.email);
       world.weighIn(ana, { minutesAgo: 2, weightKg: 59.9 });
@@ -236,8 +227,7 @@ export const scenarios: Scenario[] = [
     id: 10,
     name: 'Garmin refresh invalid_grant → REAUTH alert, nothing lost once re-linked',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       const key = `garmin/${ana.userId}/session`;
       const stored = await world.store.get<{
@@ -265,8 +255,7 @@ export const scenarios: Scenario[] = [
     id: 11,
     name: 'Garmin upload 429, then 5xx, then success',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.garmin.faults.add({ kind: 'rate-limited', retryAfterSeconds: 0 }, 1, /upload-service/);
       world.garmin.faults.add('server-error', 1, /upload-service/);
@@ -281,8 +270,7 @@ export const scenarios: Scenario[] = [
     id: 12,
     name: 'Garmin phantom success (202, nothing stored)',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.garmin.faults.add('phantom-upload');
       world.weighIn(ana, { minutesAgo: 2, weightKg: 81.8 });
@@ -295,8 +283,7 @@ export const scenarios: Scenario[] = [
     id: 13,
     name: 'Garmin upload answers [] or an empty body',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       for (const [i, fault] of (['empty-array-upload', 'empty-body-upload'] as const).entries()) {
         world.garmin.faults.add(fault);
         world.weighIn(ana, { minutesAgo: 10 - i, weightKg: 66 + i });
@@ -310,8 +297,7 @@ export const scenarios: Scenario[] = [
     id: 14,
     name: 'Garmin 409 duplicate upload',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       world.garmin.faults.add('duplicate-upload');
       world.weighIn(ana, { minutesAgo: 3, weightKg: 69.6 });
       const report = await world.run(world.sync.syncRecent());
@@ -323,8 +309,7 @@ export const scenarios: Scenario[] = [
     id: 15,
     name: 'Garmin range read fails while the upload path works',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       world.garmin.faults.add('server-error', 6, /weight\/range/);
       world.weighIn(ana, { minutesAgo: 3, weightKg: 88.1 });
       const report = await world.run(world.sync.syncRecent());
@@ -340,8 +325,7 @@ export const scenarios: Scenario[] = [
     id: 16,
     name: 'subscription dropped by Withings after failed deliveries → reconcile restores it',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       const { url, withPublicUrl } = await dropSubscription(world, ana, [71.1, 71.3]);
       world.down = false;
       const report = await world.run(withPublicUrl.reconcile());
@@ -354,8 +338,7 @@ export const scenarios: Scenario[] = [
     id: 17,
     name: 'webhook while Garmin is slow (5 s): acknowledged within Withings’ 2 s, synced later',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.garmin.latencyMs = 5000;
       world.weighIn(ana, { minutesAgo: 2, weightKg: 95.5 });
@@ -373,8 +356,7 @@ export const scenarios: Scenario[] = [
     name: 'corrupt state entry, conditional-write conflict → clear error, no reset, no loss',
     dynamo: true,
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) throw new Error('scenario 18 needs a person');
+      const ana = world.person();
       world.weighIn(ana, { minutesAgo: 30, weightKg: 67.7 });
       await world.run(world.sync.syncRecent());
       const damage = await world.made.corrupt(`cursor/${ana.userId}`);
@@ -407,8 +389,7 @@ export const scenarios: Scenario[] = [
     id: 19,
     name: 'forged webhooks: unknown user, wrong secret path, oversized body, wrong content type',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       const before = world.upstreamRequests();
       const answers = [
@@ -441,8 +422,8 @@ export const scenarios: Scenario[] = [
     name: 'two users on one deployment, interleaved weigh-ins',
     options: { people: 2 },
     async run(world) {
-      const [ana, bo] = world.people;
-      if (!ana || !bo) return;
+      const ana = world.person(0);
+      const bo = world.person(1);
       await world.serve();
       world.weighIn(ana, { minutesAgo: 9, weightKg: 58.8 });
       world.weighIn(bo, { minutesAgo: 8, weightKg: 98.8 });
@@ -456,8 +437,8 @@ export const scenarios: Scenario[] = [
     name: 'H1 forged unlink: the account keeps syncing; a real unlink (token refused) stops it',
     options: { people: 2 },
     async run(world) {
-      const [ana, bo] = world.people;
-      if (!ana || !bo) return;
+      const ana = world.person(0);
+      const bo = world.person(1);
       await world.serve();
       await world.forged(() => post(world, unlinkBody(ana.userId)));
       world.weighIn(ana, { minutesAgo: 2, weightKg: 60.6 });
@@ -491,8 +472,7 @@ export const scenarios: Scenario[] = [
     name: 'H2 forged startdate=1 over 5 100 old groups (and a 0.1 pending record): history stays out',
     options: { pageSize: 100 },
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       // Years of history that nobody asked to import (a backfill would; a webhook never does).
       const day = 86_400_000;
@@ -529,8 +509,8 @@ export const scenarios: Scenario[] = [
     name: 'M1 who is linked? linked, unlinked, unknown and ignored notifications answer alike',
     options: { people: 2 },
     async run(world) {
-      const [ana, bo] = world.people;
-      if (!ana || !bo) return;
+      const ana = world.person(0);
+      const bo = world.person(1);
       await world.serve();
       await world.run(world.sync.accounts.unlink(bo.userId));
       const answers: string[] = [];
@@ -556,8 +536,8 @@ export const scenarios: Scenario[] = [
     name: 'M2 flood: 400 forged POSTs (200 for a linked user) while a real weigh-in arrives',
     options: { people: 2 },
     async run(world) {
-      const [ana, bo] = world.people;
-      if (!ana || !bo) return;
+      const ana = world.person(0);
+      const bo = world.person(1);
       await world.serve();
       world.weighIn(ana, { minutesAgo: 30, weightKg: 66.6 });
       await world.settle();
@@ -588,8 +568,7 @@ export const scenarios: Scenario[] = [
     name: 'M3 a broken store: anonymous answers carry no path, table or code, the log has it',
     dynamo: true,
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       await world.serve();
       world.weighIn(ana, { minutesAgo: 5, weightKg: 82.2, notify: false });
       const damage = await world.made.corrupt(`pending/${ana.userId}`);
@@ -633,8 +612,7 @@ export const scenarios: Scenario[] = [
     id: 26,
     name: 'a re-subscribe failing during reconcile (callback unreachable) → SUBSCRIPTION_LOST, restored later',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       const { url, withPublicUrl } = await dropSubscription(world, ana, [72.1, 72.3]);
       // The deployment is still unreachable when reconcile runs: Withings refuses the re-subscribe.
       const failed = await world.run(withPublicUrl.reconcile());
@@ -655,8 +633,7 @@ export const scenarios: Scenario[] = [
     id: 27,
     name: 'a Garmin login 429 followed by a retry inside the cooldown: nothing sent, signed in later',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       let offset = 0;
       const clock = () => new Date(Date.now() + offset);
       const cooldown = garminLoginCooldown(world.store, { now: clock });
@@ -745,8 +722,7 @@ export const scenarios: Scenario[] = [
     name: 'a JWT client_id that differs from the one asked for: kept, refreshed with, synced',
     options: { garmin: { jwtClientId: JWT_ID } },
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       const key = `garmin/${ana.userId}/session`;
       world.expectSurfaced(
         "the JWT's client id is stored",
@@ -765,8 +741,7 @@ export const scenarios: Scenario[] = [
     name: 'a refresh answer without refresh_token keeps the old one, twice in a row',
     options: { garmin: { refreshWithoutRefreshToken: true } },
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       const key = `garmin/${ana.userId}/session`;
       const before = (await world.store.get<{ refreshToken: string }>(key))?.value.refreshToken;
       for (const [minutesAgo, weightKg] of [
@@ -786,8 +761,7 @@ export const scenarios: Scenario[] = [
     id: 31,
     name: '"token not active" after a refresh: one more refresh; twice → REAUTH, the bad token never stored',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       const key = `garmin/${ana.userId}/session`;
       world.garmin.faults.add('inactive-token', 1);
       world.weighIn(ana, { minutesAgo: 6, weightKg: 84.4 });
@@ -817,8 +791,7 @@ export const scenarios: Scenario[] = [
     id: 32,
     name: 'a sparse weight-range answer (fields dropped, a four-key nextDateWeight) never fails a sync',
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       world.garmin.faults.add({ kind: 'rewrite-json', rewrite: sparseRange }, 20, /weight\/range/);
       world.weighIn(ana, { minutesAgo: 5, weightKg: 68.8 });
       const first = await world.run(world.sync.syncRecent());
@@ -834,8 +807,7 @@ export const scenarios: Scenario[] = [
     name: 'an oversized backfill batch answered 504 (and stored anyway): read back, split, sent once',
     options: { garmin: { uploadLimits: { maxEntries: 20, status: 504, storedAnyway: true } } },
     async run(world) {
-      const [ana] = world.people;
-      if (!ana) return;
+      const ana = world.person();
       const day = 86_400_000;
       for (let i = 0; i < 120; i += 1) {
         world.weighIn(ana, { minutesAgo: (i + 1) * 180, weightKg: 75 + (i % 30) / 10, notify: false });

@@ -179,6 +179,16 @@ export class World {
     return engine;
   }
 
+  /**
+   * The person `index` (0 for the first) of those the scenario's options made. Throws when there is
+   * none, so a scenario written for more people than it asked for fails instead of passing unchecked.
+   */
+  person(index = 0): Person {
+    const person = this.people[index];
+    if (!person) throw new Error(`this world has ${this.people.length} people, none at index ${index}`);
+    return person;
+  }
+
   async addPerson(): Promise<Person> {
     const n = this.people.length + 1;
     const person = {

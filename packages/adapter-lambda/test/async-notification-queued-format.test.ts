@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signAsyncNotification, verifyAsyncNotification } from '../src/async/async-notification.js';
 import { asyncSigningKey } from '../src/async/async-signing-key.js';
-import { AsyncEventRejectedError } from '../src/errors.js';
+import { rejectionReason } from './helpers.js';
 
 /*
  * Events as the adapter signed them before withings owned the notification record, copied from that
@@ -25,15 +25,8 @@ const UNLINK_WITH_EVERY_FIELD = {
 const key = asyncSigningKey('withings-client-secret');
 const now = new Date('2026-11-20T06:00:00Z');
 const options = { key, functionName: 'wg-sync-sync', now, maxAgeSeconds: 3600 };
-const rejection = (event: Record<string, unknown>) => {
-  try {
-    verifyAsyncNotification(event, options);
-  } catch (error) {
-    expect(error).toBeInstanceOf(AsyncEventRejectedError);
-    return (error as AsyncEventRejectedError).reason;
-  }
-  return 'accepted';
-};
+const rejection = (event: Record<string, unknown>) =>
+  rejectionReason(() => verifyAsyncNotification(event, options));
 
 describe('notification/v1 events queued by the previous version', () => {
   it('verify and give back their notification and notBefore', () => {

@@ -3,22 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { signAsyncNotification, verifyAsyncNotification } from '../src/async/async-notification.js';
 import { asyncSigningKey } from '../src/async/async-signing-key.js';
 import { functionNameOf } from '../src/async/invoke-self.js';
-import { AsyncEventRejectedError } from '../src/errors.js';
+import { rejectionReason } from './helpers.js';
 
 const key = asyncSigningKey('withings-client-secret');
 const now = new Date('2026-11-20T06:00:00Z');
 const verify = (event: Record<string, unknown>, at = now) =>
   verifyAsyncNotification(event, { key, functionName: 'wg-sync-sync', now: at, maxAgeSeconds: 3600 });
 const check = (event: Record<string, unknown>, at = now) => verify(event, at).notification;
-const reason = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AsyncEventRejectedError);
-    return (error as AsyncEventRejectedError).reason;
-  }
-  return 'accepted';
-};
 
 describe('async notification events', () => {
   it('derive the key with HKDF-SHA256 (pinned, so a deploy keeps accepting events queued before it)', () => {
@@ -57,11 +48,13 @@ describe('async notification events', () => {
     expect(payload.nbf).toBe(notBefore.getTime());
     for (const nbf of [now.getTime(), notBefore.getTime() + 60_000]) {
       const moved = { ...event, payload: JSON.stringify({ ...payload, nbf }) };
-      expect(reason(() => verify(moved))).toBe('BAD_SIGNATURE');
+      expect(rejectionReason(() => verify(moved))).toBe('BAD_SIGNATURE');
     }
     const removed = { ...payload };
     delete removed.nbf;
-    expect(reason(() => verify({ ...event, payload: JSON.stringify(removed) }))).toBe('BAD_SIGNATURE');
+    expect(rejectionReason(() => verify({ ...event, payload: JSON.stringify(removed) }))).toBe(
+      'BAD_SIGNATURE',
+    );
     // Events queued before notBefore existed (and first syncs) have none, and run at once.
     const plain = signAsyncNotification(notification, { key, functionName: 'wg-sync-sync', now });
     expect(JSON.parse(plain.payload)).not.toHaveProperty('nbf');
@@ -70,7 +63,7 @@ describe('async notification events', () => {
       ...plain,
       payload: JSON.stringify({ ...JSON.parse(plain.payload), nbf: notBefore.getTime() }),
     };
-    expect(reason(() => verify(added))).toBe('BAD_SIGNATURE');
+    expect(rejectionReason(() => verify(added))).toBe('BAD_SIGNATURE');
   });
 
   it('accept an event up to the maximum age, and a little clock skew', () => {
@@ -78,10 +71,10 @@ describe('async notification events', () => {
       { userId: '1', appli: 1, startDate: now, endDate: now },
       { key, functionName: 'wg-sync-sync', now },
     ) as unknown as Record<string, unknown>;
-    expect(reason(() => check(event, new Date(now.getTime() + 3600_000)))).toBe('accepted');
-    expect(reason(() => check(event, new Date(now.getTime() + 3601_000)))).toBe('EXPIRED');
-    expect(reason(() => check(event, new Date(now.getTime() - 299_000)))).toBe('accepted');
-    expect(reason(() => check(event, new Date(now.getTime() - 301_000)))).toBe('EXPIRED');
+    expect(rejectionReason(() => check(event, new Date(now.getTime() + 3600_000)))).toBe('accepted');
+    expect(rejectionReason(() => check(event, new Date(now.getTime() + 3601_000)))).toBe('EXPIRED');
+    expect(rejectionReason(() => check(event, new Date(now.getTime() - 299_000)))).toBe('accepted');
+    expect(rejectionReason(() => check(event, new Date(now.getTime() - 301_000)))).toBe('EXPIRED');
   });
 
   it('refuse content that is correctly signed but is not a notification', () => {
@@ -95,7 +88,7 @@ describe('async notification events', () => {
     };
     const iat = Math.floor(now.getTime() / 1000);
     const n = { userId: '1', appli: 1, start: iat, end: iat };
-    expect(reason(() => check(forge({ fn: 'wg-sync-sync', iat, n })))).toBe('accepted');
+    expect(rejectionReason(() => check(forge({ fn: 'wg-sync-sync', iat, n })))).toBe('accepted');
     for (const bad of [
       { fn: 'wg-sync-sync', iat, n: { ...n, userId: '1; drop' } },
       { fn: 'wg-sync-sync', iat, n: { ...n, start: iat + 10 } },
@@ -110,13 +103,13 @@ describe('async notification events', () => {
       'text',
     ]) {
       expect(
-        reason(() => check(forge(bad))),
+        rejectionReason(() => check(forge(bad))),
         JSON.stringify(bad),
       ).toBe('MALFORMED');
     }
-    expect(reason(() => check({ ...forge({ fn: 'wg-sync-sync', iat, n }), payload: 'x'.repeat(5000) }))).toBe(
-      'MALFORMED',
-    );
+    expect(
+      rejectionReason(() => check({ ...forge({ fn: 'wg-sync-sync', iat, n }), payload: 'x'.repeat(5000) })),
+    ).toBe('MALFORMED');
   });
 
   it('name the target function from an ARN (qualified or not) or a bare name', () => {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { StateStore, Sync, SyncConfig } from '@wg-sync/core';
 import { linkedWorld, onCleanup } from '@wg-sync/test-support';
 import type { GarminSim, WithingsSim } from '@wg-sync/testkit';
 import { dynamoStore } from '../src/dynamo-store.js';
+import { lambdaAdapter } from '../src/lambda-adapter.js';
 import type { LambdaContextLike } from '../src/lambda-events.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb.js';
 
@@ -80,4 +82,13 @@ export async function world(overrides: Partial<SyncConfig> = {}): Promise<World>
 export function notificationBody(userId: string, takenAt: Date, appli = 1): string {
   const seconds = Math.floor(takenAt.getTime() / 1000);
   return `userid=${userId}&appli=${appli}&startdate=${seconds - 1}&enddate=${seconds + 1}`;
+}
+
+/** The adapter as deployed by default (async-invoke), its events queued through a mocked `lambdaClient`. */
+export function asyncAdapter(w: World, lambdaClient: LambdaClient, sync: Sync = w.sync) {
+  return lambdaAdapter(sync, {
+    lambdaClient,
+    signingSecret: w.withings.clientSecret,
+    logger: w.config.logger,
+  });
 }

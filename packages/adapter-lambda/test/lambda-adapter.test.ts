@@ -1,8 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { createSync, memoryStore, type Sync } from '@wg-sync/core';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { signAsyncNotification } from '../src/async/async-notification.js';
 import { asyncSigningKey } from '../src/async/async-signing-key.js';
 import { DEFERRED_SYNC_RESERVE_SECONDS } from '../src/async/run-async-notification.js';
@@ -12,6 +12,7 @@ import { lambdaAdapter } from '../src/lambda-adapter.js';
 import type { ApiGatewayV1Result, LambdaAdapterResult, LambdaEventResult } from '../src/lambda-events.js';
 import {
   API_TOKEN,
+  asyncAdapter,
   collectLogs,
   fixture,
   lambdaContext,
@@ -21,20 +22,11 @@ import {
   type World,
   world,
 } from './harness.js';
+import { mockedLambda, OFFLINE_AWS, payloadOf } from './helpers.js';
 
-const lambdaClient = new LambdaClient({
-  region: 'eu-west-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
-const lambdaMock = mockClient(lambdaClient);
-afterEach(() => {
-  lambdaMock.reset();
-});
+const { client: lambdaClient, mock: lambdaMock, invokes, onlyQueued } = mockedLambda();
 
 const queuedAnswer = () => lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
-const invokes = () => lambdaMock.commandCalls(InvokeCommand).map((call) => call.args[0].input);
-const payloadOf = (input: { Payload?: Uint8Array }) =>
-  JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
 const bodyOf = (result: LambdaAdapterResult) => {
   const http = result as ApiGatewayV1Result;
   return JSON.parse(http.isBase64Encoded ? Buffer.from(http.body, 'base64').toString() : http.body);
@@ -62,11 +54,7 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
     async (shape) => {
       const w = await world();
       queuedAnswer();
-      const handler = lambdaAdapter(w.sync, {
-        lambdaClient,
-        signingSecret: w.withings.clientSecret,
-        logger: w.config.logger,
-      });
+      const handler = asyncAdapter(w, lambdaClient);
       const event = await weighInEvent(w, shape);
       const before = w.upstreamCalls();
 
@@ -77,14 +65,7 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
       expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(0);
       expect(await w.store.get(`pending/${w.userId}`)).toBeDefined();
 
-      expect(invokes()).toHaveLength(1);
-      const [invoke] = invokes();
-      expect(invoke).toMatchObject({
-        FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:wg-sync-test-sync',
-        InvocationType: 'Event',
-      });
-      const queued = payloadOf(invoke as { Payload?: Uint8Array });
-      expect(queued['wg-sync']).toBe('notification/v1');
+      const { invoke, queued } = onlyQueued('notification/v1');
 
       // Lambda later delivers the queued payload to the same function.
       const ran = asEvent(await handler(queued, lambdaContext()));
@@ -105,13 +86,9 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
   it('a queued sync that fails is an error line (the ErrorLogAlarm), not a quiet info; the notification stays pending', async () => {
     const w = await world();
     queuedAnswer();
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
-    const queued = payloadOf(invokes()[0] as { Payload?: Uint8Array });
+    const queued = payloadOf(invokes()[0]);
     w.garmin.faults.add('server-error', 10, /weight\/range/); // Garmin cannot be read: nothing uploads
     const ran = asEvent(await handler(queued, lambdaContext()));
     expect(ran).toMatchObject({
@@ -132,13 +109,9 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
     const w = await world();
     queuedAnswer();
     const now = new Date();
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
-    const genuine = payloadOf(invokes()[0] as { Payload?: Uint8Array });
+    const genuine = payloadOf(invokes()[0]);
     const before = w.upstreamCalls();
     const notification = {
       userId: w.userId,
@@ -222,11 +195,7 @@ describe('lambdaAdapter, async-invoke (the default)', { timeout: 30_000 }, () =>
         name: 'AccessDeniedException',
       }),
     );
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     const before = w.upstreamCalls();
     const answer = await handler(await weighInEvent(w, 'api-gateway-v2-webhook-post'), lambdaContext());
     expect(answer).toMatchObject({ statusCode: 500 });
@@ -373,11 +342,7 @@ describe('lambdaAdapter, debounced webhooks through the async self-invoke', { ti
   it("queues the window's first sync at once and its closing sync with a signed notBefore at the window's end", async () => {
     const w = await world();
     queuedAnswer();
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     const before = Date.now();
     await handler(await weighInEvent(w, 'api-gateway-v1-webhook-post'), lambdaContext());
     const after = Date.now();
@@ -386,9 +351,7 @@ describe('lambdaAdapter, debounced webhooks through the async self-invoke', { ti
 
     // The third one is only recorded as pending: one of the two queued syncs drains it.
     expect(invokes()).toHaveLength(2);
-    const [first, closing] = invokes().map((input) =>
-      JSON.parse(String(payloadOf(input as { Payload?: Uint8Array }).payload)),
-    );
+    const [first, closing] = invokes().map((input) => JSON.parse(String(payloadOf(input).payload)));
     expect(first).not.toHaveProperty('nbf');
     expect(closing.nbf).toBeGreaterThanOrEqual(before + 60_000);
     expect(closing.nbf).toBeLessThanOrEqual(after + 60_000);
@@ -397,11 +360,7 @@ describe('lambdaAdapter, debounced webhooks through the async self-invoke', { ti
   it('a queued closing sync whose notBefore is 300 ms ahead starts no earlier than that', async () => {
     const w = await world();
     const timed = timedSync(w.sync);
-    const handler = lambdaAdapter(timed.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient, timed.sync);
     const notBefore = new Date(Date.now() + 300);
     const event = signAsyncNotification(
       { userId: w.userId, appli: 1, startDate: minutesAgo(10), endDate: minutesAgo(1) },
@@ -421,11 +380,7 @@ describe('lambdaAdapter, debounced webhooks through the async self-invoke', { ti
   it("runs at once when waiting would eat the time its sync needs (never past the invocation's end)", async () => {
     const w = await world();
     const timed = timedSync(w.sync);
-    const handler = lambdaAdapter(timed.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient, timed.sync);
     const sent = Date.now();
     const event = signAsyncNotification(
       { userId: w.userId, appli: 1, startDate: minutesAgo(10), endDate: minutesAgo(1) },
@@ -456,10 +411,7 @@ describe('lambdaAdapter, what an anonymous caller learns', { timeout: 30_000 }, 
   ])(
     '%s: a store failure is a generic 500; the detail is logged under the same request id',
     async (shape, field, path) => {
-      const dynamo = new DynamoDBClient({
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      });
+      const dynamo = new DynamoDBClient(OFFLINE_AWS);
       const ddb = mockClient(dynamo);
       ddb.on(GetItemCommand).rejects(
         Object.assign(new Error(`Requested resource not found: Table: ${TABLE_ARN} not found`), {

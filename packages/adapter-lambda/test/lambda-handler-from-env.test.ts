@@ -1,8 +1,7 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { CONFIG_ENV_VARS, ConfigError } from '@wg-sync/core';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiGatewayV1Result, ApiGatewayV2Result } from '../src/lambda-events.js';
 import {
   LAMBDA_ENV_VARS,
@@ -20,16 +19,10 @@ import {
   type World,
   world,
 } from './harness.js';
+import { mockedLambda, mockedSecretsManager, payloadOf } from './helpers.js';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const secretsClient = new SecretsManagerClient({ region: 'eu-west-1', credentials });
-const lambdaClient = new LambdaClient({ region: 'eu-west-1', credentials });
-const sm = mockClient(secretsClient);
-const lambda = mockClient(lambdaClient);
-afterEach(() => {
-  sm.reset();
-  lambda.reset();
-});
+const { client: secretsClient, mock: sm } = mockedSecretsManager();
+const { client: lambdaClient, mock: lambda, invokes } = mockedLambda();
 
 const SECRET_ID = 'wg-sync/credentials';
 const WEBHOOK_SECRET_ID = 'wg-sync/webhook-secret';
@@ -104,8 +97,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     expect(json(answer)).toEqual({ status: 'accepted' });
     expect(w.upstreamCalls()).toBe(before);
 
-    const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array;
-    const queued = JSON.parse(Buffer.from(payload).toString());
+    const queued = payloadOf(invokes()[0]);
     expect(await handler(queued, lambdaContext())).toMatchObject({ kind: 'notification', status: 'synced' });
     expect(w.garmin.weighIns(w.garminEmail)).toHaveLength(1);
 
@@ -116,8 +108,7 @@ describe('lambdaHandlerFromEnv', { timeout: 30_000 }, () => {
     expect(accepted).toMatchObject({ statusCode: 202 });
     // No WG_SYNC_PUBLIC_URL here, so the route's own path.
     expect(json(accepted)).toMatchObject({ status: 'queued', statusUrl: '/status' });
-    const manualPayload = lambda.commandCalls(InvokeCommand)[1]?.args[0].input.Payload as Uint8Array;
-    const queuedManual = JSON.parse(Buffer.from(manualPayload).toString());
+    const queuedManual = payloadOf(invokes()[1]);
     expect(await handler(queuedManual, lambdaContext())).toMatchObject({
       kind: 'manual-sync',
       status: 'synced',

@@ -1,6 +1,5 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
 import { signAsyncNotification } from '../src/async/async-notification.js';
 import { asyncSigningKey } from '../src/async/async-signing-key.js';
 import { signManualSync } from '../src/async/queued-manual-sync.js';
@@ -8,6 +7,7 @@ import { lambdaAdapter } from '../src/lambda-adapter.js';
 import type { ApiGatewayV1Result, LambdaAdapterResult, LambdaEventResult } from '../src/lambda-events.js';
 import {
   API_TOKEN,
+  asyncAdapter,
   fixture,
   lambdaContext,
   minutesAgo,
@@ -15,20 +15,11 @@ import {
   type World,
   world,
 } from './harness.js';
+import { mockedLambda } from './helpers.js';
 
-const lambdaClient = new LambdaClient({
-  region: 'eu-west-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
-const lambdaMock = mockClient(lambdaClient);
-afterEach(() => {
-  lambdaMock.reset();
-});
+const { client: lambdaClient, mock: lambdaMock, invokes, onlyQueued } = mockedLambda();
 
 const PUBLIC_URL = 'https://sync.example.com/wg';
-const invokes = () => lambdaMock.commandCalls(InvokeCommand).map((call) => call.args[0].input);
-const payloadOf = (input: { Payload?: Uint8Array }) =>
-  JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
 const http = (result: LambdaAdapterResult) => result as ApiGatewayV1Result;
 const asEvent = (result: LambdaAdapterResult) => result as LambdaEventResult;
 
@@ -64,11 +55,7 @@ describe('POST /sync/manual on Lambda, async-invoke (the default)', { timeout: 3
   it('answers 202 with where the result shows at once, and the queued event runs the sync', async () => {
     const w = await slowWorld(400);
     lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     const before = w.upstreamCalls();
     const started = performance.now();
     const answer = http(await handler(manualSync(`days=3&userId=${w.userId}`), lambdaContext()));
@@ -84,14 +71,7 @@ describe('POST /sync/manual on Lambda, async-invoke (the default)', { timeout: 3
     // Not one upstream call, so no Garmin latency: the answer never waits for the sync.
     expect(w.upstreamCalls()).toBe(before);
     expect(answeredMs).toBeLessThan(400);
-    expect(invokes()).toHaveLength(1);
-    const [invoke] = invokes();
-    expect(invoke).toMatchObject({
-      FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:wg-sync-test-sync',
-      InvocationType: 'Event',
-    });
-    const queued = payloadOf(invoke as { Payload?: Uint8Array });
-    expect(queued['wg-sync']).toBe('manual/v1');
+    const { queued } = onlyQueued('manual/v1');
     expect(JSON.stringify(queued)).not.toContain(API_TOKEN);
 
     // Lambda later delivers it to the same function, which runs the slow sync there.
@@ -120,11 +100,7 @@ describe('POST /sync/manual on Lambda, async-invoke (the default)', { timeout: 3
 
   it('refuses as core does (401, 400) and queues nothing; an outage while queueing is a 500 that says why', async () => {
     const w = await slowWorld(0);
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     expect(
       http(await handler(manualSync('days=3', 'wrong-token-0123456789'), lambdaContext())).statusCode,
     ).toBe(401);
@@ -142,11 +118,7 @@ describe('POST /sync/manual on Lambda, async-invoke (the default)', { timeout: 3
 
   it('a queued manual sync that fails is an error line; forged or relabelled events sync nothing', async () => {
     const w = await slowWorld(0);
-    const handler = lambdaAdapter(w.sync, {
-      lambdaClient,
-      signingSecret: w.withings.clientSecret,
-      logger: w.config.logger,
-    });
+    const handler = asyncAdapter(w, lambdaClient);
     const key = asyncSigningKey(w.withings.clientSecret);
     const now = new Date();
     const genuine = signManualSync({ days: 2 }, { key, functionName: 'wg-sync-test-sync', now });

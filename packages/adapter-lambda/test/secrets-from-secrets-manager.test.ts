@@ -1,17 +1,10 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
 import { SecretsManagerError } from '../src/errors.js';
 import { secretsFromSecretsManager } from '../src/secrets-from-secrets-manager.js';
+import { mockedSecretsManager } from './helpers.js';
 
-const client = new SecretsManagerClient({
-  region: 'eu-west-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
-const sm = mockClient(client);
-afterEach(() => {
-  sm.reset();
-});
+const { client, mock: sm } = mockedSecretsManager();
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:wg-sync/credentials-AbCdEf';
 const SECRET = {

@@ -87,6 +87,15 @@ describe('wg-sync sync and backfill', () => {
   });
 });
 
+/** A linked account, and an endpoint on 127.0.0.1 that answers 200 (what Withings' HEAD check wants). */
+async function linkedWithEndpoint() {
+  const world = await cliWorld();
+  await linkAccount(world);
+  const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
+  closers.push(() => endpoint.close());
+  return { world, endpoint };
+}
+
 describe('wg-sync webhook', () => {
   it('subscribe runs Withings’ checks first and refuses a URL that would fail (exit 2)', async () => {
     const world = await cliWorld();
@@ -100,10 +109,7 @@ describe('wg-sync webhook', () => {
   });
 
   it('--force subscribes anyway, list shows it, revoke removes it', async () => {
-    const world = await cliWorld();
-    await linkAccount(world);
-    const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
-    closers.push(() => endpoint.close());
+    const { world, endpoint } = await linkedWithEndpoint();
     const url = `${endpoint.url}/webhook/withings`;
     const subscribe = await run(['webhook', 'subscribe', url, '--force'], world.env);
     expect(subscribe.code).toBe(0);
@@ -122,10 +128,7 @@ describe('wg-sync webhook', () => {
   });
 
   it('subscribe adds the secret path to a base URL, refuses a wrong secret segment, never prints the secret', async () => {
-    const world = await cliWorld();
-    await linkAccount(world);
-    const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
-    closers.push(() => endpoint.close());
+    const { world, endpoint } = await linkedWithEndpoint();
     const subscribe = await run(['webhook', 'subscribe', `${endpoint.url}/`, '--force'], world.env);
     expect(subscribe.code, subscribe.stderr).toBe(0);
     expect(subscribe.stdout).toContain(`webhook URL: ${endpoint.url}/webhook/withings/[redacted]`);
@@ -152,10 +155,7 @@ describe('wg-sync webhook', () => {
   });
 
   it('without a secret subscribe refuses; --allow-unauthenticated-webhook subscribes with a warning', async () => {
-    const world = await cliWorld();
-    await linkAccount(world);
-    const endpoint = await startHttpServer(() => new Response(null, { status: 200 }));
-    closers.push(() => endpoint.close());
+    const { world, endpoint } = await linkedWithEndpoint();
     const { WG_SYNC_WEBHOOK_SECRET: _secret, ...env } = world.env;
     const refused = await run(['webhook', 'subscribe', endpoint.url, '--force'], env);
     expect(refused.code).toBe(2);

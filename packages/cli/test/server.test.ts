@@ -46,28 +46,20 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> {
 }
 
 describe('startServer limits', () => {
-  it('closes a slow-loris connection (partial headers, then nothing) after headersTimeout', async () => {
+  it.each([
+    [
+      'closes a slow-loris connection (partial headers, then nothing) after headersTimeout',
+      'POST /webhook/withings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appli',
+    ],
+    ['closes a connection that never sends a byte after headersTimeout', ''],
+  ])('%s', async (_name, partialHeaders) => {
     const server = await serve({
       headersTimeout: 300,
       requestTimeout: 1_000,
       connectionsCheckingInterval: 100,
     });
     const client = await open(server);
-    client.socket.write('POST /webhook/withings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appli');
-    const after = await within(client.closed, 2_000);
-    expect(after).not.toBe('still open');
-    expect(after).toBeGreaterThanOrEqual(250);
-    expect(after).toBeLessThan(1_500);
-    expect(client.received()).toMatch(/^HTTP\/1\.1 408/);
-  });
-
-  it('closes a connection that never sends a byte after headersTimeout', async () => {
-    const server = await serve({
-      headersTimeout: 300,
-      requestTimeout: 1_000,
-      connectionsCheckingInterval: 100,
-    });
-    const client = await open(server);
+    if (partialHeaders) client.socket.write(partialHeaders);
     const after = await within(client.closed, 2_000);
     expect(after).not.toBe('still open');
     expect(after).toBeGreaterThanOrEqual(250);

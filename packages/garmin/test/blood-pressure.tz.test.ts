@@ -7,15 +7,21 @@ const reading = { systolic: 122, diastolic: 78, pulse: 61 };
 const sentBody = (sim: Awaited<ReturnType<typeof useSim>>) =>
   JSON.parse(requestsTo(sim, /^\/bloodpressure-service\/bloodpressure$/, 'POST').at(-1)?.body ?? '{}');
 
+/** A client on a fresh simulator that has written `reading`, taken at 06:40Z in Europe/Berlin. */
+async function clientWithBerlinReading() {
+  const sim = await useSim();
+  const client = await clientFor(sim);
+  await client.addBloodPressure({
+    ...reading,
+    takenAt: new Date('2026-11-20T06:40:00Z'),
+    timeZone: 'Europe/Berlin',
+  });
+  return { sim, client };
+}
+
 describe(`blood pressure timestamps (host TZ=${process.env.TZ})`, () => {
   it('sends local and GMT wall times as recorded, from the given zone', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim);
-    await client.addBloodPressure({
-      ...reading,
-      takenAt: new Date('2026-11-20T06:40:00Z'),
-      timeZone: 'Europe/Berlin',
-    });
+    const { sim } = await clientWithBerlinReading();
     expect(sentBody(sim)).toEqual({
       measurementTimestampLocal: '2026-11-20T07:40:00.000',
       measurementTimestampGMT: '2026-11-20T06:40:00.000',
@@ -50,13 +56,7 @@ describe(`blood pressure timestamps (host TZ=${process.env.TZ})`, () => {
   });
 
   it('reads readings back (takenAt from the GMT stamp), then deletes one', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim);
-    await client.addBloodPressure({
-      ...reading,
-      takenAt: new Date('2026-11-20T06:40:00Z'),
-      timeZone: 'Europe/Berlin',
-    });
+    const { sim, client } = await clientWithBerlinReading();
     await client.addBloodPressure({
       systolic: 128,
       diastolic: 82,

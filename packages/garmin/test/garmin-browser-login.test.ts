@@ -1,4 +1,4 @@
-import { SYSTEM_CHROMIUM_PATHS, testChromium } from '@wg-sync/testkit';
+import { type GarminSim, SYSTEM_CHROMIUM_PATHS, testChromium } from '@wg-sync/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_PATHS, findBrowser, loadPlaywright } from '../src/garmin-browser-login.js';
 import { GarminBrowserLoginError, GarminClient, garminBrowserLogin } from '../src/index.js';
@@ -12,16 +12,19 @@ beforeAll(async () => {
   ({ executablePath } = await testChromium());
 }, BROWSER_TIMEOUT);
 
+type BrowserLoginOptions = Parameters<typeof garminBrowserLogin>[0];
+
+/** garminBrowserLogin in the test Chromium, headless, against the simulator `sim`. */
+const browserLogin = (sim: GarminSim, options: Partial<BrowserLoginOptions> = {}) =>
+  garminBrowserLogin({ executablePath, headless: true, urls: sim.urls, ...options });
+
 describe('garminBrowserLogin in headless Chromium against the simulator’s sign-in page', () => {
   it(
     'signs in with MFA, captures ticket=ST-… from the redirect inside the browser, exchanges it',
     async () => {
       const sim = await useSim({ accounts: [{ email: EMAIL, password: PASSWORD, mfa: true }] });
       const steps: string[] = [];
-      const tokens = await garminBrowserLogin({
-        executablePath,
-        headless: true,
-        urls: sim.urls,
+      const tokens = await browserLogin(sim, {
         debug: (line) => steps.push(line),
         onPage: async (page) => {
           await page.fill('#email', EMAIL);
@@ -55,9 +58,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
     'a person who never finishes signing in → TIMEOUT, nothing exchanged',
     async () => {
       const sim = await useSim();
-      const error = await failure(
-        garminBrowserLogin({ executablePath, headless: true, urls: sim.urls, loginTimeoutMs: 1500 }),
-      );
+      const error = await failure(browserLogin(sim, { loginTimeoutMs: 1500 }));
       expect(error).toBeInstanceOf(GarminBrowserLoginError);
       expect(error.code).toBe('TIMEOUT');
       expect(requestsTo(sim, /oauth\/token/)).toHaveLength(0);
@@ -71,10 +72,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
       const sim = await useSim();
       let shown = '';
       const error = await failure(
-        garminBrowserLogin({
-          executablePath,
-          headless: true,
-          urls: sim.urls,
+        browserLogin(sim, {
           loginTimeoutMs: 3000,
           onPage: async (page) => {
             await page.fill('#email', EMAIL);
@@ -97,10 +95,7 @@ describe('garminBrowserLogin in headless Chromium against the simulator’s sign
     async () => {
       const sim = await useSim();
       const error = await failure(
-        garminBrowserLogin({
-          executablePath,
-          headless: true,
-          urls: sim.urls,
+        browserLogin(sim, {
           onPage: async (page) => {
             // a person closing the window: any Playwright Page can do this
             await (page as unknown as { close(): Promise<void> }).close();

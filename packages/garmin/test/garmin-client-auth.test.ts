@@ -14,16 +14,22 @@ async function frozenSim(ttlSeconds = 3600) {
   return { sim, tokens, baseline: sim.requests.length };
 }
 
+/** A client on the frozen simulator's clock that records every token set it persists. */
+async function frozenClient() {
+  const frozen = await frozenSim();
+  const saved: GarminTokens[] = [];
+  const client = new GarminClient({
+    tokens: frozen.tokens,
+    urls: frozen.sim.urls,
+    now: () => frozen.sim.clock.now(),
+    onTokens: async (t) => void saved.push(t),
+  });
+  return { ...frozen, client, saved };
+}
+
 describe('GarminClient token handling', () => {
   it('does not refresh a token that is still valid (more than 15 min left)', async () => {
-    const { sim, tokens } = await frozenSim();
-    const saved: GarminTokens[] = [];
-    const client = new GarminClient({
-      tokens,
-      urls: sim.urls,
-      now: () => sim.clock.now(),
-      onTokens: async (t) => void saved.push(t),
-    });
+    const { sim, tokens, client, saved } = await frozenClient();
     sim.clock.advance(44 * MINUTE); // 16 min left
     await client.verifySession();
     expect(requestsTo(sim, TOKEN)).toHaveLength(1); // the login's exchange only
@@ -32,14 +38,7 @@ describe('GarminClient token handling', () => {
   });
 
   it('refreshes proactively at expiresAt − 15 min, persists, then uses the new token', async () => {
-    const { sim, tokens, baseline } = await frozenSim();
-    const saved: GarminTokens[] = [];
-    const client = new GarminClient({
-      tokens,
-      urls: sim.urls,
-      now: () => sim.clock.now(),
-      onTokens: async (t) => void saved.push(t),
-    });
+    const { sim, tokens, client, saved, baseline } = await frozenClient();
     sim.clock.advance(46 * MINUTE); // 14 min left: still valid at Garmin, but due
     await client.verifySession();
     const after = sim.requests.slice(baseline).map((r) => `${r.method} ${r.path} ${r.status}`);

@@ -1,8 +1,11 @@
+import type { GarminSim } from '@wg-sync/testkit';
 import { describe, expect, it } from 'vitest';
-import { GarminClient } from '../src/index.js';
+import { GarminClient, type GarminClientOptions } from '../src/index.js';
 import { clientFor, EMAIL, FAST_RETRY, failure, login, PASSWORD, requestsTo, useSim } from './helpers.js';
 
 const RANGE = /^\/weight-service\/weight\/range\//;
+
+type Fault = Parameters<GarminSim['faults']['add']>[0];
 
 describe('GarminClient.listWeighIns', () => {
   it('makes ONE range call for a multi-week span and flattens every weigh-in, oldest first', async () => {
@@ -111,6 +114,14 @@ describe('GarminClient.listWeighIns', () => {
 describe('GarminClient reads: errors and retries', () => {
   const range = { from: new Date('2026-11-01'), to: new Date('2026-11-20') };
 
+  /** listWeighIns' error when the range call meets `fault` `times` times (a client logged in for real). */
+  async function rangeFailure(fault: Fault, times: number, options: Partial<GarminClientOptions> = {}) {
+    const sim = await useSim();
+    const client = await clientFor(sim, options);
+    sim.faults.add(fault, times, RANGE);
+    return { sim, error: await failure(client.listWeighIns(range)) };
+  }
+
   it('retries 5xx with backoff, then succeeds', async () => {
     const sim = await useSim();
     const client = await clientFor(sim);
@@ -121,10 +132,7 @@ describe('GarminClient reads: errors and retries', () => {
   });
 
   it('gives up after the configured retries → UPSTREAM with the status', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim, { retry: { retries: 2, baseDelayMs: 1 } });
-    sim.faults.add('server-error', 5, RANGE);
-    const error = await failure(client.listWeighIns(range));
+    const { sim, error } = await rangeFailure('server-error', 5, { retry: { retries: 2, baseDelayMs: 1 } });
     expect(error.code).toBe('UPSTREAM');
     expect(error.status).toBe(500);
     expect(requestsTo(sim, RANGE)).toHaveLength(3);
@@ -139,10 +147,9 @@ describe('GarminClient reads: errors and retries', () => {
   });
 
   it('does not wait out a Retry-After longer than maxDelayMs: RATE_LIMITED with retryAfterMs at once', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim, { retry: { ...FAST_RETRY, maxDelayMs: 1000 } });
-    sim.faults.add({ kind: 'rate-limited', retryAfterSeconds: 120 }, 1, RANGE);
-    const error = await failure(client.listWeighIns(range));
+    const { sim, error } = await rangeFailure({ kind: 'rate-limited', retryAfterSeconds: 120 }, 1, {
+      retry: { ...FAST_RETRY, maxDelayMs: 1000 },
+    });
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.status).toBe(429);
     expect(error.retryAfterMs).toBe(120_000);
@@ -150,10 +157,7 @@ describe('GarminClient reads: errors and retries', () => {
   });
 
   it('403 JSON → FORBIDDEN (not retried, no re-login)', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim);
-    sim.faults.add('forbidden', 1, RANGE);
-    const error = await failure(client.listWeighIns(range));
+    const { sim, error } = await rangeFailure('forbidden', 1);
     expect(error.code).toBe('FORBIDDEN');
     expect(error.status).toBe(403);
     expect(error.message).toContain('ForbiddenException');
@@ -161,10 +165,7 @@ describe('GarminClient reads: errors and retries', () => {
   });
 
   it('an empty 200 body → PROTOCOL, never "no data"', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim);
-    sim.faults.add('empty-body', 1, RANGE);
-    const error = await failure(client.listWeighIns(range));
+    const { error } = await rangeFailure('empty-body', 1);
     expect(error.code).toBe('PROTOCOL');
     expect(error.message).toMatch(/empty body/);
   });
@@ -191,10 +192,7 @@ describe('GarminClient reads: errors and retries', () => {
   });
 
   it('a JSON 429 inside a 200 → retried, then RATE_LIMITED', async () => {
-    const sim = await useSim();
-    const client = await clientFor(sim, { retry: { retries: 1, baseDelayMs: 1 } });
-    sim.faults.add('json-429', 5, RANGE);
-    const error = await failure(client.listWeighIns(range));
+    const { sim, error } = await rangeFailure('json-429', 5, { retry: { retries: 1, baseDelayMs: 1 } });
     expect(error.code).toBe('RATE_LIMITED');
     expect(requestsTo(sim, RANGE)).toHaveLength(2);
   });

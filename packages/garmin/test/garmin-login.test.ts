@@ -1,6 +1,11 @@
+import type { GarminSim } from '@wg-sync/testkit';
 import { describe, expect, it } from 'vitest';
 import { GarminApiError, GarminClient, garminLogin, isGarminApiError } from '../src/index.js';
 import { EMAIL, failure, PASSWORD, requestsTo, useSim } from './helpers.js';
+
+/** The error garminLogin fails with for these credentials against `sim`. */
+const loginFailure = (sim: GarminSim, email = EMAIL, password = PASSWORD) =>
+  failure(garminLogin({ email, password, urls: sim.urls }));
 
 describe('garminLogin against the simulator', () => {
   it('logs in without MFA: JSON login, DI exchange, one socialProfile call, usable tokens', async () => {
@@ -63,9 +68,7 @@ describe('garminLogin against the simulator', () => {
     const sim = await useSim({
       accounts: [{ email: 'mfa@example.com', password: 'pw-mfa-1234', mfa: true }],
     });
-    const error = await failure(
-      garminLogin({ email: 'mfa@example.com', password: 'pw-mfa-1234', urls: sim.urls }),
-    );
+    const error = await loginFailure(sim, 'mfa@example.com', 'pw-mfa-1234');
     expect(isGarminApiError(error, 'MFA_REQUIRED')).toBe(true);
     expect(error.message).toMatch(/mfa/);
   });
@@ -124,7 +127,7 @@ describe('garminLogin against the simulator', () => {
 
   it('invalid credentials → INVALID_CREDENTIALS (401), tried once, never retried', async () => {
     const sim = await useSim();
-    const error = await failure(garminLogin({ email: EMAIL, password: 'wrong password', urls: sim.urls }));
+    const error = await loginFailure(sim, EMAIL, 'wrong password');
     expect(error.code).toBe('INVALID_CREDENTIALS');
     expect(error.status).toBe(401);
     expect(requestsTo(sim, /\/mobile\/api\//)).toHaveLength(1);
@@ -132,16 +135,14 @@ describe('garminLogin against the simulator', () => {
 
   it('unknown account → INVALID_CREDENTIALS', async () => {
     const sim = await useSim();
-    const error = await failure(
-      garminLogin({ email: 'nobody@example.com', password: 'whatever1', urls: sim.urls }),
-    );
+    const error = await loginFailure(sim, 'nobody@example.com', 'whatever1');
     expect(error.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('CAPTCHA_REQUIRED → BLOCKED with a pointer to browser login', async () => {
     const sim = await useSim();
     sim.faults.add('captcha-required');
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('BLOCKED');
     expect(error.message).toMatch(/garminBrowserLogin/);
   });
@@ -150,16 +151,14 @@ describe('garminLogin against the simulator', () => {
     const sim = await useSim({
       accounts: [{ email: 'bot@example.com', password: 'pw-bot-1234', captcha: true }],
     });
-    const error = await failure(
-      garminLogin({ email: 'bot@example.com', password: 'pw-bot-1234', urls: sim.urls }),
-    );
+    const error = await loginFailure(sim, 'bot@example.com', 'pw-bot-1234');
     expect(error.code).toBe('BLOCKED');
   });
 
   it('Cloudflare HTML 403 challenge → BLOCKED, telling the person to use browser login', async () => {
     const sim = await useSim();
     sim.faults.add('cloudflare-403');
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('BLOCKED');
     expect(error.status).toBe(403);
     expect(error.message).toMatch(/Cloudflare/);
@@ -170,7 +169,7 @@ describe('garminLogin against the simulator', () => {
   it('Cloudflare HTML 429 → RATE_LIMITED with retryAfterMs, not retried', async () => {
     const sim = await useSim();
     sim.faults.add({ kind: 'cloudflare-429', retryAfterSeconds: 1800 });
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.status).toBe(429);
     expect(error.retryAfterMs).toBe(1_800_000);
@@ -181,7 +180,7 @@ describe('garminLogin against the simulator', () => {
   it('429 inside a JSON 200 body → RATE_LIMITED', async () => {
     const sim = await useSim();
     sim.faults.add('json-429');
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.status).toBe(200);
     expect(sim.requests).toHaveLength(1);
@@ -206,7 +205,7 @@ describe('garminLogin against the simulator', () => {
   it('SSO 5xx → UPSTREAM', async () => {
     const sim = await useSim();
     sim.faults.add('server-error', 1, '/mobile/api/login');
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('UPSTREAM');
     expect(error.status).toBe(500);
     expect(sim.requests.map((r) => r.path)).toEqual(['/mobile/sso/en/sign-in', '/mobile/api/login']);
@@ -215,14 +214,14 @@ describe('garminLogin against the simulator', () => {
   it('tokens the API refuses right after the exchange → AUTH_EXPIRED (the socialProfile check)', async () => {
     const sim = await useSim();
     sim.faults.add('expired-token', 1, '/userprofile-service/socialProfile');
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('AUTH_EXPIRED');
   });
 
   it('network failure → UPSTREAM', async () => {
     const sim = await useSim();
     await sim.close();
-    const error = await failure(garminLogin({ email: EMAIL, password: PASSWORD, urls: sim.urls }));
+    const error = await loginFailure(sim);
     expect(error.code).toBe('UPSTREAM');
     expect(error.message).toMatch(/GET \/mobile\/sso\/en\/sign-in failed/);
   });

@@ -61,6 +61,16 @@ export async function failure(promise: Promise<unknown>): Promise<Error & Record
   throw new Error('expected the call to fail, but it succeeded');
 }
 
+/** What a synchronous call throws (the test fails if it returns). */
+export function thrown(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw, but it returned');
+}
+
 /** A fresh service ticket from the simulator's JSON login (as any sign-in would produce). */
 export async function ticketFrom(
   sim: GarminSim,

@@ -2,7 +2,7 @@ import { startRawServer } from '@wg-sync/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GarminImpitError, impitFetch } from '../src/impit.js';
 import { GarminClient, garminLogin } from '../src/index.js';
-import { EMAIL, failure, PASSWORD, requestsTo, useSim } from './helpers.js';
+import { EMAIL, failure, PASSWORD, requestsTo, thrown, useSim } from './helpers.js';
 
 describe('impitFetch: the TLS-impersonating transport (the real impit, over loopback HTTP)', () => {
   it('garminLogin runs over it against the simulator: page GET, cookies, login, exchange, check', async () => {
@@ -72,12 +72,7 @@ describe('impitFetch: the TLS-impersonating transport (the real impit, over loop
         code: 'MODULE_NOT_FOUND',
       });
     };
-    let error: unknown;
-    try {
-      impitFetch({ load: notInstalled });
-    } catch (e) {
-      error = e;
-    }
+    const error = thrown(() => impitFetch({ load: notInstalled }));
     expect(error).toBeInstanceOf(GarminImpitError);
     expect((error as GarminImpitError).code).toBe('IMPIT_MISSING');
     expect((error as Error).message).toContain('npm install impit');

@@ -36,16 +36,18 @@ describe('redact', () => {
     expect(out.length).toBe(41);
   });
 
-  it('safeCause copies name, scrubbed message, string code and nested causes, nothing else', () => {
-    const inner = Object.assign(new Error('connect ECONNREFUSED with sekret-value-1'), {
-      code: 'ECONNREFUSED',
-    });
-    const outer = Object.assign(new TypeError('fetch failed', { cause: inner }), {
+  // The copying itself is @wg-sync/redact's (tested there); this proves the wrapper hands it this
+  // package's secrets and its plain `[redacted]` JWT label, at every level of the chain.
+  it('safeCause scrubs with the known secrets and the plain JWT label down the cause chain, copying nothing else', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln';
+    const refused = Object.assign(new Error(`token ${jwt} refused for sekret-value-1`), { code: 'EPROTO' });
+    const failed = Object.assign(new TypeError('fetch failed', { cause: refused }), {
       request: { headers: { authorization: 'Bearer sekret-value-2' } },
     });
-    const copy = safeCause(outer, ['sekret-value-1']);
+    const copy = safeCause(failed, ['sekret-value-1']);
     expect(copy.name).toBe('TypeError');
-    expect((copy.cause as Error & { code: string }).code).toBe('ECONNREFUSED');
+    const cause = copy.cause as Error & { code: string };
+    expect([cause.message, cause.code]).toEqual(['token [redacted] refused for [redacted]', 'EPROTO']);
     const printed = inspect(copy, { depth: 10 });
     expect(printed).not.toContain('sekret-value');
     expect(printed).not.toContain('request');

@@ -1,3 +1,4 @@
+import type { GarminSim } from '@wg-sync/testkit';
 import { describe, expect, it } from 'vitest';
 import { GarminClient, type GarminTokens, garminLogin, refreshGarminTokens } from '../src/index.js';
 import { EMAIL, failure, login, PASSWORD, requestsTo, useSim } from './helpers.js';
@@ -7,13 +8,25 @@ const bearerOf = (r: { headers: Record<string, string> }) => r.headers.authoriza
 const basicOf = (clientId: string) => `Basic ${Buffer.from(`${clientId}:`).toString('base64')}`;
 
 /** A client whose access token is due, so the next call refreshes first. */
-function dueClient(sim: Awaited<ReturnType<typeof useSim>>, tokens: GarminTokens, saved: GarminTokens[]) {
+function dueClient(sim: GarminSim, tokens: GarminTokens, saved: GarminTokens[]) {
   return new GarminClient({
     tokens: { ...tokens, expiresAt: new Date(Date.now() - 1000) },
     urls: sim.urls,
     onTokens: async (t) => void saved.push(t),
   });
 }
+
+/** A simulator, tokens from a real login, and how many requests that login made. */
+async function loggedIn() {
+  const sim = await useSim();
+  const tokens = await login(sim);
+  return { sim, tokens, before: sim.requests.length };
+}
+
+/** `<service> <status>` of a request, e.g. `di-oauth2-service 200`. */
+const serviceAndStatus = (r: { path: string; status?: number }) => `${r.path.split('/')[1]} ${r.status}`;
+/** What the simulator answered since request number `before`, one `<service> <status>` each. */
+const servedSince = (sim: GarminSim, before: number) => sim.requests.slice(before).map(serviceAndStatus);
 
 describe('the JWT’s client_id wins over the one asked for (protocol §10)', () => {
   it('login keeps the JWT’s id, and a refresh through GarminClient works with it', async () => {
@@ -80,9 +93,7 @@ describe('a refresh answer without refresh_token keeps the old one (protocol §1
 
 describe('every refreshed token is proven with one real call before onTokens sees it (protocol §10)', () => {
   it('a good refresh costs exactly one extra call (socialProfile), made before onTokens', async () => {
-    const sim = await useSim();
-    const tokens = await login(sim);
-    const before = sim.requests.length;
+    const { sim, tokens, before } = await loggedIn();
     const order: string[] = [];
     const client = new GarminClient({
       tokens: { ...tokens, expiresAt: new Date(Date.now() - 1000) },
@@ -93,7 +104,7 @@ describe('every refreshed token is proven with one real call before onTokens see
       },
     });
     await client.listWeighIns({ from: new Date('2026-11-01'), to: new Date('2026-11-02') });
-    expect(sim.requests.slice(before).map((r) => `${r.path.split('/')[1]} ${r.status}`)).toEqual([
+    expect(servedSince(sim, before)).toEqual([
       'di-oauth2-service 200',
       'userprofile-service 200',
       'weight-service 200',
@@ -102,16 +113,14 @@ describe('every refreshed token is proven with one real call before onTokens see
   });
 
   it('one "not active" token → one more refresh; onTokens gets only the good set', async () => {
-    const sim = await useSim();
-    const tokens = await login(sim);
-    const before = sim.requests.length;
+    const { sim, tokens, before } = await loggedIn();
     sim.faults.add('inactive-token', 1);
     const saved: GarminTokens[] = [];
     const client = dueClient(sim, tokens, saved);
     await expect(client.verifySession()).resolves.toEqual({ displayName: 'user.garmin' });
 
     const after = sim.requests.slice(before);
-    expect(after.map((r) => `${r.path.split('/')[1]} ${r.status}`)).toEqual([
+    expect(after.map(serviceAndStatus)).toEqual([
       'di-oauth2-service 200',
       'userprofile-service 401', // the first refreshed token: not active
       'di-oauth2-service 200',
@@ -128,16 +137,14 @@ describe('every refreshed token is proven with one real call before onTokens see
   });
 
   it('two "not active" tokens in a row → REAUTH_REQUIRED; onTokens never sees a bad token', async () => {
-    const sim = await useSim();
-    const tokens = await login(sim);
-    const before = sim.requests.length;
+    const { sim, tokens, before } = await loggedIn();
     sim.faults.add('inactive-token', 2);
     const saved: GarminTokens[] = [];
     const error = await failure(dueClient(sim, tokens, saved).verifySession());
     expect(error.code).toBe('REAUTH_REQUIRED');
     expect(error.message).toMatch(/sign in again/);
     expect(saved).toEqual([]);
-    expect(sim.requests.slice(before).map((r) => `${r.path.split('/')[1]} ${r.status}`)).toEqual([
+    expect(servedSince(sim, before)).toEqual([
       'di-oauth2-service 200',
       'userprofile-service 401',
       'di-oauth2-service 200',

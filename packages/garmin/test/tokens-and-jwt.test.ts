@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GarminApiError, type GarminTokens, importGarminTokens, isGarminApiError } from '../src/index.js';
 import { jwtExpiry } from '../src/jwt.js';
-import { fixture } from './helpers.js';
+import { fixture, thrown } from './helpers.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const jwt = (payload: unknown, header: unknown = { alg: 'RS256', typ: 'JWT' }) =>
@@ -24,13 +24,7 @@ describe('JWT expiry', () => {
   });
 
   it.each(['none', 'NONE', 'None'])('rejects alg: %s with a typed PROTOCOL error', (alg) => {
-    const error = (() => {
-      try {
-        jwtExpiry(jwt({ exp: 1795242599 }, { alg, typ: 'JWT' }));
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrown(() => jwtExpiry(jwt({ exp: 1795242599 }, { alg, typ: 'JWT' })));
     expect(isGarminApiError(error, 'PROTOCOL')).toBe(true);
     expect((error as Error).message).toMatch(/alg: none/);
   });
@@ -114,12 +108,7 @@ describe('importGarminTokens', () => {
       JSON.stringify({ accessToken: 'a', refreshToken: 'b', clientId: 'c', domain: 'garmin.de' }),
     ],
   ])('%s → PROTOCOL, never quoting the input', (_, input) => {
-    let error: unknown;
-    try {
-      importGarminTokens(input);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrown(() => importGarminTokens(input));
     expect(error).toBeInstanceOf(GarminApiError);
     expect((error as GarminApiError).code).toBe('PROTOCOL');
     for (const secret of ['eyJhbGciOi', 'tok-secret-1', 'sec-secret-2', 'acc-secret-3', 'ref-secret-4']) {

@@ -13,14 +13,21 @@ export const SERVICE_TICKET_GRANT =
   'https://connectapi.garmin.com/di-oauth2-service/oauth/grant/service_ticket';
 export const CLIENT_ID = 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2';
 
+/**
+ * The Garmin client's constructed fixtures (`packages/garmin/test/fixtures`, provenance in its SOURCES.md), read
+ * in place rather than copied, so the simulator is held to the very shapes the client is tested on. Reading a
+ * file is not importing the client: the simulator still implements the protocol on its own.
+ */
+const GARMIN_FIXTURES = new URL('../../garmin/test/fixtures/', import.meta.url);
+
 export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/garmin/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(fixtureText(name)) as T;
 }
 export function fixtureBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`./fixtures/garmin/${name}`, import.meta.url)));
+  return new Uint8Array(readFileSync(new URL(name, GARMIN_FIXTURES)));
 }
 export function fixtureText(name: string): string {
-  return readFileSync(new URL(`./fixtures/garmin/${name}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(name, GARMIN_FIXTURES), 'utf8');
 }
 
 const running: GarminSim[] = [];
@@ -32,6 +39,14 @@ export async function useSim(options: GarminSimOptions = {}): Promise<GarminSim>
   const sim = await startGarminSim(options);
   running.push(sim);
   return sim;
+}
+
+/** A simulator closed after the test, a raw client for it, and an access token from a real login and exchange. */
+export async function signedInSim(options: GarminSimOptions = {}) {
+  const sim = await useSim(options);
+  const raw = rawClient(sim);
+  const { access_token } = await raw.accessToken();
+  return { sim, raw, access_token };
 }
 
 /** Every key path of a JSON value (`a.b`, `a.list[].c`), ignoring `_annotations`. */
@@ -127,6 +142,14 @@ export function rawClient(sim: GarminSim) {
       return fetch(`${sim.url}${path}`, {
         ...init,
         headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+      });
+    },
+    /** A blood-pressure reading POSTed as JSON, as the client writes one. */
+    postBloodPressure(token: string, body: Json) {
+      return this.api(token, '/bloodpressure-service/bloodpressure', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
       });
     },
     upload(token: string, bytes: Uint8Array, filename = 'weight.fit', field = 'file') {

@@ -7,6 +7,7 @@ import {
   keyPaths,
   PASSWORD,
   rawClient,
+  signedInSim,
   useSim,
 } from './garmin-helpers.js';
 
@@ -71,9 +72,7 @@ describe('the Garmin simulator answers with the recorded key sets', () => {
   });
 
   it('API: socialProfile keys, 401 as recorded, 403/404 bodies, JSON 429, Cloudflare 429 page', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     const profile = (await (
       await raw.api(access_token, '/userprofile-service/socialProfile')
     ).json()) as Json;
@@ -115,9 +114,7 @@ describe('the Garmin simulator answers with the recorded key sets', () => {
   });
 
   it('upload: the 202 envelope and headers, the 409 duplicate envelope', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     const accepted = await raw.upload(access_token, fixtureBytes('fit_weight_sdk_encoder.fit'));
     const recordedHeaders = fixture<{ status: number; headers: Record<string, string> }>(
       'upload_success_202.headers.json',
@@ -182,15 +179,8 @@ describe('the Garmin simulator answers with the recorded key sets', () => {
   });
 
   it('blood pressure: the range answer', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
-    const post = (body: Json) =>
-      raw.api(access_token, '/bloodpressure-service/bloodpressure', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const { raw, access_token } = await signedInSim();
+    const post = (body: Json) => raw.postBloodPressure(access_token, body);
     const recordedPost = fixture<{ json: Json }>('blood_pressure_post_request.json').json;
     expect((await post(recordedPost)).status).toBe(200);
     await post({

@@ -11,6 +11,7 @@ import {
   PASSWORD,
   rawClient,
   SERVICE_TICKET_GRANT,
+  signedInSim,
   useSim,
 } from './garmin-helpers.js';
 
@@ -181,9 +182,7 @@ describe('Garmin simulator: DI tokens', () => {
 
 describe('Garmin simulator: upload and weight', () => {
   it('decodes both FIT fixtures with @garmin/fitsdk and stores their weigh-ins in grams', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     for (const name of ['fit_weight_sdk_encoder', 'fit_weight_legacy_layout']) {
       expect((await raw.upload(access_token, fixtureBytes(`${name}.fit`))).status).toBe(202);
     }
@@ -212,9 +211,7 @@ describe('Garmin simulator: upload and weight', () => {
   });
 
   it('stores a re-upload again, as Garmin does (duplicates)', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     const file = weightFit([
       { at: new Date('2026-11-20T06:31:07Z'), kg: 81.37 },
       { at: new Date('2026-11-21T06:00:00Z'), kg: 81 },
@@ -227,9 +224,7 @@ describe('Garmin simulator: upload and weight', () => {
   });
 
   it('refuses a missing field, a non-.fit name, a corrupt or non-weight file; never stores them', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     const good = fixtureBytes('fit_weight_sdk_encoder.fit');
     expect((await raw.upload(access_token, good, 'weight.fit', 'userfile')).status).toBe(400);
     const txt = await raw.upload(access_token, good, 'weight.txt');
@@ -262,9 +257,7 @@ describe('Garmin simulator: upload and weight', () => {
     ['upload-failure', 202, 'failures'],
     ['duplicate-upload', 409, 'failures'],
   ] as const)('%s answers %i and stores nothing', async (fault, status, shape) => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     sim.faults.add(fault);
     const response = await raw.upload(access_token, fixtureBytes('fit_weight_sdk_encoder.fit'));
     expect(response.status).toBe(status);
@@ -305,9 +298,7 @@ describe('Garmin simulator: upload and weight', () => {
   });
 
   it('range: newest first within a day, previous/next outside it, allWeightMetrics only with includeAll', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     for (const [iso, kg] of [
       ['2026-11-01T07:00:00Z', 80],
       ['2026-11-10T07:00:00Z', 81],
@@ -339,9 +330,7 @@ describe('Garmin simulator: upload and weight', () => {
   });
 
   it('delete by calendarDate + samplePk: 204, then 404; the wrong date is a 404', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     const stored = sim.addWeighIn(EMAIL, { timestamp: new Date('2026-11-20T06:31:07Z'), weightKg: 81.37 });
     const del = (date: string) =>
       raw.api(access_token, `/weight-service/weight/${date}/byversion/${stored.samplePk}`, {
@@ -356,15 +345,8 @@ describe('Garmin simulator: upload and weight', () => {
 
 describe('Garmin simulator: blood pressure, faults, latency, secrets', () => {
   it('blood pressure: write (validated), range by local date, delete', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
-    const post = (body: Json) =>
-      raw.api(access_token, '/bloodpressure-service/bloodpressure', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const { sim, raw, access_token } = await signedInSim();
+    const post = (body: Json) => raw.postBloodPressure(access_token, body);
     const body = fixture<{ json: Json }>('blood_pressure_post_request.json').json;
     expect((await post({ ...body, measurementTimestampGMT: '2026-10-04 13:55' })).status).toBe(400);
     expect((await post({ ...body, systolic: 'high' })).status).toBe(400);

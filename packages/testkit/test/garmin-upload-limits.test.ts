@@ -1,6 +1,6 @@
 import { Encoder, Profile } from '@garmin/fitsdk';
 import { describe, expect, it } from 'vitest';
-import { EMAIL, type Json, rawClient, useSim } from './garmin-helpers.js';
+import { EMAIL, type Json, rawClient, signedInSim, useSim } from './garmin-helpers.js';
 
 /** A FIT weight file of `count` daily weigh-ins, written with Garmin's encoder. */
 function weightFit(count: number): Uint8Array {
@@ -19,9 +19,7 @@ function weightFit(count: number): Uint8Array {
 
 describe('Garmin simulator: oversized uploads', () => {
   it('uploadLimits: a file over maxEntries gets a 504 and is not stored; one within passes', async () => {
-    const sim = await useSim({ uploadLimits: { maxEntries: 2 } });
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim({ uploadLimits: { maxEntries: 2 } });
     const big = await raw.upload(access_token, weightFit(3));
     expect(big.status).toBe(504);
     expect(big.headers.get('content-type')).toContain('text/html');
@@ -36,9 +34,7 @@ describe('Garmin simulator: oversized uploads', () => {
   });
 
   it('uploadLimits: maxBytes, 413 instead of 504, "504 but stored", and settable at run time', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     const file = weightFit(5);
     expect(sim.uploadLimits).toBeUndefined();
     sim.uploadLimits = { maxBytes: file.length - 1, status: 413 };
@@ -64,9 +60,7 @@ describe('Garmin simulator: oversized uploads', () => {
   });
 
   it('faults gateway-timeout, gateway-timeout-stored and payload-too-large hit uploads only', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     sim.faults.add('gateway-timeout');
     sim.faults.add('gateway-timeout-stored');
     sim.faults.add('payload-too-large');
@@ -84,9 +78,7 @@ describe('Garmin simulator: oversized uploads', () => {
 
 describe('Garmin simulator: rewrite-json', () => {
   it('passes the normal answer through rewrite (mutate or return), keeping the status', async () => {
-    const sim = await useSim();
-    const raw = rawClient(sim);
-    const { access_token } = await raw.accessToken();
+    const { sim, raw, access_token } = await signedInSim();
     sim.faults.add({
       kind: 'rewrite-json',
       rewrite: (body) => {

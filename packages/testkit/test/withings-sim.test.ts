@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SimHttpServer, startHttpServer, startWithingsSim, type WithingsSim } from '../src/index.js';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`./fixtures/withings/${name}`, import.meta.url), 'utf8'));
+/** The Withings client's constructed fixtures, read in place (provenance: that folder's SOURCES.md). */
+const WITHINGS_FIXTURES = new URL('../../withings/test/fixtures/', import.meta.url);
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(name, WITHINGS_FIXTURES), 'utf8'));
 
 let sim: WithingsSim;
 let callback: SimHttpServer | undefined;
@@ -190,7 +191,7 @@ describe('Withings simulator behaviour', () => {
     sim.addWeighIn(userId, { takenAt: new Date(1773387245 * 1000), weightKg: 76.84 });
     await sim.settled();
     const recorded = new URLSearchParams(
-      readFileSync(new URL('./fixtures/withings/webhook_post_appli1_weighin.txt', import.meta.url), 'utf8'),
+      readFileSync(new URL('webhook_post_appli1_weighin.txt', WITHINGS_FIXTURES), 'utf8'),
     );
     const sent = new URLSearchParams(callback.requests.find((r) => r.method === 'POST')?.body);
     expect([...sent.keys()].sort()).toEqual([...recorded.keys()].sort());

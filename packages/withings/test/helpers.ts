@@ -4,6 +4,7 @@ import {
   WithingsApiError,
   WithingsClient,
   type WithingsClientOptions,
+  WithingsNotificationError,
   type WithingsTokens,
 } from '../src/index.js';
 
@@ -56,4 +57,16 @@ export async function failure(promise: Promise<unknown>): Promise<WithingsApiErr
   );
   expect(error).toBeInstanceOf(WithingsApiError);
   return error as WithingsApiError;
+}
+
+/** The WithingsNotificationError `parse` throws (the test fails if it returns or throws anything else). */
+export function notificationRefusal(parse: () => unknown): WithingsNotificationError {
+  let caught: unknown;
+  try {
+    parse();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(WithingsNotificationError);
+  return caught as WithingsNotificationError;
 }

@@ -4,20 +4,11 @@ import {
   parseNotification,
   type WithingsEventNotification,
   type WithingsNotification,
-  WithingsNotificationError,
 } from '../src/index.js';
+import { notificationRefusal } from './helpers.js';
 
 /** The WithingsNotificationError a body is refused with (the test fails on success or another error). */
-function refusal(body: string): WithingsNotificationError {
-  let caught: unknown;
-  try {
-    parseNotification(body);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(WithingsNotificationError);
-  return caught as WithingsNotificationError;
-}
+const refusal = (body: string) => notificationRefusal(() => parseNotification(body));
 
 describe('event notifications without startdate/enddate (protocol §5.3, §12)', () => {
   it('appli 46 unlink with only action and date', () => {

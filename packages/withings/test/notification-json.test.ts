@@ -6,21 +6,12 @@ import {
   parseNotification,
   type WithingsEventNotification,
   type WithingsNotification,
-  WithingsNotificationError,
   type WithingsNotificationJson,
 } from '../src/index.js';
+import { notificationRefusal } from './helpers.js';
 
 /** The WithingsNotificationError a record is refused with (the test fails on success or another error). */
-function refusal(record: unknown): WithingsNotificationError {
-  let caught: unknown;
-  try {
-    notificationFromJson(record);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(WithingsNotificationError);
-  return caught as WithingsNotificationError;
-}
+const refusal = (record: unknown) => notificationRefusal(() => notificationFromJson(record));
 
 const through = (record: unknown) => notificationFromJson(JSON.parse(JSON.stringify(record)));
 const weight: WithingsNotificationJson = { userId: '41865207', appli: 1, start: 1773446400, end: 1773446460 };

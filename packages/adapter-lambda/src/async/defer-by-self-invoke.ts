@@ -1,7 +1,5 @@
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { LambdaAdapterError } from '../errors.js';
 import { signAsyncNotification, type WithingsNotification } from './async-notification.js';
-import { functionNameOf, invokeSelf } from './invoke-self.js';
+import { functionNameOf, invokeSelf, queueTarget, type SelfInvokeOptions } from './invoke-self.js';
 
 /** What core's webhook route passes to `defer`: `notBefore` marks a debounce window's closing sync. */
 export interface DeferOptions {
@@ -13,20 +11,11 @@ export interface DeferOptions {
  * its `notBefore`, so the queued event cannot be made to run earlier or later) for the target
  * function and queue it there.
  */
-export function deferBySelfInvoke(options: {
-  client: () => Promise<LambdaClient>;
-  key: Buffer;
-  now: () => Date;
-  target: string | undefined;
-}): (notification: WithingsNotification, deferOptions?: DeferOptions) => Promise<void> {
+export function deferBySelfInvoke(
+  options: SelfInvokeOptions,
+): (notification: WithingsNotification, deferOptions?: DeferOptions) => Promise<void> {
   return async (notification, deferOptions = {}) => {
-    const { target } = options;
-    if (!target) {
-      throw new LambdaAdapterError(
-        'INVALID_OPTIONS',
-        'cannot tell which function to queue the notification on: not running in Lambda? pass functionName',
-      );
-    }
+    const target = queueTarget(options.target, 'notification');
     const event = signAsyncNotification(notification, {
       key: options.key,
       functionName: functionNameOf(target),

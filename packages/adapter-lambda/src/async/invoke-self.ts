@@ -39,6 +39,30 @@ export function functionNameOf(target: string): string {
   return arn?.[1] ?? target;
 }
 
+/** What a queue that invokes its own function needs: the client, the signing key, a clock, the target. */
+export interface SelfInvokeOptions {
+  client: () => Promise<LambdaClient>;
+  key: Buffer;
+  now: () => Date;
+  /** The function (name or ARN) to queue on; unknown outside Lambda unless `functionName` was given. */
+  target: string | undefined;
+}
+
+/**
+ * The function to queue the `what` on.
+ *
+ * @throws {@link LambdaAdapterError} `INVALID_OPTIONS` when there is none (not in Lambda, no `functionName`).
+ */
+export function queueTarget(target: string | undefined, what: 'notification' | 'manual sync'): string {
+  if (!target) {
+    throw new LambdaAdapterError(
+      'INVALID_OPTIONS',
+      `cannot tell which function to queue the ${what} on: not running in Lambda? pass functionName`,
+    );
+  }
+  return target;
+}
+
 /**
  * Queues an event for the function `target` (name or ARN) with `InvocationType: 'Event'`: Lambda
  * answers 202 once the event is stored and runs it later, with its own retries.

@@ -1,6 +1,5 @@
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ManualSyncRequest, Sync } from '@wg-sync/core';
-import { AsyncEventRejectedError, LambdaAdapterError } from '../errors.js';
+import { AsyncEventRejectedError } from '../errors.js';
 import type { LambdaContextLike, LambdaEventResult } from '../lambda-events.js';
 import {
   ASYNC_EVENT_MARKER,
@@ -9,7 +8,7 @@ import {
   openEnvelope,
   signEnvelope,
 } from './async-notification.js';
-import { functionNameOf, invokeSelf } from './invoke-self.js';
+import { functionNameOf, invokeSelf, queueTarget, type SelfInvokeOptions } from './invoke-self.js';
 import { type QueuedEventSettings, verifyQueuedEvent } from './verify-queued-event.js';
 
 const FORMAT = 'manual/v1';
@@ -62,20 +61,11 @@ export function verifyManualSync(event: Record<string, unknown>, check: Envelope
  * is signed for the target function and queued there, so the caller is answered 202 at once, long
  * before API Gateway's 29 s, and the sync gets the whole invocation (the function's timeout).
  */
-export function queueManualSyncBySelfInvoke(options: {
-  client: () => Promise<LambdaClient>;
-  key: Buffer;
-  now: () => Date;
-  target: string | undefined;
-}): (request: ManualSyncRequest) => Promise<void> {
+export function queueManualSyncBySelfInvoke(
+  options: SelfInvokeOptions,
+): (request: ManualSyncRequest) => Promise<void> {
   return async (request) => {
-    const { target } = options;
-    if (!target) {
-      throw new LambdaAdapterError(
-        'INVALID_OPTIONS',
-        'cannot tell which function to queue the manual sync on: not running in Lambda? pass functionName',
-      );
-    }
+    const target = queueTarget(options.target, 'manual sync');
     const event = signManualSync(request, {
       key: options.key,
       functionName: functionNameOf(target),
