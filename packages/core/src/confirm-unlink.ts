@@ -1,8 +1,7 @@
 import type { WithingsClient } from '@wg-sync/withings';
-import type { Engine } from './context.js';
+import { recordError, recordFailed, type SyncRun } from './engine/run.js';
 import { isReauth } from './failures.js';
 import { raiseAlert } from './health.js';
-import type { SyncReport } from './report.js';
 import { type AccountRecord, keys, update } from './state.js';
 
 /**
@@ -11,18 +10,15 @@ import { type AccountRecord, keys, update } from './state.js';
  * nothing: Withings also drops subscriptions after failed deliveries, and reconcile restores those.
  * @returns false when the account is now marked unlinked (or the check failed and the sync stops).
  */
-export async function confirmStillLinked(
-  engine: Engine,
-  withings: WithingsClient,
-  userId: string,
-  report: SyncReport,
-  failStep: (error: unknown) => Promise<void>,
-): Promise<boolean> {
+export async function confirmStillLinked(run: SyncRun): Promise<boolean> {
+  const { engine } = run;
+  const { userId } = run.request;
+  const withings = run.withings as WithingsClient;
   try {
     await withings.notify.list();
   } catch (error) {
     if (!isReauth(error)) {
-      await failStep(error); // pending (and its unlink report) stays: the next sync asks again
+      await recordError(run, undefined, error); // pending (and its unlink report) stays: the next sync asks again
       return false;
     }
     const { store } = engine.config;
@@ -31,7 +27,7 @@ export async function confirmStillLinked(
       unlinkedAt: current?.unlinkedAt ?? engine.config.now().toISOString(),
     }));
     await store.delete(keys.pending(userId)).catch(() => undefined);
-    report.failed.push({
+    recordFailed(run, undefined, {
       groupIds: [],
       code: 'UNLINKED',
       message: `user ${userId} unlinked wg-sync in Withings (Withings refuses the token); link again`,

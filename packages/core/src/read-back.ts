@@ -1,5 +1,3 @@
-import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
-
 /** What counts as "the same weigh-in" in Garmin. */
 export interface Tolerance {
   timeToleranceSec: number;
@@ -30,30 +28,4 @@ export function findMatch<T extends { id: string; takenAt: Date; weightKg: numbe
     }
   }
   return best;
-}
-
-/**
- * Reads uploaded weigh-ins back from Garmin through {@link GarminClient.readBack} (the one read-back,
- * owned by `@wg-sync/garmin`), with the engine's tolerance and polling: one range read per attempt,
- * growing pauses, until each is found (a new record, not one in `existing`) or the attempts run out.
- *
- * @returns the stored record per weigh-in, `undefined` for those Garmin does not show.
- */
-export function readBack(
-  garmin: GarminClient,
-  uploaded: ReadonlyArray<{ takenAt: Date; weightKg: number }>,
-  existing: ReadonlySet<number>,
-  tolerance: Tolerance,
-  policy: { attempts: number; delayMs: number },
-): Promise<Array<GarminWeighIn | undefined>> {
-  return garmin.readBack(
-    uploaded.map((w) => ({ timestamp: w.takenAt, weightKg: w.weightKg })),
-    {
-      existing,
-      attempts: policy.attempts,
-      delayMs: policy.delayMs,
-      toleranceSeconds: tolerance.timeToleranceSec,
-      toleranceKg: tolerance.weightToleranceKg,
-    },
-  );
 }

@@ -27,18 +27,17 @@ export async function reconcile(
   const listener = (alert: SyncAlert) => void alerts.push(alert);
   engine.alertListeners.add(listener);
   try {
-    return await pass(engine, sync, alerts, startedAt, t0);
+    return await pass(engine, sync, { alerts, startedAt, t0 });
   } finally {
     engine.alertListeners.delete(listener);
   }
 }
 
+/** One pass over every account; `started` is when it began and where its alerts are collected. */
 async function pass(
   engine: Engine,
   sync: (userId: string) => Promise<SyncReport>,
-  alerts: SyncAlert[],
-  startedAt: Date,
-  t0: number,
+  { alerts, startedAt, t0 }: { alerts: SyncAlert[]; startedAt: Date; t0: number },
 ): Promise<ReconcileReport> {
   const accounts: ReconcileReport['accounts'] = [];
   const failures: ReconcileFailure[] = [];

@@ -2,7 +2,7 @@ import { GARMIN_VERIFY_DEFAULTS, GarminClient, garminLogin } from '@wg-sync/garm
 import { type GarminSim, startGarminSim } from '@wg-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
-import { readBack } from '../src/read-back.js';
+import { readBack } from '../src/destinations/garmin/read-back.js';
 import { memoryStore } from '../src/store/memory-store.js';
 
 const EMAIL = 'ana@example.com';
@@ -41,24 +41,20 @@ describe('core read-back: the garmin one, with core config', () => {
     const item = { takenAt: new Date(t), weightKg: 81.2 };
     const policy = { attempts: 2, delayMs: 0 };
 
-    const wide = await readBack(
-      garmin,
-      [item],
-      new Set([before.samplePk]),
-      { timeToleranceSec: 60, weightToleranceKg: 0.1 },
+    const wide = await readBack(garmin, [item], {
+      existing: new Set([before.samplePk]),
+      tolerance: { timeToleranceSec: 60, weightToleranceKg: 0.1 },
       policy,
-    );
+    });
     expect(wide[0]?.samplePk).toBe(later.samplePk);
     expect(sim.requests.filter((r) => RANGE.test(r.path))).toHaveLength(1);
 
     // 10 s is core's choice here, not the 120 s default: the record 30 s off no longer counts.
-    const narrow = await readBack(
-      garmin,
-      [item],
-      new Set([before.samplePk]),
-      { timeToleranceSec: 10, weightToleranceKg: 0.1 },
+    const narrow = await readBack(garmin, [item], {
+      existing: new Set([before.samplePk]),
+      tolerance: { timeToleranceSec: 10, weightToleranceKg: 0.1 },
       policy,
-    );
+    });
     expect(narrow).toEqual([undefined]);
     expect(sim.requests.filter((r) => RANGE.test(r.path))).toHaveLength(3);
   });

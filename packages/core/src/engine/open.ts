@@ -4,7 +4,7 @@ import { type Destination, DestinationLedger, GARMIN_DESTINATION_ID } from '../d
 import { needsReauth } from '../health.js';
 import { sinceOf } from '../read-window.js';
 import { type AccountRecord, keys, type PendingRecord } from '../state.js';
-import { type DestinationRun, recordError, recordFailed, type SyncRun } from './run.js';
+import { type DestinationRun, recordFailed, type SyncRun } from './run.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -14,7 +14,7 @@ const HOUR_MS = 3_600_000;
  * @returns false when the run cannot go on (its report says why).
  */
 export async function openRun(run: SyncRun, destinations: readonly Destination[]): Promise<boolean> {
-  const { engine, request, report } = run;
+  const { engine, request } = run;
   const { store } = engine.config;
   const { userId } = request;
   const account = await store.get<AccountRecord>(keys.account(userId));
@@ -71,9 +71,7 @@ export async function openRun(run: SyncRun, destinations: readonly Destination[]
   }
   if (run.destinations.every((dest) => dest.stopped)) return false;
   if (pending?.value.unlinkReportedAt && !request.dryRun) {
-    const linked = await confirmStillLinked(engine, withings, userId, report, (error) =>
-      recordError(run, undefined, error),
-    );
+    const linked = await confirmStillLinked(run);
     if (!linked) return false;
   }
   run.window = windowOf(run);

@@ -1,11 +1,11 @@
 import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
 import { garminClientFor } from '../../clients.js';
 import type { Engine } from '../../context.js';
-import { readBack } from '../../read-back.js';
 import { sentFields, toGarminEntry } from '../../weight-entry.js';
 import type { Destination, DestinationAccount, DestinationSession, StoredWeighIn } from '../destination.js';
 import { GARMIN_DESTINATION_ID } from '../ledger.js';
 import { uploadFitFiles } from './fit-upload.js';
+import { readBack } from './read-back.js';
 
 /** The most a FIT weight field holds (uint16, 1/100 kg). */
 const MAX_FIT_WEIGHT_KG = 655.34;
@@ -67,7 +67,11 @@ function garminSession(
           garmin,
           userId,
           storedAlready: async (weighIns) => {
-            const found = await readBack(garmin, weighIns, seen, engine.config.dedup, engine.config.readBack);
+            const found = await readBack(garmin, weighIns, {
+              existing: seen,
+              tolerance: engine.config.dedup,
+              policy: engine.config.readBack,
+            });
             for (const w of found) if (w) seen.add(w.samplePk);
             return found.map((w) => (w ? stored(w) : undefined));
           },
@@ -77,7 +81,11 @@ function garminSession(
     },
     async confirm(written, existing) {
       const known = new Set([...existing].map(Number));
-      const found = await readBack(garmin, written, known, engine.config.dedup, engine.config.readBack);
+      const found = await readBack(garmin, written, {
+        existing: known,
+        tolerance: engine.config.dedup,
+        policy: engine.config.readBack,
+      });
       return found.map((w) => (w ? stored(w) : undefined));
     },
     fields: (weighIn) => sentFields(toGarminEntry(weighIn, weighIn.heightM)),
