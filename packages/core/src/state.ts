@@ -174,7 +174,7 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
     }),
   },
   {
-    key: /^cursor\/[^/]+$/,
+    key: /^(cursor\/[^/]+|destinations\/[^/]+\/cursor\/[^/]+)$/,
     what: 'a cursor',
     schema: z.looseObject({ lastUpdate: z.number() }),
   },
@@ -207,7 +207,7 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
     }),
   },
   {
-    key: /^ledger\/[^/]+\/[^/]+$/,
+    key: /^(ledger\/[^/]+\/[^/]+|destinations\/[^/]+\/ledger\/[^/]+\/[^/]+)$/,
     what: 'a ledger entry',
     // Only its presence is read; an entry that is not even an object was not written by wg-sync.
     schema: z.looseObject({ takenAt: z.optional(text) }),

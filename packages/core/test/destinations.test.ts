@@ -137,6 +137,19 @@ describe('destinations beside Garmin', () => {
     expect(report.synced.map((s) => s.destination).sort()).toEqual(['garmin', 'second']);
   });
 
+  it("a destination's cursor of the wrong shape is corrupt state, named, and nothing is uploaded", async () => {
+    const path = await csvFile();
+    const h = await harness({ config: { destinations: [csvDestination(path)] } });
+    await h.store.put(`destinations/csv/cursor/${h.userId}`, { lastUpdate: 'last tuesday' });
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 80.2 });
+    const report = await h.sync.syncRecent();
+    expect(report.failed).toMatchObject([
+      { code: 'STORE_CORRUPT', message: expect.stringContaining(`destinations/csv/cursor/${h.userId}`) },
+    ]);
+    expect(report.synced).toEqual([]);
+    expect(h.garmin.weighIns(h.email)).toHaveLength(0);
+  });
+
   it('refuses destinations whose ids would clash in the store', () => {
     const base: SyncConfig = {
       withings: { clientId: 'id', clientSecret: 'secret' },
