@@ -9,44 +9,67 @@ const complete = (dest: DestinationRun) => !dest.stopped && dest.counts.failed =
 
 /**
  * Step 6: every destination whose part is complete moves its cursor (a backfill moves none); the
- * pending record goes once all of them are complete; the account learns its time zone and height.
+ * pending record goes once all of them are complete; the account learns its time zone and height;
+ * the health record gets the outcome. These writes are independent, so they go out together: a
+ * crash between them loses nothing (an old cursor re-reads what the ledger then skips, a pending
+ * record left behind only asks for one more sync).
  * @returns whether the whole run succeeded.
  */
 export async function commitRun(run: SyncRun): Promise<boolean> {
-  const { engine, request, report } = run;
-  const fetched = run.fetched as NonNullable<SyncRun['fetched']>;
-  const account = run.account as AccountRecord;
-  const { store } = engine.config;
+  const { request } = run;
   const withingsOk = run.sharedFailures === 0;
   const allComplete = withingsOk && run.destinations.every(complete);
-  if (!request.backfill && !request.dryRun) {
-    const lastUpdate = Math.floor(fetched.updateTime.getTime() / 1000);
-    const moved = await Promise.all(
-      run.destinations.map(async (dest) =>
-        withingsOk && complete(dest) ? dest.ledger.moveCursor(lastUpdate, dest.cursor) : undefined,
-      ),
-    );
-    for (const [i, dest] of run.destinations.entries()) {
-      const at = moved[i];
-      if (at !== undefined) dest.movedTo = new Date(at * 1000).toISOString();
-    }
-    if (allComplete) {
-      report.cursor = new Date(Math.min(...(moved as number[])) * 1000).toISOString();
-      if (run.pending)
-        await store
-          .delete(keys.pending(request.userId), { ifVersion: run.pending.version })
-          .catch(() => undefined);
-    }
-  }
-  if (!request.dryRun && ((!account.timeZone && fetched.timeZone) || fetched.heightDue)) {
-    await update<AccountRecord>(store, keys.account(request.userId), (current) => ({
-      ...(current ?? account),
-      timeZone: current?.timeZone ?? fetched.timeZone ?? null,
-      ...(fetched.heightM ? { heightM: fetched.heightM } : {}),
-      ...(fetched.heightRead ? { heightCheckedAt: run.now.toISOString() } : {}),
-    }));
+  const writeCursors = !request.backfill && !request.dryRun;
+  const lastUpdate = Math.floor((run.fetched as NonNullable<SyncRun['fetched']>).updateTime.getTime() / 1000);
+  await Promise.all([
+    ...run.destinations.map(async (dest) => {
+      if (!writeCursors || !withingsOk || !complete(dest)) return;
+      dest.movedTo = new Date((await dest.ledger.moveCursor(lastUpdate, dest.cursor)) * 1000).toISOString();
+    }),
+    writeCursors && allComplete ? dropPending(run) : undefined,
+    request.dryRun ? undefined : learnAccount(run),
+    recordOutcome(run, { ok: allComplete }),
+  ]);
+  if (writeCursors && allComplete) {
+    const cursors = run.destinations.map((dest) => Date.parse(dest.movedTo as string));
+    run.report.cursor = new Date(Math.min(...cursors)).toISOString();
   }
   return allComplete;
+}
+
+async function dropPending(run: SyncRun): Promise<void> {
+  if (!run.pending) return;
+  await run.engine.config.store
+    .delete(keys.pending(run.request.userId), { ifVersion: run.pending.version })
+    .catch(() => undefined); // a newer notification came in: it stays for the next sync
+}
+
+/** The account's time zone (once) and height (monthly), as Withings told them. */
+async function learnAccount(run: SyncRun): Promise<void> {
+  const fetched = run.fetched as NonNullable<SyncRun['fetched']>;
+  const account = run.account as AccountRecord;
+  if (!((!account.timeZone && fetched.timeZone) || fetched.heightDue)) return;
+  await update<AccountRecord>(run.engine.config.store, keys.account(run.request.userId), (current) => ({
+    ...(current ?? account),
+    timeZone: current?.timeZone ?? fetched.timeZone ?? null,
+    ...(fetched.heightM ? { heightM: fetched.heightM } : {}),
+    ...(fetched.heightRead ? { heightCheckedAt: run.now.toISOString() } : {}),
+  }));
+}
+
+/** The outcome in the account's health record (not for dry runs); once per run. */
+async function recordOutcome(run: SyncRun, outcome: { ok: boolean }): Promise<void> {
+  const { report } = run;
+  if (report.dryRun) return;
+  run.outcomeRecorded = true;
+  const error = report.failed[0];
+  await recordAttempt(run.engine, report.userId, {
+    ok: outcome.ok && report.failed.length === 0,
+    ...(error
+      ? { error: { code: error.code, message: error.message, ...(error.side ? { side: error.side } : {}) } }
+      : {}),
+    ...(outcome.ok ? { clearReauth: ['withings', 'garmin'] } : {}),
+  });
 }
 
 /**
@@ -66,14 +89,7 @@ export async function finishRun(run: SyncRun, outcome: { ok: boolean }): Promise
   }));
   report.durationMs = Math.round(performance.now() - run.t0);
   if (!request.dryRun) {
-    const error = report.failed[0];
-    await recordAttempt(engine, userId, {
-      ok: outcome.ok && report.failed.length === 0,
-      ...(error
-        ? { error: { code: error.code, message: error.message, ...(error.side ? { side: error.side } : {}) } }
-        : {}),
-      ...(outcome.ok ? { clearReauth: ['withings', 'garmin'] } : {}),
-    });
+    if (!run.outcomeRecorded) await recordOutcome(run, outcome);
     for (const failure of report.failed)
       await engine.hook('onError', { code: failure.code, message: failure.message, userId });
     if (report.synced.length > 0) await engine.hook('onSynced', report);

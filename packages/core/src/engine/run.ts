@@ -84,6 +84,8 @@ export interface SyncRun {
   /** `performance.now()` at the start, for `durationMs`. */
   t0: number;
   withingsCalls: { calls: number };
+  /** Set once the health record has this run's outcome (commit writes it with the cursors). */
+  outcomeRecorded?: boolean;
   /** Failures of no destination in particular (the account, Withings, the store). */
   sharedFailures: number;
   account?: AccountRecord;

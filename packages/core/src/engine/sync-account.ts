@@ -40,6 +40,7 @@ export async function syncAccount(engine: Engine, request: SyncRequest): Promise
     if (!isSyncError(error)) throw error;
     run.report.failed.push({ groupIds: [], ...describeFailure(engine, error) });
     run.sharedFailures += 1;
+    run.outcomeRecorded = false; // a success written alongside the failing write is overwritten
     return finishRun(run, { ok: false });
   }
 }
