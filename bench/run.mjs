@@ -20,6 +20,7 @@ const out = outIndex >= 0 ? args[outIndex + 1] : fileURLToPath(new URL('./result
 
 const results = {
   webhookSync: await webhookSync({ runs: quick ? 2 : 10 }),
+  twoDestinations: await webhookSync({ runs: quick ? 2 : 10, secondDestination: true }),
   ack: await ack({ notifications: quick ? 50 : 200, users: quick ? 5 : 20, bursts: quick ? 1 : 3 }),
   backfill365: await backfill({ days: quick ? 60 : 365 }),
   lambdaBundle: await lambdaBundle({ runs: quick ? 3 : 10 }),
@@ -33,7 +34,7 @@ const results = {
 
 const kb = (bytes) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1024)} KiB`);
 const signed = (value) => (value >= 0 ? `+${value}` : `${value}`);
-const { webhookSync: sync, ack: acks, expressThroughput: express, memory: mem } = results;
+const { webhookSync: sync, twoDestinations: two, ack: acks, expressThroughput: express, memory: mem } = results;
 // Targets are ratios measured in one run (or counts), so the machine's load cancels out. Those that
 // hold for the full sizes only are left out of --quick: 50 webhooks are not 200, one second is no
 // throughput run, 1 000 webhooks after warm-up are not 9 000.
@@ -65,6 +66,20 @@ const rows = [
     sync.wallRatioToLatencyFloor,
     `≤ ${sync.targetWallRatio}`,
     (v) => v <= sync.targetWallRatio,
+  ],
+  [
+    'twoDestinations',
+    'upstream calls with a second destination beside Garmin (Withings 1, Garmin 3, it 3)',
+    two.upstreamCalls,
+    '≤ 4 + 3',
+    (v) => v <= 7,
+  ],
+  [
+    'twoDestinations',
+    'sequential round trips with both destinations: unchanged',
+    two.sequentialRoundTrips,
+    `≤ ${SEQUENTIAL_ROUND_TRIPS_TARGET}`,
+    (v) => v <= SEQUENTIAL_ROUND_TRIPS_TARGET,
   ],
   [
     'ack',

@@ -2,6 +2,7 @@
 // Garmin, with 50 ms injected per upstream call and valid tokens. Sequential round trips are counted
 // from when the simulators received each request: calls sent together arrive within a few ms, a call
 // that waited for an answer arrives at least one injected latency later.
+import { startWeighInService, weighInServiceDestination } from './http-destination.mjs';
 import { percentile, round, startWorld } from './world.mjs';
 
 /** Injected before every upstream answer; the wall-time target is a multiple of it. */
@@ -23,15 +24,25 @@ export function countWaves(times, latencyMs) {
   return waves;
 }
 
-export async function webhookSync({ runs }) {
+/**
+ * @param {{ runs: number, secondDestination?: boolean }} options With `secondDestination`, a weigh-in
+ *   service on 127.0.0.1 (same latency) is written beside Garmin: its calls count, and the round trips
+ *   must not grow (destinations are written concurrently).
+ */
+export async function webhookSync({ runs, secondDestination = false }) {
   // Read-back's first poll normally waits 1.5 s for Garmin to file the upload; the simulator files it
   // at once, so the wait is left out to measure the protocol, not a sleep.
   // Weigh-ins are minutes apart in life; here they follow each other at once, so the engine's clock
   // moves two minutes per run: each notification opens a new debounce window and is synced at once,
   // as one is in life (within a window it would wait for the window's closing sync instead).
   let skewMs = 0;
+  const service = secondDestination ? await startWeighInService() : undefined;
   const world = await startWorld({
-    config: { readBack: { attempts: 3, delayMs: 0 }, now: () => new Date(Date.now() + skewMs) },
+    config: {
+      readBack: { attempts: 3, delayMs: 0 },
+      now: () => new Date(Date.now() + skewMs),
+      ...(service ? { destinations: [weighInServiceDestination(service.url)] } : {}),
+    },
   });
   try {
     const [{ userId }] = world.people;
@@ -39,10 +50,15 @@ export async function webhookSync({ runs }) {
     await world.sync.syncRecent({ userId });
     world.withings.latencyMs = LATENCY_MS;
     world.garmin.latencyMs = LATENCY_MS;
+    if (service) service.latencyMs = LATENCY_MS;
     const samples = [];
     for (let i = 0; i < runs; i += 1) {
       skewMs += 120_000;
-      const marks = { withings: world.withings.requests.length, garmin: world.garmin.requests.length };
+      const marks = {
+        withings: world.withings.requests.length,
+        garmin: world.garmin.requests.length,
+        service: service?.requests.length ?? 0,
+      };
       const report = world.nextReport((r) => r.trigger === 'webhook' && r.synced.length > 0);
       const t0 = performance.now();
       world.withings.addWeighIn(userId, {
@@ -60,10 +76,12 @@ export async function webhookSync({ runs }) {
       const requests = [
         ...world.withings.requests.slice(marks.withings).map((r) => ({ ...r, sim: 'withings' })),
         ...world.garmin.requests.slice(marks.garmin).map((r) => ({ ...r, sim: 'garmin' })),
+        ...(service?.requests.slice(marks.service) ?? []).map((r) => ({ ...r, sim: 'service' })),
       ].sort((a, b) => a.receivedAt - b.receivedAt);
       samples.push({
         upstreamCalls: requests.length,
-        reportedCalls: done.upstreamCalls.withings + done.upstreamCalls.garmin,
+        reportedCalls:
+          done.upstreamCalls.withings + done.destinations.reduce((sum, d) => sum + d.upstreamCalls, 0),
         roundTrips: countWaves(
           requests.map((r) => r.receivedAt.getTime()),
           LATENCY_MS,
@@ -95,6 +113,7 @@ export async function webhookSync({ runs }) {
     };
   } finally {
     await world.close();
+    await service?.close();
   }
 }
 

@@ -18,6 +18,7 @@ it('runs in quick mode and writes every measurement', async () => {
     const { results, targets } = JSON.parse(await readFile(out, 'utf8'));
     expect(Object.keys(results)).toEqual([
       'webhookSync',
+      'twoDestinations',
       'ack',
       'backfill365',
       'lambdaBundle',
@@ -26,6 +27,9 @@ it('runs in quick mode and writes every measurement', async () => {
     ]);
     expect(results.webhookSync.upstreamCalls).toBeGreaterThan(0);
     expect(results.webhookSync.upstreamCallsReported).toBe(results.webhookSync.upstreamCalls);
+    // The second destination's list, write and read-back are counted, in the report as on the wire.
+    expect(results.twoDestinations.upstreamCalls).toBe(results.webhookSync.upstreamCalls + 3);
+    expect(results.twoDestinations.upstreamCallsReported).toBe(results.twoDestinations.upstreamCalls);
     expect(results.ack.statuses).toEqual({ 200: results.ack.notifications * results.ack.bursts });
     expect(results.ack.floor.express.p99Ms).toBeGreaterThan(0);
     expect(results.ack.p99RatioToExpressFloor).toBeCloseTo(
