@@ -204,7 +204,7 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       redactor.pin(...SECRET_KEYS.flatMap((name) => [env[name], loaded[name]]));
       loaded = {};
       const log = redactor.logger(options.logger ?? jsonLogger({ level: logLevel(env) }));
-      return configFailure(event, context, error, log, basePathOf(env));
+      return configFailure(event, context, error, { log, basePath: basePathOf(env) });
     }
     return adapter(event, context);
   };
@@ -224,6 +224,12 @@ function logLevel(env: Record<string, string | undefined>) {
   return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
+/** Where a config failure is logged, and the base path its health check is still found under. */
+interface ConfigFailureReporting {
+  log: Logger;
+  basePath: string | undefined;
+}
+
 /**
  * The answer while wg-sync cannot start. Its problems name secret ARNs, tables and which credential
  * is missing: all of it goes to the log line, none to the caller, who may be anyone on the internet.
@@ -232,8 +238,7 @@ async function configFailure(
   event: unknown,
   context: LambdaContextLike | undefined,
   error: unknown,
-  log: Logger,
-  basePath: string | undefined,
+  { log, basePath }: ConfigFailureReporting,
 ) {
   const code = (error as { code?: unknown })?.code;
   const requestId = requestIdOf(context) ?? randomUUID();

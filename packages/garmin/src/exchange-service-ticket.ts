@@ -92,7 +92,7 @@ export async function exchangeServiceTicket(
     });
     const response = await send(ctx, 'POST', url, { headers, body });
     if (response.status >= 200 && response.status < 300 && !isJsonRateLimit(response)) {
-      const tokens = tokensFromResponse(response, what, clientId, domain);
+      const tokens = tokensFromResponse(response, what, { clientId, domain });
       if (tokens.clientId !== clientId) {
         note(
           ctx,

@@ -171,13 +171,8 @@ export async function garminBrowserLogin(options: GarminBrowserLoginOptions = {}
   }
   let ticket: string;
   try {
-    ticket = await captureTicket(
-      browser,
-      serviceUrl,
-      garminSignInUrl({ domain, urls: hosts }),
-      options,
-      debug,
-    );
+    const signInUrl = garminSignInUrl({ domain, urls: hosts });
+    ticket = await captureTicket(browser, { signInUrl, serviceUrl }, options, debug);
   } finally {
     await browser.close().catch(() => undefined);
   }
@@ -198,10 +193,15 @@ export async function garminBrowserLogin(options: GarminBrowserLoginOptions = {}
 
 type Browser = Awaited<ReturnType<Awaited<ReturnType<typeof loadPlaywright>>['chromium']['launch']>>;
 
+/** Where the browser signs in, and the service address whose redirect carries the ticket. */
+interface TicketPages {
+  signInUrl: string;
+  serviceUrl: string;
+}
+
 async function captureTicket(
   browser: Browser,
-  serviceUrl: string,
-  signInUrl: string,
+  { signInUrl, serviceUrl }: TicketPages,
   options: GarminBrowserLoginOptions,
   debug: (line: string) => void,
 ): Promise<string> {

@@ -149,7 +149,8 @@ export async function garminLogin(options: GarminLoginOptions): Promise<GarminTo
   );
 
   if (answer.responseStatus.type === 'MFA_REQUIRED') {
-    answer = await answerMfa(answer, options, codes, (body) => post('/mobile/api/mfa/verifyCode', body), ctx);
+    const verify = (body: unknown) => post('/mobile/api/mfa/verifyCode', body);
+    answer = await answerMfa(answer, options, { verify, codes }, ctx);
   }
   const ticket = answer.serviceTicketId;
   if (answer.responseStatus.type !== 'SUCCESSFUL' || !ticket) {
@@ -177,11 +178,16 @@ function readSignInPage(response: ReadResponse, what: string, ctx: HttpContext):
   throw failure(response, what, ctx);
 }
 
+/** How an MFA code reaches Garmin, and where each code tried is kept for redaction. */
+interface MfaVerification {
+  verify: (body: unknown) => Promise<ReadResponse>;
+  codes: string[];
+}
+
 async function answerMfa(
   challenge: SsoLoginResponse,
   options: GarminLoginOptions,
-  codes: string[],
-  verify: (body: unknown) => Promise<ReadResponse>,
+  { verify, codes }: MfaVerification,
   ctx: HttpContext,
 ): Promise<SsoLoginResponse> {
   if (!options.mfa) {

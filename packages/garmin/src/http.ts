@@ -112,7 +112,7 @@ export async function send(
         ),
       );
     }
-    text = await readCapped(response, ctx.maxResponseBytes, what, ctx, took);
+    text = await readCapped(response, what, ctx, took);
   } catch (error) {
     if (isRefusedAnswer(error)) throw error;
     const timedOut = signal.aborted;
@@ -142,18 +142,18 @@ function isRedirect(response: Response): boolean {
 }
 
 /**
- * The body as text (UTF-8, like `response.text()`), but never more than `limit` bytes of it. A
+ * The body as text (UTF-8, like `response.text()`), but never more than `ctx.maxResponseBytes` of it. A
  * declared `Content-Length` over the limit fails before anything is read; otherwise the stream is
  * counted chunk by chunk (decoded bytes, so a gzip bomb counts at its real size) and cancelled once
  * past the limit, which drops the connection instead of downloading the rest.
  */
 async function readCapped(
   response: Response,
-  limit: number,
   what: string,
   ctx: HttpContext,
   took: () => string,
 ): Promise<string> {
+  const limit = ctx.maxResponseBytes;
   const tooLarge = () => {
     log(ctx, `${what} → ${response.status}, body over ${bytes(limit)}: dropped (${took()})`);
     return refused(

@@ -36,7 +36,8 @@ export function importGarminTokens(json: string | object): GarminTokens {
       pgc.data.di_client_id ?? (typeof claims?.client_id === 'string' ? claims.client_id : undefined);
     if (!clientId)
       throw invalid('python-garminconnect token file without di_client_id (and none in the token)');
-    return build(pgc.data.di_token, pgc.data.di_refresh_token, clientId, domainOf(claims?.iss), null);
+    const { di_token: accessToken, di_refresh_token: refreshToken } = pgc.data;
+    return build({ accessToken, refreshToken, clientId, domain: domainOf(claims?.iss) }, null);
   }
 
   const ours = ourTokenFile.safeParse(record);
@@ -46,13 +47,8 @@ export function importGarminTokens(json: string | object): GarminTokens {
       ours.data.clientId ?? (typeof claims?.client_id === 'string' ? claims.client_id : undefined);
     if (!clientId) throw invalid('token JSON without clientId (and none in the access token)');
     const domain: GarminDomain = ours.data.domain ?? domainOf(claims?.iss);
-    return build(
-      ours.data.accessToken,
-      ours.data.refreshToken,
-      clientId,
-      domain,
-      ours.data.expiresAt ?? null,
-    );
+    const { accessToken, refreshToken } = ours.data;
+    return build({ accessToken, refreshToken, clientId, domain }, ours.data.expiresAt ?? null);
   }
 
   if ('oauth_token' in record || 'oauth_token_secret' in record || 'access_token' in record) {
@@ -78,11 +74,9 @@ function parse(text: string): unknown {
   }
 }
 
+/** `expiresAt` comes from the access token's JWT; the saved expiry is only used when it has none. */
 function build(
-  accessToken: string,
-  refreshToken: string,
-  clientId: string,
-  domain: GarminDomain,
+  { accessToken, refreshToken, clientId, domain }: Omit<GarminTokens, 'expiresAt'>,
   savedExpiry: string | number | Date | null,
 ): GarminTokens {
   let expiresAt = jwtExpiry(accessToken); // throws PROTOCOL for alg: none

@@ -59,7 +59,8 @@ export async function refreshGarminTokens(
   });
   const response = await send(ctx, 'POST', url, { headers, body });
   if (response.status >= 200 && response.status < 300 && !isJsonRateLimit(response)) {
-    return tokensFromResponse(response, what, tokens.clientId, tokens.domain, tokens.refreshToken);
+    const { clientId, domain, refreshToken: previousRefreshToken } = tokens;
+    return tokensFromResponse(response, what, { clientId, domain, previousRefreshToken });
   }
   if (isRefusal(response)) {
     throw new GarminApiError(

@@ -3,6 +3,13 @@ import { jwtExpiry, readJwt } from './jwt.js';
 import { diRefreshResponse, diTokenResponse } from './schemas.js';
 import type { GarminDomain, GarminTokens } from './types.js';
 
+/** Who asked for DI tokens: the client id and region, and for a refresh the refresh token it spent. */
+export interface DiTokenRequester {
+  clientId: string;
+  domain: GarminDomain;
+  previousRefreshToken?: string;
+}
+
 /**
  * Turns a 2xx DI token answer into {@link GarminTokens} (expiry from the JWT's `exp`).
  *
@@ -14,9 +21,7 @@ import type { GarminDomain, GarminTokens } from './types.js';
 export function tokensFromResponse(
   response: ReadResponse,
   what: string,
-  clientId: string,
-  domain: GarminDomain,
-  previousRefreshToken?: string,
+  { clientId, domain, previousRefreshToken }: DiTokenRequester,
 ): GarminTokens {
   const schema = previousRefreshToken === undefined ? diTokenResponse : diRefreshResponse;
   const body = parseWith(schema, parseJson(response, what), what, response.status);

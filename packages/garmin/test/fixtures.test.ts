@@ -72,12 +72,10 @@ describe('recorded Garmin payloads parse with the client’s schemas', () => {
     for (const name of ['di_token_response.json', 'di_refresh_response.json']) {
       const body = use(name);
       expect(diTokenResponse.parse(body).token_type).toBe('bearer');
-      const tokens = tokensFromResponse(
-        answer(200, JSON.stringify(body)),
-        'POST /token',
-        'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
-        'garmin.com',
-      );
+      const tokens = tokensFromResponse(answer(200, JSON.stringify(body)), 'POST /token', {
+        clientId: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
+        domain: 'garmin.com',
+      });
       expect(tokens.refreshToken).toBe(body.refresh_token);
       expect(tokens.expiresAt).toEqual(jwtExpiry(body.access_token as string));
     }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, Sync } from '@wg-sync/core';
+import type { Sync } from '@wg-sync/core';
 import type { LambdaContextLike, LambdaEventResult } from '../lambda-events.js';
 import { verifyAsyncNotification } from './async-notification.js';
 import { type QueuedEventSettings, verifyQueuedEvent } from './verify-queued-event.js';
@@ -31,7 +31,7 @@ export async function runAsyncNotification(
   const verified = verifyQueuedEvent(event, context, settings, verifyAsyncNotification);
   if ('rejected' in verified) return { kind: 'notification', status: 'rejected', reason: verified.rejected };
   const { notification, notBefore } = verified.value;
-  if (notBefore) await waitFor(notBefore, notification.userId, context, settings.now, log);
+  if (notBefore) await waitFor(notBefore, notification.userId, context, settings);
   const report = await sync.syncNotification(notification);
   const fields = {
     userId: notification.userId,
@@ -59,8 +59,7 @@ async function waitFor(
   notBefore: Date,
   userId: string,
   context: LambdaContextLike,
-  now: () => Date,
-  log: Logger,
+  { now, log }: Pick<QueuedEventSettings, 'now' | 'log'>,
 ): Promise<void> {
   const waitMs = notBefore.getTime() - now().getTime();
   if (waitMs <= 0) return;

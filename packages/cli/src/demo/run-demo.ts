@@ -78,7 +78,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     say('');
 
     const userId = await linkWithings(sync, withings, say);
-    await linkGarmin(sync, userId, garmin.urls, garminPassword, say);
+    await linkGarmin(sync, userId, { urls: garmin.urls, password: garminPassword }, say);
     const callbackUrl = `${server.url}/webhook/withings/${webhookSecret}`;
     const client = await sync.withingsClient(userId);
     await client?.notify.subscribe({ callbackUrl, appli: 1, comment: 'wg-sync demo' });
@@ -196,11 +196,16 @@ async function linkWithings(sync: Sync, withings: WithingsSim, say: (line: strin
   return tokens.userId;
 }
 
+/** The simulated Garmin account the demo signs in to: where its SSO lives, and its password. */
+interface GarminDemoAccount {
+  urls: GarminUrls;
+  password: string;
+}
+
 async function linkGarmin(
   sync: Sync,
   userId: string,
-  urls: GarminUrls,
-  password: string,
+  { urls, password }: GarminDemoAccount,
   say: (line: string) => void,
 ): Promise<void> {
   const tokens = await garminLogin({ email: GARMIN_EMAIL, password, urls });

@@ -10,7 +10,7 @@ import {
   type QueuedFault,
   rewriteJson,
 } from './faults.js';
-import { signInPage } from './sign-in-page.js';
+import { type SignInStep, signInPage } from './sign-in-page.js';
 import { socialProfile } from './social-profile.js';
 import { mobileLogin, mobileVerify } from './sso.js';
 import { type AccountState, GarminSimState } from './state.js';
@@ -56,7 +56,8 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
     [
       'POST',
       /^\/upload-service\/upload(?:\/\.?fit)?$/,
-      (account, request, _, kind) => upload(state, account, request, kind, baseUrl, uploadLimits),
+      (account, request, _, kind) =>
+        upload(state, account, request, { fault: kind, baseUrl, limits: uploadLimits }),
     ],
     [
       'GET',
@@ -109,13 +110,8 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
     if (method === 'POST' && path === '/mobile/api/mfa/verifyCode') return mobileVerify(state, request);
     const page = /^\/mobile\/sso\/([A-Za-z_]{2,5})\/(sign-in|verifyMFA)$/.exec(path);
     if (page) {
-      return signInPage(
-        state,
-        request,
-        page[1] ?? 'en_US',
-        page[2] as 'sign-in' | 'verifyMFA',
-        kind === 'captcha-required',
-      );
+      const signInPath = { locale: page[1] ?? 'en_US', step: page[2] as SignInStep };
+      return signInPage(state, request, signInPath, kind === 'captcha-required');
     }
     if (method === 'POST' && path === '/di-oauth2-service/oauth/token') return diToken(state, request, kind);
 

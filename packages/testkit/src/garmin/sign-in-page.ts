@@ -37,6 +37,14 @@ function mfaForm(action: string, sentTo: string, error?: string): string {
 </form>`;
 }
 
+export type SignInStep = 'sign-in' | 'verifyMFA';
+
+/** What the page's path names: `/mobile/sso/<locale>/<step>`. */
+export interface SignInPagePath {
+  locale: string;
+  step: SignInStep;
+}
+
 /**
  * Garmin's browser sign-in for the mobile service (`/mobile/sso/<locale>/sign-in`): a form, an MFA
  * step on the same cookie session, then a 302 to `<service>?ticket=ST-…`.
@@ -44,8 +52,7 @@ function mfaForm(action: string, sentTo: string, error?: string): string {
 export async function signInPage(
   state: GarminSimState,
   request: Request,
-  locale: string,
-  step: 'sign-in' | 'verifyMFA',
+  { locale, step }: SignInPagePath,
   captchaFault: boolean,
 ): Promise<Response> {
   const url = new URL(request.url);

@@ -55,6 +55,14 @@ function oversized(limits: GarminSimUploadLimits | undefined, bytes: number, ent
   );
 }
 
+/** What an upload is answered under: the queued fault, the simulator's address and its size limits. */
+export interface UploadConditions {
+  fault: GarminSimFaultKind | undefined;
+  /** The simulator's own URL, for the `location` of an accepted upload's status. */
+  baseUrl: string;
+  limits?: GarminSimUploadLimits | undefined;
+}
+
 /**
  * `POST /upload-service/upload` (protocol §2.2): multipart field `file`, a `.fit` name; answers the
  * recorded 202 envelope and stores every weigh-in, duplicates included, as Garmin does. A file
@@ -64,9 +72,7 @@ export async function upload(
   state: GarminSimState,
   account: AccountState,
   request: Request,
-  fault: GarminSimFaultKind | undefined,
-  baseUrl: string,
-  limits?: GarminSimUploadLimits,
+  { fault, baseUrl, limits }: UploadConditions,
 ): Promise<Response> {
   if (!(request.headers.get('content-type') ?? '').includes('multipart/form-data')) {
     return json({ message: 'HTTP 415 Unsupported Media Type', error: 'NotSupportedException' }, 415);
