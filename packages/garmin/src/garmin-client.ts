@@ -5,33 +5,23 @@ import {
   type GarminBloodPressureInput,
   toBloodPressures,
 } from './blood-pressure.js';
+import { checkRange, checkRecord } from './client-arguments.js';
+import { type ApiRequest, type ApiSession, apiRequest, type RequestKind } from './client-request.js';
 import {
   GARMIN_VERIFY_DEFAULTS,
   type GarminReadBackItem,
   type GarminReadBackOptions,
   readBackWeighIns,
 } from './confirm-weigh-ins.js';
-import { GarminApiError, GarminUploadError } from './errors.js';
+import { GarminUploadError } from './errors.js';
 import type {
   AddBodyCompositionOptions,
   GarminBodyCompositionResult,
   GarminClientOptions,
 } from './garmin-client-options.js';
-import {
-  failure,
-  type HttpContext,
-  httpContext,
-  isJsonRateLimit,
-  isRefusedAnswer,
-  label,
-  parseJson,
-  parseWith,
-  type ReadResponse,
-  send,
-} from './http.js';
-import { nativeHeaders } from './native-headers.js';
+import { type HttpContext, httpContext, parseJson, parseWith, type ReadResponse } from './http.js';
 import { refreshAndVerify } from './refresh-garmin-tokens.js';
-import { type RetryPolicy, retryDelay, retryPolicy, sleep } from './retry.js';
+import { retryPolicy, sleep } from './retry.js';
 import { bloodPressureRange, socialProfile, weightRange } from './schemas.js';
 import { SOCIAL_PROFILE_PATH } from './social-profile.js';
 import { TokenKeeper } from './token-keeper.js';
@@ -39,9 +29,6 @@ import type { GarminTokens } from './types.js';
 import { envelopeOf, type GarminUploadResult, readUploadResult } from './upload-result.js';
 import { resolveHosts } from './urls.js';
 import { dateSpan, type GarminWeighIn, toWeighIn } from './weigh-ins.js';
-
-type Kind = 'read' | 'write';
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * A Garmin Connect API client for one account, on DI OAuth2 tokens. It refreshes the tokens before
@@ -62,18 +49,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  */
 export class GarminClient {
   readonly #keeper: TokenKeeper;
-  readonly #options: GarminClientOptions;
-  readonly #connectapi: string;
   readonly #ctx: HttpContext;
-  readonly #policy: RetryPolicy;
+  readonly #session: ApiSession;
 
   constructor(options: GarminClientOptions) {
     if (!options?.tokens || typeof options.tokens.accessToken !== 'string') {
       throw new TypeError('GarminClient needs { tokens } (from a login or importGarminTokens)');
     }
-    this.#options = options;
-    this.#connectapi = resolveHosts(options.tokens.domain, options.urls).connectapi;
-    this.#policy = retryPolicy(options.retry);
+    const connectapi = resolveHosts(options.tokens.domain, options.urls).connectapi;
+    const policy = retryPolicy(options.retry);
     this.#keeper = new TokenKeeper(options.tokens, {
       now: options.now ?? (() => new Date()),
       onTokens: options.onTokens,
@@ -90,6 +74,7 @@ export class GarminClient {
         }),
     });
     this.#ctx = httpContext(options, () => this.#keeper.secrets());
+    this.#session = { connectapi, keeper: this.#keeper, ctx: this.#ctx, policy, options };
   }
 
   /** The current tokens (after any refresh): persist these if you do not use `onTokens`. */
@@ -259,107 +244,17 @@ export class GarminClient {
     );
   }
 
-  /**
-   * One API call with auth, refresh and retries. Returns a 2xx answer (or one `keep` accepts);
-   * throws a typed error for anything else. Reads retry 429/5xx/network failures; writes retry
-   * only what cannot have been processed (429, 503, connection refused). A 401 is followed by one
-   * refresh and one more try.
-   */
-  async #request(
+  /** One API call of this client: see {@link apiRequest}. */
+  #request(
     method: string,
     pathAndQuery: string,
-    kind: Kind,
-    extra: {
-      body?: () => BodyInit;
-      headers?: Record<string, string>;
-      keep?: (r: ReadResponse) => boolean;
-    } = {},
+    kind: RequestKind,
+    extra: Pick<ApiRequest, 'body' | 'headers' | 'keep'> = {},
   ): Promise<ReadResponse> {
-    const url = `${this.#connectapi}${pathAndQuery}`;
-    const what = label(method, url);
-    let refreshed = false;
-    for (let attempt = 0; ; ) {
-      const token = await this.#keeper.accessToken();
-      const headers = nativeHeaders(
-        { ...extra.headers, Authorization: `Bearer ${token}` },
-        this.#options.headers,
-      );
-      let response: ReadResponse;
-      try {
-        response = await send(this.#ctx, method, url, {
-          headers,
-          ...(extra.body ? { body: extra.body() } : {}),
-        });
-      } catch (error) {
-        // A redirect or an oversized body would come back the same way: fail now, do not retry.
-        if (isRefusedAnswer(error)) throw error;
-        const wait = kind === 'read' || neverSent(error) ? retryDelay(this.#policy, attempt) : undefined;
-        if (wait === undefined) throw error;
-        await sleep(wait);
-        attempt += 1;
-        continue;
-      }
-      if (response.status === 401 && !refreshed) {
-        refreshed = true;
-        await this.#keeper.afterUnauthorized(token);
-        continue;
-      }
-      const ok = response.status >= 200 && response.status < 300 && !isJsonRateLimit(response);
-      if (ok || extra.keep?.(response)) return response;
-      const error =
-        response.status === 401
-          ? new GarminApiError(
-              'AUTH_EXPIRED',
-              `${what} answered 401 even with a freshly refreshed token: Garmin no longer accepts these tokens; log in again`,
-              { status: 401 },
-            )
-          : failure(response, what, this.#ctx);
-      const retryable =
-        error.code === 'RATE_LIMITED' || (kind === 'read' ? response.status >= 500 : response.status === 503);
-      const wait = retryable ? retryDelay(this.#policy, attempt, error.retryAfterMs) : undefined;
-      if (wait === undefined) throw error;
-      await sleep(wait);
-      attempt += 1;
-    }
+    return apiRequest(this.#session, { method, pathAndQuery, kind, ...extra });
   }
 }
 
 function hasFailures(response: ReadResponse): boolean {
   return (envelopeOf(response)?.detailedImportResult.failures?.length ?? 0) > 0;
-}
-
-/** True when the request provably never reached Garmin (refused connection, unknown host). */
-function neverSent(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return true;
-  }
-  return false;
-}
-
-function checkRange(range: { from: Date; to: Date }): { from: Date; to: Date } {
-  const { from, to } = range ?? ({} as { from: Date; to: Date });
-  for (const [name, value] of [
-    ['from', from],
-    ['to', to],
-  ] as const) {
-    if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-      throw new RangeError(`${name} must be a valid Date`);
-  }
-  if (from > to) throw new RangeError('from must not be after to');
-  return { from, to };
-}
-
-function checkRecord(
-  id: unknown,
-  calendarDate: unknown,
-  name: string,
-): { samplePk: number; calendarDate: string } {
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-    throw new RangeError(`${name} must be Garmin's positive whole-number id`);
-  }
-  if (typeof calendarDate !== 'string' || !DATE.test(calendarDate)) {
-    throw new RangeError('calendarDate must be a YYYY-MM-DD date');
-  }
-  return { samplePk: id, calendarDate };
 }

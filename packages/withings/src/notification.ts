@@ -1,61 +1,7 @@
 import { WithingsNotificationError } from './errors.js';
+import { parseFormBody } from './notification-form.js';
+import { JSON_NAMES, validate } from './notification-rules.js';
 import type { WithingsEventNotification, WithingsNotification } from './types.js';
-
-/** Withings' notification bodies are a few dozen bytes; anything over this is not one. */
-export const MAX_NOTIFICATION_BYTES = 4096;
-const MAX_EPOCH_SECONDS = 2 ** 32 - 1;
-
-/** What each field is called where a notification is read, so errors name the field as the reader wrote it. */
-interface FieldNames {
-  userId: string;
-  appli: string;
-  start: string;
-  end: string;
-  date: string;
-  action: string;
-  deviceId: string;
-}
-const FORM_NAMES: FieldNames = {
-  userId: 'userid',
-  appli: 'appli',
-  start: 'startdate',
-  end: 'enddate',
-  date: 'date',
-  action: 'action',
-  deviceId: 'deviceid',
-};
-const JSON_NAMES: FieldNames = {
-  userId: 'userId',
-  appli: 'appli',
-  start: 'start',
-  end: 'end',
-  date: 'date',
-  action: 'action',
-  deviceId: 'deviceId',
-};
-const KNOWN = new Set<string>(Object.values(FORM_NAMES));
-/** The JSON type of each key of a {@link WithingsNotificationJson}. */
-const JSON_TYPES = {
-  userId: 'string',
-  appli: 'number',
-  start: 'number',
-  end: 'number',
-  date: 'string',
-  action: 'string',
-  deviceId: 'string',
-} as const;
-/**
- * Data notifications (weight, temperature, blood pressure, activity, sleep): their window is what
- * to fetch, so one without it is not Withings'. Event notifications (46 user actions, 50/51 in and
- * out of bed, …) are documented without one (protocol §5.3, §12).
- */
-const WINDOWED_APPLIS = new Set([1, 2, 4, 16, 44]);
-const DIGITS = /^[0-9]+$/;
-const OPTIONAL = [
-  ['date', /^(?:\d{4}-\d{2}-\d{2}|[0-9]{1,10})$/],
-  ['action', /^[a-z_]{1,32}$/],
-  ['deviceId', /^[0-9a-zA-Z]{1,64}$/],
-] as const;
 
 /**
  * Validates the form body Withings POSTs to a webhook and returns it typed. Accepts exactly what
@@ -83,7 +29,7 @@ const OPTIONAL = [
 export function parseNotification(
   body: string | URLSearchParams,
 ): WithingsNotification | WithingsEventNotification {
-  return guarded(() => parse(body), 'notification body could not be read');
+  return guarded(() => parseFormBody(body), 'notification body could not be read');
 }
 
 /**
@@ -138,6 +84,17 @@ export function notificationToJson(
   };
 }
 
+/** The JSON type of each key of a {@link WithingsNotificationJson}. */
+const JSON_TYPES = {
+  userId: 'string',
+  appli: 'number',
+  start: 'number',
+  end: 'number',
+  date: 'string',
+  action: 'string',
+  deviceId: 'string',
+} as const;
+
 /**
  * Reads a record {@link notificationToJson} wrote (after `JSON.parse`) back into a notification,
  * with the rules {@link parseNotification} applies to a webhook body: the same ranges, the window
@@ -182,125 +139,8 @@ function guarded<T>(read: () => T, message: string): T {
   }
 }
 
-function parse(body: string | URLSearchParams): WithingsNotification | WithingsEventNotification {
-  const pairs = toPairs(body);
-  const fields = new Map<string, string>();
-  for (const [key, value] of pairs) {
-    const bare = key.replace(/\[.*$/, '');
-    if (bare !== key && KNOWN.has(bare)) {
-      throw new WithingsNotificationError('INVALID_FIELD', `${bare}: array syntax is not allowed`, bare);
-    }
-    if (!KNOWN.has(key)) continue;
-    if (fields.has(key))
-      throw new WithingsNotificationError('DUPLICATE_FIELD', `${key} appears more than once`, key);
-    fields.set(key, value);
-  }
-  return validate(fields, FORM_NAMES, 'drop');
-}
-
-/**
- * The rules of a notification, whatever it was read from: `fields` holds each present field's text
- * under its name in `names`; an optional field that is not well-formed is dropped or refused.
- */
-function validate(
-  fields: Map<string, string>,
-  names: FieldNames,
-  malformedOptional: 'drop' | 'reject',
-): WithingsNotification | WithingsEventNotification {
-  for (const name of [names.userId, names.appli]) {
-    if (!fields.has(name)) throw new WithingsNotificationError('MISSING_FIELD', `${name} is missing`, name);
-  }
-  const userId = integerField(fields, names.userId, 1, Number.MAX_SAFE_INTEGER);
-  const appli = integerField(fields, names.appli, 1, 2 ** 31 - 1);
-  const notification: WithingsNotification | WithingsEventNotification = {
-    userId: String(userId),
-    appli,
-    ...dataWindow(fields, names, WINDOWED_APPLIS.has(appli)),
-  };
-  for (const [key, pattern] of OPTIONAL) {
-    const value = fields.get(names[key]);
-    if (value === undefined) continue;
-    if (pattern.test(value)) notification[key] = value;
-    else if (malformedOptional === 'reject') {
-      throw new WithingsNotificationError('INVALID_FIELD', `${names[key]} is not well-formed`, names[key]);
-    }
-  }
-  return notification;
-}
-
-function dataWindow(
-  fields: Map<string, string>,
-  names: FieldNames,
-  required: boolean,
-): { startDate: Date; endDate: Date } | Record<string, never> {
-  const window = [names.start, names.end];
-  // A half window is not something Withings sends, whatever the appli.
-  if (!required && !window.some((name) => fields.has(name))) return {};
-  for (const name of window) {
-    if (!fields.has(name)) throw new WithingsNotificationError('MISSING_FIELD', `${name} is missing`, name);
-  }
-  const start = integerField(fields, names.start, 1, MAX_EPOCH_SECONDS);
-  const end = integerField(fields, names.end, 1, MAX_EPOCH_SECONDS);
-  if (start > end) {
-    throw new WithingsNotificationError(
-      'INVALID_WINDOW',
-      `${names.start} ${start} is after ${names.end} ${end}`,
-    );
-  }
-  return { startDate: new Date(start * 1000), endDate: new Date(end * 1000) };
-}
-
-function toPairs(body: string | URLSearchParams): Array<[string, string]> {
-  if (body instanceof URLSearchParams) {
-    checkSize(body.toString());
-    return [...body.entries()];
-  }
-  if (typeof body !== 'string') {
-    throw new WithingsNotificationError('MALFORMED_BODY', 'notification body must be a form-encoded string');
-  }
-  checkSize(body);
-  if (body.trim() === '') return [];
-  return body.split('&').map((part) => {
-    const equals = part.indexOf('=');
-    const [key, value] = equals < 0 ? [part, ''] : [part.slice(0, equals), part.slice(equals + 1)];
-    return [decode(key), decode(value)];
-  });
-}
-
-function checkSize(text: string): void {
-  // Characters can be up to 3 UTF-8 bytes; check the cheap bound first.
-  if (
-    text.length > MAX_NOTIFICATION_BYTES ||
-    new TextEncoder().encode(text).length > MAX_NOTIFICATION_BYTES
-  ) {
-    throw new WithingsNotificationError(
-      'BODY_TOO_LARGE',
-      `notification body is over ${MAX_NOTIFICATION_BYTES} bytes`,
-    );
-  }
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    throw new WithingsNotificationError('MALFORMED_BODY', 'notification body has invalid percent-encoding');
-  }
-}
-
-function integerField(fields: Map<string, string>, name: string, min: number, max: number): number {
-  const text = fields.get(name) ?? '';
-  if (!DIGITS.test(text) || text.length > 16) {
-    throw new WithingsNotificationError('INVALID_FIELD', `${name} must be a plain decimal integer`, name);
-  }
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new WithingsNotificationError('INVALID_FIELD', `${name} is out of range (${min}–${max})`, name);
-  }
-  return value;
-}
-
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export { type NotificationErrorReason, WithingsNotificationError } from './errors.js';
+export { MAX_NOTIFICATION_BYTES } from './notification-form.js';
 export type { WithingsEventNotification, WithingsNotification } from './types.js';

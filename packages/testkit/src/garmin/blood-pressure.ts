@@ -1,6 +1,7 @@
 import { json } from '../shared/http-server.js';
+import type { AccountState } from './account-state.js';
 import { badRequest, notFound } from './faults.js';
-import type { AccountState, GarminSimState } from './state.js';
+import type { GarminSimState } from './state.js';
 import { isDate } from './time.js';
 import type { GarminSimBloodPressure } from './types.js';
 

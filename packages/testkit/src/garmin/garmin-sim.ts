@@ -1,5 +1,6 @@
 import { createClock } from '../shared/clock.js';
 import { startHttpServer } from '../shared/http-server.js';
+import type { AccountState } from './account-state.js';
 import { addBloodPressure, bloodPressureRange, deleteBloodPressure } from './blood-pressure.js';
 import { diToken } from './diauth.js';
 import {
@@ -13,7 +14,7 @@ import {
 import { type SignInStep, signInPage } from './sign-in-page.js';
 import { socialProfile } from './social-profile.js';
 import { mobileLogin, mobileVerify } from './sso.js';
-import { type AccountState, GarminSimState } from './state.js';
+import { GarminSimState } from './state.js';
 import type { GarminSim, GarminSimFaultKind, GarminSimOptions } from './types.js';
 import { upload } from './upload.js';
 import { deleteWeighIn, weightDayview, weightRange } from './weight.js';

@@ -1,5 +1,5 @@
 import { json } from '../shared/http-server.js';
-import type { AccountState } from './state.js';
+import type { AccountState } from './account-state.js';
 
 /**
  * `GET /userprofile-service/socialProfile` (protocol §2.1). No recording is published; the keys are

@@ -1,7 +1,8 @@
 import { json } from '../shared/http-server.js';
+import type { AccountState } from './account-state.js';
 import { CF_BM_COOKIE, cookie, SESSION_COOKIE } from './cookies.js';
 import { badRequest, genericFaultResponse } from './faults.js';
-import type { AccountState, GarminSimState, PageSession, SsoSession } from './state.js';
+import type { GarminSimState, PageSession, SsoSession } from './state.js';
 
 /** Services a ticket can be issued for (protocol §1.1, §1.3). */
 export const KNOWN_SERVICES = new Set(

@@ -1,14 +1,15 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { SimClock } from '../shared/clock.js';
-import { checkTimeZone, dayOf, wallClockMs } from './time.js';
+import { type AccountState, DEFAULT_ACCOUNT, newAccountState } from './account-state.js';
+import { DI_SCOPES, signDiAccessToken } from './di-token.js';
 import type {
   GarminSimAccount,
-  GarminSimBloodPressure,
   GarminSimOptions,
   GarminSimUpload,
   GarminSimWeighIn,
   GarminSimWeighInInput,
 } from './types.js';
+import { storeWeighIn } from './weigh-in-store.js';
 
 /**
  * The ids 2026 clients try, newest first (protocol §1.5, §10). Whether Garmin knows the 2025Q4 and
@@ -25,28 +26,6 @@ export const DEFAULT_DI_CLIENT_IDS = [
   'GARMIN_CONNECT_MOBILE_ANDROID_DI',
   'GARMIN_CONNECT_MOBILE_IOS_DI',
 ];
-
-/** The scopes of a DI token: the answer's `scope` string and the JWT's `scope` list name the same ones. */
-const DI_SCOPES = ['CONNECT_READ', 'CONNECT_WRITE', 'GHS_UPLOAD', 'GHS_SAMD', 'DI_API_READ', 'INSIGHTS_READ'];
-
-export const DEFAULT_ACCOUNT: GarminSimAccount = {
-  email: 'user@example.com',
-  password: 'correct horse battery staple',
-};
-
-export interface AccountState {
-  email: string;
-  password: string;
-  mfa: boolean;
-  captcha: boolean;
-  timeZone: string;
-  displayName: string;
-  profileId: number;
-  garminGUID: string;
-  weighIns: GarminSimWeighIn[];
-  bloodPressures: GarminSimBloodPressure[];
-  mfaCodes: string[];
-}
 
 /** A sign-in in progress (JSON or HTML), tied to its cookie. */
 export interface SsoSession {
@@ -88,7 +67,6 @@ interface RefreshTokenRecord {
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const randomText = (length: number) => Array.from({ length }, () => ALNUM[randomInt(ALNUM.length)]).join('');
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Everything the Garmin simulator remembers. */
 export class GarminSimState {
@@ -138,21 +116,7 @@ export class GarminSimState {
   addAccount(input: GarminSimAccount): void {
     const email = input.email.trim().toLowerCase();
     if (this.accounts.has(email)) throw new Error(`account ${input.email} exists already`);
-    const timeZone = input.timeZone ?? 'UTC';
-    checkTimeZone(timeZone);
-    this.accounts.set(email, {
-      email,
-      password: input.password,
-      mfa: input.mfa ?? false,
-      captcha: input.captcha ?? false,
-      timeZone,
-      displayName: input.displayName ?? `${email.split('@')[0]?.replace(/[^a-z0-9]/g, '') || 'user'}.garmin`,
-      profileId: 12_345_678 + this.accounts.size,
-      garminGUID: randomUUID(),
-      weighIns: [],
-      bloodPressures: [],
-      mfaCodes: [],
-    });
+    this.accounts.set(email, newAccountState(email, input, 12_345_678 + this.accounts.size));
   }
 
   account(email: string): AccountState {
@@ -253,27 +217,11 @@ export class GarminSimState {
     const account = this.account(email);
     const clientId = this.jwtClientId ?? requestedClientId;
     const iat = Math.floor(this.now() / 1000);
-    const jti = randomUUID();
-    const header = { alg: 'RS256', typ: 'JWT', kid: 'garmin-sim-key-1' };
-    // The claim set, order and types of a decoded real DI token (fixture di_token_jwt_decoded.json).
-    // Clients read only exp and client_id; mfa says whether this sign-in needed a code (inferred).
-    const payload = {
-      scope: [...DI_SCOPES],
-      iss: 'https://diauth.garmin.com',
-      mfa: account.mfa,
-      revocation_eligibility: ['GLOBAL_SIGNOUT'],
-      client_type: 'UNDEFINED',
-      exp: iat + this.ttl.access,
-      iat,
-      garmin_guid: account.garminGUID,
-      jti,
-      client_id: clientId,
-    };
-    const accessToken = `${base64url(header)}.${base64url(payload)}.${randomBytes(64).toString('base64url')}`;
+    const { accessToken, jti, exp } = signDiAccessToken(account, clientId, iat, this.ttl.access);
     this.accessTokens.set(accessToken, {
       email: account.email,
       clientId,
-      expiresAt: payload.exp * 1000,
+      expiresAt: exp * 1000,
       revoked: inactive,
     });
     const answer: Record<string, unknown> = {
@@ -317,28 +265,7 @@ export class GarminSimState {
   }
 
   storeWeighIn(account: AccountState, input: GarminSimWeighInInput): GarminSimWeighIn {
-    const timestampGMT = input.timestamp.getTime();
-    const local = wallClockMs(timestampGMT, account.timeZone);
-    const grams = (kg: number | undefined) => (kg === undefined ? null : Math.round(kg * 1000));
-    const weighIn: GarminSimWeighIn = {
-      samplePk: this.nextId(),
-      timestampGMT,
-      date: local,
-      calendarDate: dayOf(local),
-      weight: Math.round(input.weightKg * 1000 * 10) / 10,
-      bmi: input.bmi ?? null,
-      bodyFat: input.fatPercent ?? null,
-      bodyWater: input.hydrationPercent ?? null,
-      boneMass: grams(input.boneMassKg),
-      muscleMass: grams(input.muscleMassKg),
-      physiqueRating: input.physiqueRating ?? null,
-      visceralFat: input.visceralFat ?? null,
-      metabolicAge: input.metabolicAge ?? null,
-      sourceType: input.sourceType ?? this.uploadSourceType,
-    };
-    account.weighIns.push(weighIn);
-    account.weighIns.sort((a, b) => a.timestampGMT - b.timestampGMT || a.samplePk - b.samplePk);
-    return weighIn;
+    return storeWeighIn(account, input, () => this.nextId(), this.uploadSourceType);
   }
 
   secrets(): string[] {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Decoder, Stream } from '@garmin/fitsdk';
 import { json } from '../shared/http-server.js';
+import type { AccountState } from './account-state.js';
 import { badRequest, gatewayTimeout, payloadTooLarge } from './faults.js';
-import type { AccountState, GarminSimState } from './state.js';
+import type { GarminSimState } from './state.js';
 import type { GarminSimFaultKind, GarminSimUploadLimits, GarminSimWeighInInput } from './types.js';
 
 type Decoded = { weighIns: GarminSimWeighInInput[] } | { error: string };

@@ -1,6 +1,6 @@
 import { json } from '../shared/http-server.js';
+import type { AccountState } from './account-state.js';
 import { badRequest, notFound } from './faults.js';
-import type { AccountState } from './state.js';
 import { isDate, midnight } from './time.js';
 import type { GarminSimWeighIn } from './types.js';
 
