@@ -9,7 +9,7 @@ import type { Engine } from './context.js';
 import { SyncCoordinator } from './coordinator.js';
 import { garminDestination } from './destinations/index.js';
 import { doctor } from './doctor.js';
-import type { BackfillProgress, SyncRequest } from './engine/run.js';
+import { type BackfillProgress, emptyReport, type SyncRequest } from './engine/run.js';
 import { syncAccount } from './engine/sync-account.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
 import { createHandler, type HandlerContext, type ManualSyncRequest } from './handler.js';
@@ -147,19 +147,7 @@ export function createSync(input: SyncConfig): Sync {
     engine.coordinator.run(
       request.userId,
       async () => failedLoudly(engine, await syncAccount(engine, request)),
-      () => ({
-        userId: request.userId,
-        trigger: request.trigger,
-        dryRun: request.dryRun,
-        startedAt: config.now().toISOString(),
-        durationMs: 0,
-        synced: [],
-        skipped: [],
-        failed: [],
-        upstreamCalls: { withings: 0, garmin: 0 },
-        destinations: [],
-        coalesced: true,
-      }),
+      () => emptyReport(request, config.now(), true),
     );
 
   const resolveUser = async (userId: string | undefined): Promise<string> => {

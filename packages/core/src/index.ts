@@ -14,19 +14,8 @@ export {
 } from './config.js';
 export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config-from-env.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
-// The sync's steps and the destination plug-in interface.
-export type {
-  BloodPressureReading,
-  Destination,
-  DestinationAccepts,
-  DestinationAccount,
-  DestinationSession,
-  DestinationWeighIn,
-  StoredBloodPressure,
-  StoredWeighIn,
-  TimeRange,
-  WriteOutcome,
-} from './destinations/index.js';
+// The destination plug-in interface.
+export type * from './destinations/destination.js';
 export type { BackfillProgress } from './engine/run.js';
 export {
   isSyncErrorCode,

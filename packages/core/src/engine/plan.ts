@@ -1,7 +1,14 @@
 import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
 import { findMatch } from '../read-back.js';
 import type { SkipReason } from '../report.js';
-import { type DestinationRun, recordError, recordFailed, recordSkip, type SyncRun } from './run.js';
+import {
+  type DestinationRun,
+  groupIdsOf,
+  recordError,
+  recordFailed,
+  recordSkip,
+  type SyncRun,
+} from './run.js';
 
 const DAY_MS = 86_400_000;
 const HEIGHT_RECHECK_MS = 30 * DAY_MS;
@@ -146,12 +153,7 @@ async function readLateArrivals(run: SyncRun, dest: DestinationRun, candidates: 
     dest.held = [...dest.held, ...more];
     return true;
   } catch (error) {
-    await recordError(
-      run,
-      dest,
-      error,
-      candidates.flatMap((w) => w.groupIds),
-    );
+    await recordError(run, dest, error, groupIdsOf(candidates));
     dest.stopped = true;
     return false;
   }

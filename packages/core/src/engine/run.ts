@@ -139,3 +139,23 @@ export async function recordError(
     if (side) await needsReauth(run.engine, run.request.userId, side, failure.message);
   }
 }
+
+/** Every group id of some weigh-ins (what a failed entry names). */
+export const groupIdsOf = (weighIns: readonly WeighIn[]): string[] => weighIns.flatMap((w) => w.groupIds);
+
+/** A report with nothing in it yet: a run's start, or a trigger that joined a sync already running. */
+export function emptyReport(request: SyncRequest, startedAt: Date, coalesced: boolean): SyncReport {
+  return {
+    userId: request.userId,
+    trigger: request.trigger,
+    dryRun: request.dryRun,
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    synced: [],
+    skipped: [],
+    failed: [],
+    upstreamCalls: { withings: 0, garmin: 0 },
+    destinations: [],
+    coalesced,
+  };
+}

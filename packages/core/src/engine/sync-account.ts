@@ -6,7 +6,7 @@ import { syncBloodPressure } from './blood-pressure.js';
 import { commitRun, finishRun } from './commit.js';
 import { openRun } from './open.js';
 import { fetchAndSort, planDestination } from './plan.js';
-import type { SyncRequest, SyncRun } from './run.js';
+import { emptyReport, type SyncRequest, type SyncRun } from './run.js';
 import { writeAndVerify } from './write.js';
 
 /**
@@ -54,18 +54,6 @@ function newRun(engine: Engine, request: SyncRequest): SyncRun {
     withingsCalls: { calls: 0 },
     sharedFailures: 0,
     destinations: [],
-    report: {
-      userId: request.userId,
-      trigger: request.trigger,
-      dryRun: request.dryRun,
-      startedAt: engine.config.now().toISOString(),
-      durationMs: 0,
-      synced: [],
-      skipped: [],
-      failed: [],
-      upstreamCalls: { withings: 0, garmin: 0 },
-      destinations: [],
-      coalesced: false,
-    },
+    report: emptyReport(request, engine.config.now(), false),
   };
 }

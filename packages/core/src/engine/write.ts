@@ -4,7 +4,14 @@ import { GARMIN_DESTINATION_ID } from '../destinations/ledger.js';
 import { raiseAlert } from '../health.js';
 import { findMatch } from '../read-back.js';
 import { ledgerEntry } from './plan.js';
-import { type DestinationRun, recordError, recordFailed, recordSynced, type SyncRun } from './run.js';
+import {
+  type DestinationRun,
+  groupIdsOf,
+  recordError,
+  recordFailed,
+  recordSynced,
+  type SyncRun,
+} from './run.js';
 
 /**
  * Steps 4 and 5, per destination: write what was planned, in batches (a backfill's `batchSize`,
@@ -45,21 +52,11 @@ async function write(run: SyncRun, dest: DestinationRun, batch: WeighIn[]): Prom
     }
     for (const { weighIns, error } of outcome.failed ?? []) {
       for (const w of weighIns) settled.add(w);
-      await recordError(
-        run,
-        dest,
-        error,
-        weighIns.flatMap((w) => w.groupIds),
-      );
+      await recordError(run, dest, error, groupIdsOf(weighIns));
     }
     return batch.filter((w) => !settled.has(w));
   } catch (error) {
-    await recordError(
-      run,
-      dest,
-      error,
-      batch.flatMap((w) => w.groupIds),
-    );
+    await recordError(run, dest, error, groupIdsOf(batch));
     return [];
   }
 }
@@ -75,12 +72,7 @@ async function verify(run: SyncRun, dest: DestinationRun, written: WeighIn[]): P
   try {
     stored = await confirm(run, dest, written);
   } catch (error) {
-    await recordError(
-      run,
-      dest,
-      error,
-      written.flatMap((w) => w.groupIds),
-    );
+    await recordError(run, dest, error, groupIdsOf(written));
     return;
   }
   const missing: WeighIn[] = [];
