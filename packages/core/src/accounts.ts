@@ -2,6 +2,7 @@ import type { GarminTokens } from '@wg-sync/garmin';
 import type { WithingsTokens } from '@wg-sync/withings';
 import { serializeGarminTokens } from './clients.js';
 import type { Engine } from './context.js';
+import { destinationKeys, GARMIN_DESTINATION_ID } from './destinations/ledger.js';
 import { AccountNotFoundError } from './errors.js';
 import { type AccountRecord, type HealthRecord, keys, serializeWithingsTokens } from './state.js';
 import {
@@ -159,6 +160,12 @@ export function createAccounts(engine: Engine): Accounts {
         keys.account,
       ]) {
         await store.delete(key(userId));
+      }
+      // Other destinations' cursors too (Garmin's is cursor/<user> above); ledgers stay, as Garmin's
+      // does, so a person who links again is not sent what they already have.
+      for (const destination of engine.destinations) {
+        if (destination.id !== GARMIN_DESTINATION_ID)
+          await store.delete(destinationKeys.cursor(destination.id, userId));
       }
       engine.log.info('account.unlinked', { userId });
     },

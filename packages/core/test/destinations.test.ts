@@ -137,6 +137,18 @@ describe('destinations beside Garmin', () => {
     expect(report.synced.map((s) => s.destination).sort()).toEqual(['garmin', 'second']);
   });
 
+  it("unlinking removes every destination's cursor and keeps the ledgers (a new link re-sends nothing)", async () => {
+    const path = await csvFile();
+    const h = await harness({ config: { destinations: [csvDestination(path)] } });
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 80.2 });
+    await h.sync.syncRecent();
+    expect(await h.store.get(`destinations/csv/cursor/${h.userId}`)).toBeDefined();
+    await h.sync.accounts.unlink(h.userId);
+    expect(await h.store.get(`destinations/csv/cursor/${h.userId}`)).toBeUndefined();
+    expect(await h.store.get(`cursor/${h.userId}`)).toBeUndefined();
+    expect(await h.store.list(`destinations/csv/ledger/${h.userId}/`)).toHaveLength(1);
+  });
+
   it("a destination's cursor of the wrong shape is corrupt state, named, and nothing is uploaded", async () => {
     const path = await csvFile();
     const h = await harness({ config: { destinations: [csvDestination(path)] } });
