@@ -1,13 +1,8 @@
-import {
-  parseNotification,
-  type WithingsEventNotification,
-  type WithingsNotification,
-  WithingsNotificationError,
-} from '@wg-sync/withings/notification';
+import type { WithingsNotification } from '@wg-sync/withings/notification';
 import type { Engine } from './context.js';
-import type { Sync } from './create-sync.js';
-import { errorResponse, json, readBody, secretEquals } from './http.js';
+import { errorResponse, json, secretEquals } from './http.js';
 import { status } from './status.js';
+import { type Syncs, webhook } from './webhook-route.js';
 
 /** Extras an adapter passes with each request. */
 export interface HandlerContext {
@@ -31,6 +26,12 @@ export interface HandlerContext {
   clientAddress?: string;
   /** The platform's id for this request (Lambda's `awsRequestId`), echoed in error answers and logs. */
   requestId?: string;
+  /**
+   * The request's whole body, when the adapter has already read it (the Node adapter reads every
+   * body before calling the handler): the same bytes as `request.body`, read from here instead, since
+   * reading a Web stream back is a visible share of what an acknowledgement costs in a burst.
+   */
+  body?: Uint8Array;
 }
 
 /** What `POST /sync/manual?days=N[&userId=U]` asks for, validated. */
@@ -41,18 +42,7 @@ export interface ManualSyncRequest {
   userId?: string;
 }
 
-/** The syncs the routes start: those of the `Sync` the handler belongs to (they run on its coordinator). */
-type Syncs = Pick<Sync, 'syncNotification' | 'syncManual'>;
-
-const MAX_WEBHOOK_BODY = 4096;
-/** Without `waitUntil`, a webhook waits this long for its sync before answering (Withings allows 2 s). */
-const INLINE_BUDGET_MS = 1500;
 const WEBHOOK = '/webhook/withings';
-/**
- * The one answer to every well-formed notification, whoever it names: whether a user is linked,
- * unlinked or ignored is the log's business, never a stranger's.
- */
-const ACCEPTED = { status: 'accepted' } as const;
 
 /**
  * The one HTTP entry point, Web-standard `Request` → `Response`:
@@ -187,106 +177,4 @@ function authorize(
   return errorResponse(401, 'UNAUTHORIZED', 'send Authorization: Bearer <apiToken>', {
     headers: { 'www-authenticate': 'Bearer' },
   });
-}
-
-async function webhook(
-  engine: Engine,
-  sync: Syncs,
-  request: Request,
-  ctx: HandlerContext,
-): Promise<Response> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    return errorResponse(
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-      'Withings notifications are application/x-www-form-urlencoded',
-    );
-  }
-  const body = await readBody(request, MAX_WEBHOOK_BODY);
-  if (body === undefined)
-    return errorResponse(413, 'BODY_TOO_LARGE', `notification bodies are at most ${MAX_WEBHOOK_BODY} bytes`);
-  let parsed: WithingsNotification | WithingsEventNotification;
-  try {
-    parsed = parseNotification(body);
-  } catch (error) {
-    if (error instanceof WithingsNotificationError) {
-      engine.log.info('webhook.rejected', { reason: error.reason, field: error.field });
-      return errorResponse(400, error.reason, error.message);
-    }
-    throw error;
-  }
-  const { userId, appli } = parsed;
-  const account = await engine.linked.get(userId);
-  if (!account || account.value.unlinkedAt) {
-    // Costs no upstream call and no write: a flood of made-up user ids does nothing.
-    engine.log.info('webhook.ignored', { userId, appli, reason: account ? 'unlinked' : 'unknown user' });
-    return json(ACCEPTED);
-  }
-  const unlink = appli === 46 && parsed.action === 'unlink';
-  if (!unlink && appli !== 1 && !(appli === 4 && engine.config.bloodPressure)) {
-    engine.log.info('webhook.ignored', {
-      userId,
-      appli,
-      reason: appli === 46 ? `appli 46 action ${parsed.action ?? 'none'}` : 'appli not synced',
-    });
-    return json(ACCEPTED);
-  }
-
-  const now = engine.config.now();
-  // Only an unlink can arrive without a window (Withings documents appli 46 without one). The sync
-  // never reads it (`lastupdate` decides), so the receipt time stands in for it.
-  const notification: WithingsNotification = parsed.startDate
-    ? parsed
-    : { ...parsed, startDate: now, endDate: now };
-  // Durable first: if anything below is lost, reconcile drains this record. The debounce decision
-  // runs alongside, so it adds no round trip to the acknowledgement.
-  const [, turn] = await Promise.all([
-    engine.pending.record(
-      userId,
-      Math.min(Math.floor(notification.startDate.getTime() / 1000), Math.floor(now.getTime() / 1000)),
-      now.toISOString(),
-      { unlink },
-    ),
-    engine.debounce.claim(userId),
-  ]);
-  // An unlink is only reported here; the sync asks Withings whether it is true (token refused).
-  engine.log.info(unlink ? 'webhook.unlink-reported' : 'webhook.accepted', {
-    userId,
-    appli,
-    turn: turn.kind,
-  });
-  if (turn.kind === 'none') return json(ACCEPTED);
-  if (turn.kind === 'later') {
-    if (ctx.defer) await ctx.defer(notification, { notBefore: turn.at });
-    else
-      engine.debounce.schedule(userId, turn.at, turn.windowStartedAt, () =>
-        sync.syncNotification(notification),
-      );
-    return json(ACCEPTED);
-  }
-
-  if (ctx.defer) {
-    await ctx.defer(notification);
-    return json(ACCEPTED);
-  }
-  const running = sync.syncNotification(notification).catch((error: unknown) => {
-    engine.log.error('webhook.sync.failed', { userId, error });
-    return undefined;
-  });
-  if (ctx.waitUntil) {
-    ctx.waitUntil(running);
-    return json(ACCEPTED);
-  }
-  // No way to keep working after the answer: give the sync most of Withings' 2 s, then answer anyway
-  // (the pending record keeps what is left for the next sync or reconcile).
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    running,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, INLINE_BUDGET_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  return json(ACCEPTED);
 }

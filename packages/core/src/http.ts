@@ -55,8 +55,19 @@ export function secretEquals(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Reads a request body up to `limit` bytes; `undefined` when it is larger. */
-export async function readBody(request: Request, limit: number): Promise<string | undefined> {
+const utf8 = new TextDecoder();
+
+/**
+ * Reads a request body up to `limit` bytes; `undefined` when it is larger.
+ * @param whole - The same body as bytes, when the adapter has already read it (see
+ *   `HandlerContext.body`): decoded instead of reading `request.body` again.
+ */
+export async function readBody(
+  request: Request,
+  limit: number,
+  whole?: Uint8Array,
+): Promise<string | undefined> {
+  if (whole) return whole.byteLength > limit ? undefined : utf8.decode(whole);
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) return undefined;
   if (!request.body) return '';
@@ -73,5 +84,5 @@ export async function readBody(request: Request, limit: number): Promise<string 
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return utf8.decode(Buffer.concat(chunks));
 }

@@ -1,5 +1,6 @@
-import { keys, type PendingRecord, update } from './state.js';
-import type { StateStore } from './store/state-store.js';
+import { isSyncErrorWithCode } from './errors.js';
+import { keys, type PendingRecord } from './state.js';
+import type { StateStore, VersionedValue } from './store/state-store.js';
 
 interface Batch {
   since: number;
@@ -7,8 +8,12 @@ interface Batch {
   firstAt: string;
   lastAt: string;
   unlinkReportedAt?: string;
-  written: Promise<void>;
 }
+
+/** What a batch's write left in the store, or `undefined` when it failed (the next one reads). */
+type Written = VersionedValue<PendingRecord> | undefined;
+
+const MAX_CONFLICTS = 20;
 
 /**
  * Records webhook notifications in `pending/<user>` before they are acknowledged. Notifications for
@@ -18,9 +23,9 @@ interface Batch {
  */
 export class PendingWriter {
   /** The batch still taking notifications, per user (its write has not started yet). */
-  readonly #open = new Map<string, Batch>();
-  /** The newest batch per user, which the next one waits for. */
-  readonly #last = new Map<string, Promise<void>>();
+  readonly #open = new Map<string, { batch: Batch; durable: Promise<void> }>();
+  /** The newest write per user, which the next one waits for; never rejects. */
+  readonly #last = new Map<string, Promise<Written>>();
 
   constructor(private readonly store: StateStore) {}
 
@@ -31,11 +36,12 @@ export class PendingWriter {
   record(userId: string, since: number, at: string, options: { unlink?: boolean } = {}): Promise<void> {
     const open = this.#open.get(userId);
     if (open) {
-      open.since = Math.min(open.since, since);
-      open.count += 1;
-      open.lastAt = at;
-      if (options.unlink) open.unlinkReportedAt ??= at;
-      return open.written;
+      const { batch } = open;
+      batch.since = Math.min(batch.since, since);
+      batch.count += 1;
+      batch.lastAt = at;
+      if (options.unlink) batch.unlinkReportedAt ??= at;
+      return open.durable;
     }
     const batch: Batch = {
       since,
@@ -43,30 +49,59 @@ export class PendingWriter {
       firstAt: at,
       lastAt: at,
       ...(options.unlink ? { unlinkReportedAt: at } : {}),
-      written: Promise.resolve(),
     };
-    const previous = this.#last.get(userId) ?? Promise.resolve();
-    batch.written = previous
-      .catch(() => undefined)
-      .then(() => {
-        // From here on, newcomers start the next batch.
-        if (this.#open.get(userId) === batch) this.#open.delete(userId);
-        return update<PendingRecord>(this.store, keys.pending(userId), (current) => ({
-          since: Math.min(current?.since ?? Number.POSITIVE_INFINITY, batch.since),
-          count: (current?.count ?? 0) + batch.count,
-          firstAt: current?.firstAt ?? batch.firstAt,
-          lastAt: batch.lastAt,
-          ...(current?.unlinkReportedAt || batch.unlinkReportedAt
-            ? { unlinkReportedAt: current?.unlinkReportedAt ?? batch.unlinkReportedAt }
-            : {}),
-        }));
-      })
-      .then(() => undefined)
-      .finally(() => {
-        if (this.#last.get(userId) === batch.written) this.#last.delete(userId);
-      });
-    this.#open.set(userId, batch);
-    this.#last.set(userId, batch.written);
-    return batch.written;
+    // A first write waits for the end of this turn of the event loop: the burst's other requests
+    // parsed in it (one connection each) join this batch instead of queueing one write each behind it.
+    const previous = this.#last.get(userId) ?? endOfTurn();
+    const written = previous.then((before) => {
+      // From here on, newcomers start the next batch.
+      if (this.#open.get(userId)?.batch === batch) this.#open.delete(userId);
+      return this.#write(userId, batch, before);
+    });
+    const durable = written.then(() => undefined);
+    const settled = written.catch(() => undefined);
+    void settled.then(() => {
+      if (this.#last.get(userId) === settled) this.#last.delete(userId);
+    });
+    this.#open.set(userId, { batch, durable });
+    this.#last.set(userId, settled);
+    return durable;
   }
+
+  /**
+   * Adds `batch` to the user's record by compare-and-swap. What the write just before it left stands
+   * in for the first read: within a burst the record is this process's own, and a burst of writes
+   * then costs a write each instead of a read and a write. If anyone wrote since (a sync that drained
+   * the record, another process), the version differs, the swap fails and the record is read again.
+   */
+  async #write(userId: string, batch: Batch, before: Written): Promise<Written> {
+    const key = keys.pending(userId);
+    let current = before ?? (await this.store.get<PendingRecord>(key));
+    for (let conflicts = 0; ; conflicts += 1) {
+      const value = merged(current?.value, batch);
+      try {
+        const version = await this.store.put(key, value, { ifVersion: current?.version ?? null });
+        return { value, version };
+      } catch (error) {
+        if (!isSyncErrorWithCode(error, 'STORE_CONFLICT') || conflicts >= MAX_CONFLICTS) throw error;
+      }
+      current = await this.store.get<PendingRecord>(key);
+    }
+  }
+}
+
+function endOfTurn(): Promise<Written> {
+  return new Promise((resolve) => setImmediate(resolve, undefined));
+}
+
+function merged(current: PendingRecord | undefined, batch: Batch): PendingRecord {
+  return {
+    since: Math.min(current?.since ?? Number.POSITIVE_INFINITY, batch.since),
+    count: (current?.count ?? 0) + batch.count,
+    firstAt: current?.firstAt ?? batch.firstAt,
+    lastAt: batch.lastAt,
+    ...(current?.unlinkReportedAt || batch.unlinkReportedAt
+      ? { unlinkReportedAt: current?.unlinkReportedAt ?? batch.unlinkReportedAt }
+      : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LinkedAccounts } from '../src/accounts.js';
 import { fileStore, memoryStore, type StateStore, silentLogger } from '../src/index.js';
+import { PendingWriter } from '../src/pending-writer.js';
 import type { AccountRecord } from '../src/state.js';
 import { WebhookDebounce } from '../src/webhook-debounce.js';
 import { harness, notificationRequest } from './harness.js';
@@ -158,5 +159,76 @@ describe('LinkedAccounts', () => {
     expect((await reading)?.value.unlinkedAt).toBeUndefined();
     slow = false;
     expect((await accounts.get('7'))?.value.unlinkedAt).toBeDefined();
+  });
+});
+
+/** `store` with each put of a `pending/` key held back `ms`: writes stay in flight while more arrive. */
+function slowPendingPuts(store: StateStore, ms: number): StateStore {
+  return {
+    ...store,
+    get: (key) => store.get(key),
+    put: async (key, value, options) => {
+      if (key.startsWith('pending/')) await new Promise((resolve) => setTimeout(resolve, ms));
+      return store.put(key, value, options);
+    },
+  };
+}
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('PendingWriter', () => {
+  it('a write that follows one in flight starts from what that one wrote, without reading again', async () => {
+    const counted = counting(slowPendingPuts(memoryStore(), 20));
+    const writer = new PendingWriter(counted.store);
+    const first = writer.record('7', 100, 'a');
+    await tick(2); // the first batch is being written; these two wait for it as the next batch
+    const next = [writer.record('7', 90, 'b'), writer.record('7', 110, 'c')];
+    await Promise.all([first, ...next]);
+    expect(counted.of('put:pending')).toBe(2);
+    expect(counted.of('get:pending')).toBe(1);
+    expect((await counted.store.get('pending/7'))?.value).toMatchObject({ count: 3, since: 90, lastAt: 'c' });
+  });
+
+  it('loses no notification when another writer changed the record in between (the swap fails, it reads again)', async () => {
+    const shared = memoryStore();
+    const here = new PendingWriter(slowPendingPuts(shared, 20));
+    const elsewhere = new PendingWriter(slowPendingPuts(shared, 5));
+    const first = here.record('7', 100, 'a');
+    await tick(2);
+    const following = here.record('7', 100, 'b');
+    await Promise.all([first, elsewhere.record('7', 100, 'x'), elsewhere.record('7', 100, 'y')]);
+    await following;
+    expect((await shared.get<{ count: number }>('pending/7'))?.value.count).toBe(4);
+  });
+});
+
+describe('the webhook answer', () => {
+  it('with waitUntil, waits for the durable record only: the debounce claim and its sync go on after it', async () => {
+    const h = await harness({ store: 'file' });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store: StateStore = {
+      ...h.store,
+      get: (key) => h.store.get(key),
+      put: async (key, value, options) => {
+        if (key.startsWith('debounce/')) await held;
+        return h.store.put(key, value, options);
+      },
+    };
+    const sync = h.another({ store });
+    const running: Promise<unknown>[] = [];
+    const answer = await sync.handler(notificationRequest(notification(h.userId)), {
+      waitUntil: (promise) => void running.push(promise),
+    });
+    expect(answer.status).toBe(200);
+    expect((await h.store.get<{ count: number }>(`pending/${h.userId}`))?.value.count).toBe(1);
+    expect(await h.store.get(`debounce/${h.userId}`)).toBeUndefined();
+    release();
+    // The window's first notification: its sync ran in the background, and waitUntil had it.
+    const [report] = (await Promise.all(running)) as Array<{ trigger?: string } | undefined>;
+    expect(report?.trigger).toBe('webhook');
+    expect(await h.store.get(`debounce/${h.userId}`)).toBeDefined();
   });
 });

@@ -43,8 +43,9 @@ async function answer(
   ...[sync, tasks, req, res, options]: Parameters<typeof handleNodeRequest>
 ): Promise<void> {
   let request: Request;
+  let body: Uint8Array | undefined;
   try {
-    request = await engineRequest(req, options);
+    ({ request, body } = await engineRequest(req, options));
   } catch (error) {
     if (error instanceof ClientClosedError) return; // nobody is left to answer
     const response =
@@ -55,7 +56,10 @@ async function answer(
   }
   let response: Response;
   try {
-    response = await sync.handler(request, engineContext(tasks, req, options.trustProxy === true));
+    response = await sync.handler(
+      request,
+      engineContext(tasks, req, { trustProxy: options.trustProxy === true, body }),
+    );
   } catch (error) {
     // The engine answers its own failures; getting here is a bug, not a client error.
     tasks.report(error);
@@ -69,11 +73,17 @@ async function answer(
  * the bearer-token routes do, to throttle failed attempts): it costs a `getpeername` system call,
  * a large share of what answering a webhook costs the adapter.
  */
-function engineContext(tasks: BackgroundTasks, req: IncomingMessage, trustProxy: boolean): HandlerContext {
+function engineContext(
+  tasks: BackgroundTasks,
+  req: IncomingMessage,
+  { trustProxy, body }: { trustProxy: boolean; body: Uint8Array | undefined },
+): HandlerContext {
   let clientAddress: string | undefined;
   let looked = false;
   return {
     waitUntil: tasks.waitUntil,
+    // The bytes the Request's body was made from: the engine reads them instead of the stream.
+    ...(body ? { body } : {}),
     get clientAddress() {
       if (!looked) {
         clientAddress = clientAddressOf(req, trustProxy) || undefined;
@@ -105,14 +115,17 @@ export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): stri
  * cost more than the rest of an ignored webhook's conversion. The headers go straight into the
  * request's own `Headers`: passing a `Headers` in the init would copy every one of them again.
  */
-async function engineRequest(req: IncomingMessage, options: NodeRequestOptions): Promise<Request> {
+async function engineRequest(
+  req: IncomingMessage,
+  options: NodeRequestOptions,
+): Promise<{ request: Request; body?: Uint8Array }> {
   const limit = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const method = (req.method ?? 'GET').toUpperCase();
   const url = requestUrl(req, options);
   if (method === 'GET' || method === 'HEAD') {
     const request = new Request(url, { method });
     toHeaders(req, request.headers);
-    return request;
+    return { request };
   }
   if (Number(req.headers['content-length']) > limit) throw new PayloadTooLargeError(limit);
   // A body parser may have inflated what it read: the bytes passed on are then no longer encoded.
@@ -122,7 +135,7 @@ async function engineRequest(req: IncomingMessage, options: NodeRequestOptions):
   toHeaders(req, request.headers, skip);
   // The body is whole now: describe it, not how it travelled.
   request.headers.set('content-length', String(body.byteLength));
-  return request;
+  return { request, body };
 }
 
 /** Headers that described how a body travelled, not the whole bytes handed on. */

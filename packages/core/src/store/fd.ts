@@ -1,4 +1,4 @@
-import { type BigIntStats, close, fchmod, fstat, fsync, open, readFile, writeFile } from 'node:fs';
+import { type BigIntStats, close, fchmod, fstat, fsync, open, read, readFile, writeFile } from 'node:fs';
 import { promisify } from 'node:util';
 
 // Descriptors through the callback API: `fs/promises` wraps each in a FileHandle, which costs several
@@ -15,6 +15,28 @@ export const fstatFd = promisify(fstat) as unknown as (
   options: { bigint: true },
 ) => Promise<BigIntStats>;
 export const readFd = promisify(readFile) as unknown as (fd: number, encoding: 'utf8') => Promise<string>;
+const readAt = promisify(read) as unknown as (
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+) => Promise<{ bytesRead: number }>;
+
+/**
+ * The first `size` bytes of `fd` as UTF-8, for a file whose size the caller has just read from its
+ * stats: `readFile` would ask for them again first, one more call on the thread pool per read.
+ */
+export async function readSized(fd: number, size: number): Promise<string> {
+  const buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const { bytesRead } = await readAt(fd, buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.toString('utf8', 0, filled);
+}
 export const writeFd = promisify(writeFile) as unknown as (fd: number, data: string) => Promise<void>;
 
 /** The `code` of a Node.js system error (`ENOENT`, `EEXIST` …), if it has one. */

@@ -2,10 +2,10 @@ import { type BigIntStats, constants } from 'node:fs';
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
-import { closeFd, errorCode, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeFd } from './fd.js';
+import { closeFd, errorCode, fstatFd, fsyncFd, openFd, readSized, writeFd } from './fd.js';
+import { assertPrivate, prepareDir } from './file-store-checks.js';
 import { GroupCommit } from './group-commit.js';
 import { lockFile } from './lock-file.js';
-import { makeDirectories } from './make-directories.js';
 import { defaultStateDir } from './state-dir.js';
 import {
   assertValidKey,
@@ -26,6 +26,9 @@ interface Envelope {
 // pending record here, so the per-call cost matters.
 
 const SUFFIX = '.json';
+
+// Exported for tests only, from where they have always imported it.
+export { assertPrivate };
 
 /**
  * Options of {@link fileStore} that only tests pass; the package does not export them.
@@ -131,7 +134,8 @@ export function openFileStore(
     return envelope;
   }
 
-  async function writeEntry(key: string, envelope: Envelope): Promise<void> {
+  /** @param replacing - `path` was just read under this key's lock: a regular file, no symlink. */
+  async function writeEntry(key: string, envelope: Envelope, replacing: boolean): Promise<void> {
     const path = pathOf(key);
     const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     const fd = await openFd(
@@ -145,7 +149,8 @@ export function openFileStore(
     } finally {
       await closeFd(fd);
     }
-    await assertNotSymlink(path);
+    // Checked only where nothing was read: a symlink at `path` fails that read (O_NOFOLLOW).
+    if (!replacing) await assertNotSymlink(path);
     await rename(temp, path);
     await dirSync.sync();
   }
@@ -172,11 +177,12 @@ export function openFileStore(
           throw new StoreConflictError(key);
         }
         const version = current ? current.version + 1 : firstVersion();
-        await writeEntry(key, {
+        const envelope = {
           version,
           ...(ttlSeconds === undefined ? {} : { expiresAt: now() + ttlSeconds * 1000 }),
           value,
-        });
+        };
+        await writeEntry(key, envelope, current !== undefined);
         return version;
       });
     },
@@ -213,87 +219,6 @@ export function openFileStore(
   return describeEntryLocations(store, pathOf);
 }
 
-async function prepareDir(dir: string, uid: number | undefined): Promise<void> {
-  try {
-    await makeDirectories(dir, 0o700);
-  } catch (error) {
-    const code = errorCode(error);
-    throw new StoreError(
-      `cannot create the state directory ${dir}: ${code ?? (error as Error).message}${code ? ` (${MKDIR_PROBLEMS[code] ?? 'see the code'})` : ''}`,
-      { cause: error },
-    );
-  }
-  const stats = await lstat(dir);
-  if (stats.isSymbolicLink() || !stats.isDirectory()) {
-    throw new StoreError(`state directory ${dir} must be a real directory, not a symlink or a file`);
-  }
-  if (uid === undefined) return;
-  // Checked and tightened through one descriptor, so the directory cannot be swapped in between.
-  const fd = await openFd(dir, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_DIRECTORY);
-  try {
-    const own = await fstatFd(fd, { bigint: true });
-    if (Number(own.uid) !== uid) {
-      // Whoever owns it can read, plant or swap every entry, whatever its mode says.
-      throw new StoreInsecureError(
-        undefined,
-        dir,
-        `is owned by uid ${own.uid}, not by this process (uid ${uid})`,
-        `use a state directory of your own, or if this one is yours: chown ${uid} ${sh(dir)} && chmod 700 ${sh(dir)}`,
-      );
-    }
-    // Ours but open to group or others (created earlier with a looser umask): tighten it.
-    if ((Number(own.mode) & 0o077) !== 0) await fchmodFd(fd, 0o700);
-  } finally {
-    await closeFd(fd);
-  }
-}
-
-const MKDIR_PROBLEMS: Record<string, string> = {
-  ENOTDIR: 'a part of the path is a file, not a directory',
-  ENOENT: 'this file system does not allow creating it here',
-  EACCES: 'no permission to create it there',
-  EPERM: 'not permitted to create it there',
-  EROFS: 'the file system is read-only',
-  EEXIST: 'something else is in the way',
-};
-
-/**
- * Refuses an entry file owned by another user or open to group or others: a planted file must not be
- * trusted, and a readable one exposes tokens. Exported for tests only.
- * @internal
- */
-export function assertPrivate(
-  stats: Pick<BigIntStats, 'uid' | 'mode'>,
-  key: string,
-  path: string,
-  uid: number | undefined,
-): void {
-  if (uid === undefined) return;
-  if (Number(stats.uid) !== uid) {
-    throw new StoreInsecureError(
-      key,
-      path,
-      `is owned by uid ${stats.uid}, not by this process (uid ${uid})`,
-      `if you put it there, chown ${uid} ${sh(path)} && chmod 600 ${sh(path)}; otherwise remove it`,
-    );
-  }
-  const mode = Number(stats.mode);
-  if ((mode & 0o077) !== 0) {
-    const what = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : 'executable';
-    throw new StoreInsecureError(
-      key,
-      path,
-      `is ${what} by group or others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')})`,
-      `chmod 600 ${sh(path)}`,
-    );
-  }
-}
-
-/** A path as a shell word, for the fix commands in error messages. */
-function sh(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
-}
-
 async function assertNotSymlink(path: string): Promise<void> {
   try {
     if ((await lstat(path)).isSymbolicLink())
@@ -307,8 +232,10 @@ async function assertNotSymlink(path: string): Promise<void> {
 async function readText(path: string, check: (stats: BigIntStats) => void): Promise<string> {
   const fd = await openFd(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    check(await fstatFd(fd, { bigint: true }));
-    return await readFd(fd, 'utf8');
+    const stats = await fstatFd(fd, { bigint: true });
+    check(stats);
+    // Entries are replaced whole by a rename, never edited in place: the size just read is the file's.
+    return await readSized(fd, Number(stats.size));
   } finally {
     await closeFd(fd);
   }
