@@ -34,7 +34,13 @@ const results = {
 
 const kb = (bytes) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1024)} KiB`);
 const signed = (value) => (value >= 0 ? `+${value}` : `${value}`);
-const { webhookSync: sync, twoDestinations: two, ack: acks, expressThroughput: express, memory: mem } = results;
+const {
+  webhookSync: sync,
+  twoDestinations: two,
+  ack: acks,
+  expressThroughput: express,
+  memory: mem,
+} = results;
 // Targets are ratios measured in one run (or counts), so the machine's load cancels out. Those that
 // hold for the full sizes only are left out of --quick: 50 webhooks are not 200, one second is no
 // throughput run, 1 000 webhooks after warm-up are not 9 000.
