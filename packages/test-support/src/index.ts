@@ -10,6 +10,13 @@
 export { afterCleanups, onCleanup } from './cleanup.js';
 export { FORM, minutesAgo, notification, until } from './helpers.js';
 export {
+  expectSyncedOnAfterUpgrade,
+  expectSyncedOnceByTwoProcesses,
+  type OpenUpgradeStore,
+  type UpgradeWorld,
+  upgradeWorld,
+} from './upgrade-0.1.0.js';
+export {
   ANA,
   collectLogs,
   type LinkedWorld,
