@@ -22,7 +22,7 @@ import {
   type SyncErrorCode,
   type SyncHooks,
 } from '../src/index.js';
-import { harness, minutesAgo } from './harness.js';
+import { expectBlockedByLease, harness, minutesAgo } from './harness.js';
 
 /** The errors module loaded a second time: what another copy of @wg-sync/core (CJS next to ESM) makes. */
 async function secondCopy(): Promise<typeof import('../src/errors.js')> {
@@ -246,12 +246,7 @@ describe('type guards instead of class names', () => {
         throw error;
       }
     };
-    const h = await harness({ config: { store, leaseSeconds: 60 } });
-    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 77.1 });
-    await store.put(`lock/${h.userId}`, { owner: 'other-process' }, { ttlSeconds: 60 });
-    const blocked = await h.sync.syncRecent();
-    expect(blocked).toMatchObject({ coalesced: true, synced: [], failed: [] });
-    expect(h.garmin.uploads()).toHaveLength(0);
+    await expectBlockedByLease(store, 'other-process');
   });
 });
 

@@ -1,31 +1,17 @@
 import { spawn } from 'node:child_process';
-import {
-  link,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { link, lstat, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileStore } from '../src/index.js';
 import { breakStaleLock, type LockStep, lockFile } from '../src/store/lock-file.js';
+import { tempDirEachTest } from './temp-dir.js';
 
 let root: string;
 let lock: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'wg-sync-lock-'));
+tempDirEachTest('wg-sync-lock-', (dir) => {
+  root = dir;
   lock = join(root, 'k.json.lock');
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 const LONG_AGO = new Date(Date.now() - 60_000);

@@ -1,9 +1,9 @@
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, lstat, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileStore, StoreInsecureError } from '../src/index.js';
 import { assertPrivate, openFileStore } from '../src/store/file-store.js';
+import { tempDirEachTest } from './temp-dir.js';
 
 // The owner checks need a file or directory owned by someone else. Only root can make one (CI runs the
 // tests as root); elsewhere those end-to-end assertions are replaced by the `uid` seam, which makes the
@@ -11,14 +11,9 @@ import { assertPrivate, openFileStore } from '../src/store/file-store.js';
 const ROOT = process.getuid?.() === 0;
 const OTHER_UID = 12345;
 
-let root: string;
 let dir: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'wg-sync-file-store-security-'));
+tempDirEachTest('wg-sync-file-store-security-', (root) => {
   dir = join(root, 'state');
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 const SECRET = 'refresh-token-SECRET-0123456789';

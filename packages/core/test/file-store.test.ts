@@ -1,16 +1,13 @@
-import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileStore, StoreConflictError, StoreCorruptError, StoreError } from '../src/index.js';
 import { harness, minutesAgo } from './harness.js';
+import { tempDirEachTest } from './temp-dir.js';
 
 let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'wg-sync-file-store-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+tempDirEachTest('wg-sync-file-store-', (dir) => {
+  root = dir;
 });
 
 describe('fileStore', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileStore, type SyncReport } from '../src/index.js';
-import { harness, minutesAgo, notificationRequest } from './harness.js';
+import { type Harness, harness, minutesAgo, notificationRequest } from './harness.js';
 
 const DAY_MS = 86_400_000;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -16,6 +16,12 @@ const getmeas = (requests: Array<{ path: string; body: string }>) =>
     .filter((r) => r.path === '/measure')
     .map((r) => new URLSearchParams(r.body))
     .filter((p) => p.get('action') === 'getmeas' && p.get('meastypes') !== '4');
+
+/** A weigh-in taken (and arrived) `years` ago: only a read from 1970, never one from the cursor, finds it. */
+function addYearsOldWeighIn(h: Harness, years: number, weightKg: number): void {
+  const takenAt = new Date(Date.now() - years * 365 * DAY_MS);
+  h.withings.addWeighIn(h.userId, { takenAt, arrivedAt: takenAt, weightKg, notify: false });
+}
 
 describe('forged webhooks cost at most two syncs per user per debounce window', () => {
   it('200 forged POSTs for a known user: one sync at once, one when the window ends, then no more', async () => {
@@ -112,13 +118,7 @@ describe('forged webhooks cost at most two syncs per user per debounce window', 
 describe('a notification never sets what the sync reads', () => {
   it('a forged startdate=1 reads from the cursor, not from 1970: years-old weigh-ins stay out', async () => {
     const h = await harness();
-    const yearsAgo = new Date(Date.now() - 3 * 365 * DAY_MS);
-    h.withings.addWeighIn(h.userId, {
-      takenAt: yearsAgo,
-      arrivedAt: yearsAgo,
-      weightKg: 99.9,
-      notify: false,
-    });
+    addYearsOldWeighIn(h, 3, 99.9);
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(3), weightKg: 70.1, notify: false });
     const first = await h.sync.syncRecent();
     expect(first.synced.map((s) => s.weightKg)).toEqual([70.1]);
@@ -140,13 +140,7 @@ describe('a notification never sets what the sync reads', () => {
     const dir = await mkdtemp(join(tmpdir(), 'wg-sync-old-pending-'));
     try {
       const h = await harness({ config: { store: fileStore(dir) } });
-      const yearsAgo = new Date(Date.now() - 2 * 365 * DAY_MS);
-      h.withings.addWeighIn(h.userId, {
-        takenAt: yearsAgo,
-        arrivedAt: yearsAgo,
-        weightKg: 88.8,
-        notify: false,
-      });
+      addYearsOldWeighIn(h, 2, 88.8);
       h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(4), weightKg: 71.2, notify: false });
       // The file 0.1's PendingWriter left after a forged `startdate=1`: version envelope, 0600.
       const pending = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore, type StateStore } from '../src/index.js';
-import { harness, notificationRequest } from './harness.js';
+import { memoryStore, type StateStore, type Sync } from '../src/index.js';
+import { type Harness, type HarnessOptions, harness, notificationRequest } from './harness.js';
 
 const API_TOKEN = 'api-token-0123456789abcdef';
 const req = (path: string, init: RequestInit = {}) => new Request(`http://wg-sync.local${path}`, init);
@@ -20,14 +20,19 @@ function brokenStore(): StateStore {
   return broken;
 }
 
+/** A linked harness and a second engine on a broken store; `webhook()` is a notification for its user. */
+async function onBrokenStore(
+  options?: HarnessOptions,
+): Promise<{ h: Harness; sync: Sync; webhook(): Request }> {
+  const h = await harness(options);
+  const sync = h.another({ store: brokenStore() });
+  return { h, sync, webhook: () => notificationRequest(`userid=${h.userId}&appli=1&startdate=1&enddate=2`) };
+}
+
 describe('answers to anonymous callers carry no internal detail', () => {
   it('a failing store on the webhook: generic 500 with a request id; the detail is in the log', async () => {
-    const h = await harness();
-    const sync = h.another({ store: brokenStore() });
-    const response = await sync.handler(
-      notificationRequest(`userid=${h.userId}&appli=1&startdate=1&enddate=2`),
-      { requestId: 'req-4242' },
-    );
+    const { h, sync, webhook } = await onBrokenStore();
+    const response = await sync.handler(webhook(), { requestId: 'req-4242' });
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(JSON.parse(text)).toEqual({
@@ -40,10 +45,8 @@ describe('answers to anonymous callers carry no internal detail', () => {
   });
 
   it('without a platform id, every 500 gets a fresh request id that is also logged', async () => {
-    const h = await harness();
-    const sync = h.another({ store: brokenStore() });
-    const answer = async () =>
-      (await sync.handler(notificationRequest(`userid=${h.userId}&appli=1&startdate=1&enddate=2`))).json();
+    const { h, sync, webhook } = await onBrokenStore();
+    const answer = async () => (await sync.handler(webhook())).json();
     const [a, b] = [await answer(), await answer()];
     expect(a.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(a.error.requestId).not.toBe(b.error.requestId);
@@ -51,20 +54,15 @@ describe('answers to anonymous callers carry no internal detail', () => {
   });
 
   it('an adapter’s request id that is not plainly an id is replaced, never echoed', async () => {
-    const h = await harness();
-    const sync = h.another({ store: brokenStore() });
-    const response = await sync.handler(
-      notificationRequest(`userid=${h.userId}&appli=1&startdate=1&enddate=2`),
-      { requestId: 'x\r\nset-cookie: a=b' },
-    );
+    const { sync, webhook } = await onBrokenStore();
+    const response = await sync.handler(webhook(), { requestId: 'x\r\nset-cookie: a=b' });
     const { error } = await response.json();
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get('x-request-id')).toBe(error.requestId);
   });
 
   it('a bearer-authenticated caller still gets the (redacted) detail', async () => {
-    const h = await harness({ config: { apiToken: API_TOKEN } });
-    const sync = h.another({ store: brokenStore() });
+    const { sync } = await onBrokenStore({ config: { apiToken: API_TOKEN } });
     const response = await sync.handler(req('/status', bearer(API_TOKEN)));
     expect(response.status).toBe(500);
     const { error } = await response.json();

@@ -1,3 +1,4 @@
+import { garminLogin } from '@wg-sync/garmin';
 import {
   ANA,
   afterCleanups,
@@ -7,6 +8,7 @@ import {
   type LinkedWorld as SharedWorld,
 } from '@wg-sync/test-support';
 import { type GarminSim, type SimHttpServer, startHttpServer, type WithingsSim } from '@wg-sync/testkit';
+import { expect } from 'vitest';
 import {
   createSync,
   isSyncErrorCode,
@@ -115,6 +117,33 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     config,
     ...(stateDir ? { stateDir } : {}),
   };
+}
+
+/**
+ * A harness on `store` with a weigh-in waiting and the account's lease held by `owner` for 60 s:
+ * asserts the sync is coalesced (nothing synced, nothing failed, nothing uploaded) and returns it.
+ */
+export async function expectBlockedByLease(store: StateStore, owner: string): Promise<Harness> {
+  const h = await harness({ config: { store, leaseSeconds: 60 } });
+  h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 77.1 });
+  await store.put(`lock/${h.userId}`, { owner }, { ttlSeconds: 60 });
+  const blocked = await h.sync.syncRecent();
+  expect(blocked).toMatchObject({ coalesced: true, synced: [], failed: [] });
+  expect(h.garmin.uploads()).toHaveLength(0);
+  return h;
+}
+
+/** Bo, a second Withings user linked to a second Garmin account on the same deployment. */
+export async function linkSecondAccount(h: Harness): Promise<{ userId: string; email: string }> {
+  const userId = h.withings.addUser();
+  const email = 'bo@example.com';
+  const password = 'pw-bo-1234567';
+  h.garmin.addAccount({ email, password });
+  await h.sync.accounts.link({
+    withings: h.withings.issueTokens(userId),
+    garmin: await garminLogin({ email, password, urls: h.garmin.urls }),
+  });
+  return { userId, email };
 }
 
 /** A webhook receiver on loopback that forwards to the engine's handler (what an adapter does). */

@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../src/index.js';
-import { harness, minutesAgo, notificationRequest } from './harness.js';
+import { expectBlockedByLease, harness, minutesAgo, notificationRequest } from './harness.js';
 
 describe('leases', () => {
   it('a lease left by a crashed process blocks only until its TTL runs out', async () => {
     let clock = Date.now();
     const store = memoryStore({ now: () => new Date(clock) });
-    const h = await harness({ config: { store, leaseSeconds: 60 } });
-    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 77.1 });
-    await store.put(`lock/${h.userId}`, { owner: 'dead-process' }, { ttlSeconds: 60 });
-    const blocked = await h.sync.syncRecent();
-    expect(blocked).toMatchObject({ coalesced: true, synced: [], failed: [] });
-    expect(h.garmin.uploads()).toHaveLength(0);
+    const h = await expectBlockedByLease(store, 'dead-process');
     clock += 61_000;
     const report = await h.sync.syncRecent();
     expect(report.coalesced).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { harness, minutesAgo } from './harness.js';
+import { harness, linkSecondAccount, minutesAgo } from './harness.js';
 
 describe('several processes over one store', () => {
   it('two createSync instances refreshing the same Withings tokens at once end with one valid pair', async () => {
@@ -50,18 +50,12 @@ describe('several processes over one store', () => {
 
   it('two users on one deployment: each weigh-in lands only in its own Garmin account', async () => {
     const h = await harness();
-    const bo = h.withings.addUser();
-    h.garmin.addAccount({ email: 'bo@example.com', password: 'pw-bo-1234567' });
-    const { garminLogin } = await import('@wg-sync/garmin');
-    await h.sync.accounts.link({
-      withings: h.withings.issueTokens(bo),
-      garmin: await garminLogin({ email: 'bo@example.com', password: 'pw-bo-1234567', urls: h.garmin.urls }),
-    });
+    const { userId: bo, email: boEmail } = await linkSecondAccount(h);
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 61.1 });
     h.withings.addWeighIn(bo, { takenAt: minutesAgo(29), weightKg: 91.9 });
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(28), weightKg: 61.3 });
     await Promise.all([h.sync.syncRecent({ userId: h.userId }), h.sync.syncRecent({ userId: bo })]);
     expect(h.garmin.weighIns(h.email).map((w) => w.weight)).toEqual([61100, 61300]);
-    expect(h.garmin.weighIns('bo@example.com').map((w) => w.weight)).toEqual([91900]);
+    expect(h.garmin.weighIns(boEmail).map((w) => w.weight)).toEqual([91900]);
   });
 });

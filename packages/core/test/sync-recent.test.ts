@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { harness, minutesAgo } from './harness.js';
+import { harness, linkSecondAccount, minutesAgo } from './harness.js';
 
 const bodyCardio = {
   weightKg: 108.4,
@@ -141,13 +141,7 @@ describe('syncRecent', () => {
 
   it('needs a userId when several accounts are linked', async () => {
     const h = await harness();
-    const other = h.withings.addUser();
-    h.garmin.addAccount({ email: 'bo@example.com', password: 'pw-bo-1234567' });
-    const { garminLogin } = await import('@wg-sync/garmin');
-    await h.sync.accounts.link({
-      withings: h.withings.issueTokens(other),
-      garmin: await garminLogin({ email: 'bo@example.com', password: 'pw-bo-1234567', urls: h.garmin.urls }),
-    });
+    const { userId: other } = await linkSecondAccount(h);
     await expect(h.sync.syncRecent()).rejects.toMatchObject({ code: 'USER_ID_REQUIRED' });
     await expect(h.sync.syncRecent({ userId: other })).resolves.toMatchObject({ userId: other });
   });
