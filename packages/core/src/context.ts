@@ -1,14 +1,14 @@
-import type { LinkedAccounts } from './accounts.js';
-import type { AuthThrottle } from './auth-throttle.js';
-import type { ResolvedConfig } from './config.js';
-import type { SyncCoordinator } from './coordinator.js';
+import type { ResolvedConfig } from './config/config.js';
 import type { Destination } from './destinations/destination.js';
-import type { Logger } from './logger.js';
-import type { PendingWriter } from './pending-writer.js';
-import type { Redactor } from './redact.js';
-import type { SyncAlert } from './report.js';
+import type { LinkedAccounts } from './engine/accounts.js';
+import type { SyncCoordinator } from './engine/coordinator.js';
+import type { AuthThrottle } from './http/auth-throttle.js';
+import type { PendingWriter } from './http/pending-writer.js';
+import type { WebhookDebounce } from './http/webhook-debounce.js';
+import type { Logger } from './observability/logger.js';
+import type { Redactor } from './observability/redact.js';
+import type { SyncAlert } from './observability/report.js';
 import type { VersionedValue } from './store/state-store.js';
-import type { WebhookDebounce } from './webhook-debounce.js';
 
 /** What every part of the engine shares. */
 export interface Engine {

@@ -5,17 +5,29 @@
  *
  * @packageDocumentation
  */
-export type { AccountSummary, Accounts } from './accounts.js';
+
 export {
   type SyncConfig,
   type SyncHooks,
   upstreamOverrides,
   upstreamUrlProblem,
-} from './config.js';
-export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config-from-env.js';
+} from './config/config.js';
+export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config/config-from-env.js';
+export { GENERATE_SECRET_HINT, weakSecretReason } from './config/secret-strength.js';
 export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
 // The destination plug-in interface.
 export type * from './destinations/destination.js';
+export {
+  GARMIN_LOGIN_COOLDOWN,
+  type GarminLoginCooldown,
+  GarminLoginCooldownError,
+  type GarminLoginCooldownOptions,
+  type GarminLoginCooldownState,
+  garminLoginCooldown,
+  garminLoginCooldownKey,
+} from './destinations/garmin/login-cooldown.js';
+export { FIELD_MAP, type GarminWeightEntry } from './destinations/garmin/weight-entry.js';
+export type { AccountSummary, Accounts } from './engine/accounts.js';
 export type { BackfillProgress } from './engine/run.js';
 export {
   isSyncErrorCode,
@@ -35,19 +47,16 @@ export {
   SyncError,
   UserIdRequiredError,
 } from './errors.js';
+export type { HandlerContext, ManualSyncRequest } from './http/handler.js';
+export { type ErrorResponseOptions, errorResponse, jsonResponse } from './http/responses.js';
 export {
-  GARMIN_LOGIN_COOLDOWN,
-  type GarminLoginCooldown,
-  GarminLoginCooldownError,
-  type GarminLoginCooldownOptions,
-  type GarminLoginCooldownState,
-  garminLoginCooldown,
-  garminLoginCooldownKey,
-} from './garmin-login-cooldown.js';
-export type { HandlerContext, ManualSyncRequest } from './handler.js';
-export { type ErrorResponseOptions, errorResponse, jsonResponse } from './http.js';
-export { jsonLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
-export { Redactor } from './redact.js';
+  jsonLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './observability/logger.js';
+export { Redactor } from './observability/redact.js';
 export type {
   AlertType,
   DestinationResult,
@@ -62,9 +71,8 @@ export type {
   SyncedEntry,
   SyncReport,
   SyncTrigger,
-} from './report.js';
-export { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
-export type { AccountStatus, CredentialStatus, StatusReport } from './status.js';
+} from './observability/report.js';
+export type { AccountStatus, CredentialStatus, StatusReport } from './observability/status.js';
 export { fileStore } from './store/file-store.js';
 export { makeDirectories } from './store/make-directories.js';
 export { memoryStore } from './store/memory-store.js';
@@ -77,4 +85,3 @@ export {
   type StateStore,
   type VersionedValue,
 } from './store/state-store.js';
-export { FIELD_MAP, type GarminWeightEntry } from './weight-entry.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LinkedAccounts } from '../src/accounts.js';
+import { LinkedAccounts } from '../src/engine/accounts.js';
+import { PendingWriter } from '../src/http/pending-writer.js';
+import { WebhookDebounce } from '../src/http/webhook-debounce.js';
 import { fileStore, memoryStore, type StateStore, silentLogger } from '../src/index.js';
-import { PendingWriter } from '../src/pending-writer.js';
-import type { AccountRecord } from '../src/state.js';
-import { WebhookDebounce } from '../src/webhook-debounce.js';
+import type { AccountRecord } from '../src/store/state.js';
 import { harness, notificationRequest } from './harness.js';
 
 const notification = (userId: string) => {

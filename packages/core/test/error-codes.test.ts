@@ -3,8 +3,7 @@ import type { GarminErrorCode } from '@wg-sync/garmin';
 import type { WithingsApiErrorCode } from '@wg-sync/withings';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Engine } from '../src/context.js';
-import { garminProblem, lastErrorCheck } from '../src/doctor-findings.js';
-import { describeFailure } from '../src/failures.js';
+import { describeFailure } from '../src/engine/failures.js';
 import {
   type FailedEntry,
   isSyncError,
@@ -22,6 +21,7 @@ import {
   type SyncErrorCode,
   type SyncHooks,
 } from '../src/index.js';
+import { garminProblem, lastErrorCheck } from '../src/observability/doctor-findings.js';
 import { expectBlockedByLease, harness, minutesAgo } from './harness.js';
 
 /** The errors module loaded a second time: what another copy of @wg-sync/core (CJS next to ESM) makes. */

@@ -1,7 +1,7 @@
 import { GARMIN_VERIFY_DEFAULTS, GarminClient, garminLogin } from '@wg-sync/garmin';
 import { type GarminSim, startGarminSim } from '@wg-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig } from '../src/config/config.js';
 import { readBack } from '../src/destinations/garmin/read-back.js';
 import { memoryStore } from '../src/store/memory-store.js';
 

@@ -1,6 +1,6 @@
 import { startHttpServer } from '@wg-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HealthRecord } from '../src/state.js';
+import type { HealthRecord } from '../src/store/state.js';
 import { type Harness, harness, minutesAgo } from './harness.js';
 
 const WEBHOOK_SECRET = 'hook-secret-0123456789';

@@ -1,7 +1,7 @@
 import { startHttpServer } from '@wg-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HandlerContext } from '../src/index.js';
-import type { PendingRecord } from '../src/state.js';
+import type { PendingRecord } from '../src/store/state.js';
 import { harness, minutesAgo, serveHandler } from './harness.js';
 
 // Withings documents appli 46 (unlink) and 50/51 (in / out of bed) without startdate/enddate

@@ -1,5 +1,5 @@
 import type { WeighIn } from '@wg-sync/withings';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * A weigh-in as Withings measured it (every group merged into it, body composition included), with

@@ -1,4 +1,4 @@
-import { type CursorRecord, keys, type LedgerRecord } from '../state.js';
+import { type CursorRecord, keys, type LedgerRecord } from '../store/state.js';
 import type { StateStore } from '../store/state-store.js';
 
 /** The built-in destination's id. */

@@ -1,7 +1,7 @@
 import { GARMIN_DESTINATION_ID } from '../destinations/ledger.js';
-import { recordAttempt } from '../health.js';
-import type { SyncReport } from '../report.js';
-import { type AccountRecord, keys, update } from '../state.js';
+import { recordAttempt } from '../observability/health.js';
+import type { SyncReport } from '../observability/report.js';
+import { type AccountRecord, keys, update } from '../store/state.js';
 import type { DestinationRun, SyncRun } from './run.js';
 
 /** Whether a destination finished everything this run planned (its cursor may then move). */

@@ -1,9 +1,9 @@
-import { countingFetch, withingsClientFor } from '../clients.js';
-import { confirmStillLinked } from '../confirm-unlink.js';
 import { type Destination, DestinationLedger, GARMIN_DESTINATION_ID } from '../destinations/index.js';
-import { needsReauth } from '../health.js';
-import { sinceOf } from '../read-window.js';
-import { type AccountRecord, keys, type PendingRecord } from '../state.js';
+import { needsReauth } from '../observability/health.js';
+import { type AccountRecord, keys, type PendingRecord } from '../store/state.js';
+import { countingFetch, withingsClientFor } from './clients.js';
+import { confirmStillLinked } from './confirm-unlink.js';
+import { sinceOf } from './read-window.js';
 import { type DestinationRun, recordFailed, type SyncRun } from './run.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,6 +1,6 @@
 import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
-import { findMatch } from '../read-back.js';
-import type { SkipReason } from '../report.js';
+import { findMatch } from '../destinations/match.js';
+import type { SkipReason } from '../observability/report.js';
 import {
   type DestinationRun,
   groupIdsOf,

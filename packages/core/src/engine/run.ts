@@ -2,11 +2,17 @@ import type { MeasureGroup, WeighIn, WithingsClient } from '@wg-sync/withings';
 import type { Engine } from '../context.js';
 import type { Destination, DestinationSession, StoredWeighIn } from '../destinations/destination.js';
 import type { DestinationLedger } from '../destinations/ledger.js';
-import { describeFailure, isReauth, sideOf } from '../failures.js';
-import { needsReauth } from '../health.js';
-import type { FailedEntry, SkippedEntry, SyncedEntry, SyncReport, SyncTrigger } from '../report.js';
-import type { AccountRecord, CursorRecord, PendingRecord } from '../state.js';
+import { needsReauth } from '../observability/health.js';
+import type {
+  FailedEntry,
+  SkippedEntry,
+  SyncedEntry,
+  SyncReport,
+  SyncTrigger,
+} from '../observability/report.js';
+import type { AccountRecord, CursorRecord, PendingRecord } from '../store/state.js';
 import type { VersionedValue } from '../store/state-store.js';
+import { describeFailure, isReauth, sideOf } from './failures.js';
 
 /** One sync request for one account. */
 export interface SyncRequest {

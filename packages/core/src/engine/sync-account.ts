@@ -1,9 +1,9 @@
 import type { Engine } from '../context.js';
 import { isSyncError } from '../errors.js';
-import { describeFailure } from '../failures.js';
-import type { SyncReport } from '../report.js';
+import type { SyncReport } from '../observability/report.js';
 import { syncBloodPressure } from './blood-pressure.js';
 import { commitRun, finishRun } from './commit.js';
+import { describeFailure } from './failures.js';
 import { openRun } from './open.js';
 import { fetchAndSort, planDestination } from './plan.js';
 import { emptyReport, type SyncRequest, type SyncRun } from './run.js';

@@ -1,8 +1,8 @@
 import type { WeighIn } from '@wg-sync/withings';
 import type { StoredWeighIn } from '../destinations/destination.js';
 import { GARMIN_DESTINATION_ID } from '../destinations/ledger.js';
-import { raiseAlert } from '../health.js';
-import { findMatch } from '../read-back.js';
+import { findMatch } from '../destinations/match.js';
+import { raiseAlert } from '../observability/health.js';
 import { ledgerEntry } from './plan.js';
 import {
   type DestinationRun,

@@ -1,11 +1,11 @@
 import type { GarminClient } from '@wg-sync/garmin';
 import type { Engine } from '../../context.js';
+import { sideOf } from '../../engine/failures.js';
 import type { SyncErrorCode } from '../../error-codes.js';
 import { SyncError } from '../../errors.js';
-import { sideOf } from '../../failures.js';
-import { raiseAlert } from '../../health.js';
-import { type GarminWeightEntry, toGarminEntry } from '../../weight-entry.js';
+import { raiseAlert } from '../../observability/health.js';
 import type { StoredWeighIn, DestinationWeighIn as WeighIn, WriteOutcome } from '../destination.js';
+import { type GarminWeightEntry, toGarminEntry } from './weight-entry.js';
 
 /** A weigh-in with the FIT entry made from it. */
 interface Item {

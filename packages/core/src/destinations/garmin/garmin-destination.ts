@@ -1,11 +1,11 @@
 import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
-import { garminClientFor } from '../../clients.js';
 import type { Engine } from '../../context.js';
-import { sentFields, toGarminEntry } from '../../weight-entry.js';
+import { garminClientFor } from '../../engine/clients.js';
 import type { Destination, DestinationAccount, DestinationSession, StoredWeighIn } from '../destination.js';
 import { GARMIN_DESTINATION_ID } from '../ledger.js';
 import { uploadFitFiles } from './fit-upload.js';
 import { readBack } from './read-back.js';
+import { sentFields, toGarminEntry } from './weight-entry.js';
 
 /** The most a FIT weight field holds (uint16, 1/100 kg). */
 const MAX_FIT_WEIGHT_KG = 655.34;

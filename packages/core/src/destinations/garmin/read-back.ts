@@ -1,5 +1,5 @@
 import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
-import type { Tolerance } from '../../read-back.js';
+import type { Tolerance } from '../match.js';
 
 /** What {@link readBack} polls with: the records held before, the tolerance, the attempts. */
 export interface ReadBackOptions {

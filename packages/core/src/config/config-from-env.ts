@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';
+import { ConfigError } from '../errors.js';
+import { jsonLogger, type LogLevel } from '../observability/logger.js';
+import { fileStore } from '../store/file-store.js';
+import { defaultStateDir } from '../store/state-dir.js';
 import { type SyncConfig, upstreamUrlProblem } from './config.js';
-import { ConfigError } from './errors.js';
-import { jsonLogger, type LogLevel } from './logger.js';
 import { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
-import { fileStore } from './store/file-store.js';
-import { defaultStateDir } from './store/state-dir.js';
 import { ENGLISH } from './zod-english.js';
 
 // loadConfigFromEnv: the environment-variable form of SyncConfig, for apps, adapters and the CLI.

@@ -4,11 +4,11 @@ import {
   type WithingsNotification,
   WithingsNotificationError,
 } from '@wg-sync/withings/notification';
-import type { Engine } from './context.js';
-import type { Sync } from './create-sync.js';
+import type { Engine } from '../context.js';
+import type { Sync } from '../create-sync.js';
+import type { SyncReport } from '../observability/report.js';
 import type { HandlerContext } from './handler.js';
-import { errorResponse, json, readBody } from './http.js';
-import type { SyncReport } from './report.js';
+import { errorResponse, json, readBody } from './responses.js';
 import type { DebounceTurn } from './webhook-debounce.js';
 
 // `POST /webhook/withings`, once routed and allowed (handler.ts): a notification is a hint, recorded

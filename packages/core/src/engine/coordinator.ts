@@ -1,7 +1,7 @@
-import { isSyncErrorWithCode } from './errors.js';
-import type { SyncReport } from './report.js';
-import { keys } from './state.js';
-import type { StateStore } from './store/state-store.js';
+import { isSyncErrorWithCode } from '../errors.js';
+import type { SyncReport } from '../observability/report.js';
+import { keys } from '../store/state.js';
+import type { StateStore } from '../store/state-store.js';
 
 /**
  * One sync per user at a time. Inside a process, triggers that arrive while a sync runs join it (and

@@ -1,8 +1,8 @@
 import type { GarminClient, GarminTokens } from '@wg-sync/garmin';
 import type { WithingsClient, WithingsTokens } from '@wg-sync/withings';
-import type { Engine } from './context.js';
-import { isSyncErrorWithCode } from './errors.js';
-import { keys, parseWithingsTokens, serializeWithingsTokens } from './state.js';
+import type { Engine } from '../context.js';
+import { isSyncErrorWithCode } from '../errors.js';
+import { keys, parseWithingsTokens, serializeWithingsTokens } from '../store/state.js';
 
 /** Counts HTTP round trips (the report's `upstreamCalls`). */
 export function countingFetch(base: typeof fetch, counter: { calls: number }): typeof fetch {

@@ -1,11 +1,11 @@
+import type { Engine } from '../context.js';
+import { needsSignIn, type SyncErrorCode } from '../error-codes.js';
+import { webhookUrl } from '../http/webhook-url.js';
+import { needsReauth, raiseAlert } from '../observability/health.js';
+import type { ReconcileFailure, ReconcileReport, SyncAlert, SyncReport } from '../observability/report.js';
+import { type AccountRecord, type HealthRecord, keys, update } from '../store/state.js';
 import { withingsClientFor } from './clients.js';
-import type { Engine } from './context.js';
-import { needsSignIn, type SyncErrorCode } from './error-codes.js';
 import { describeFailure, isReauth } from './failures.js';
-import { needsReauth, raiseAlert } from './health.js';
-import type { ReconcileFailure, ReconcileReport, SyncAlert, SyncReport } from './report.js';
-import { type AccountRecord, type HealthRecord, keys, update } from './state.js';
-import { webhookUrl } from './webhook-url.js';
 
 const DAY_MS = 86_400_000;
 /** Refresh-token lifetimes as reported (Withings: 1 year, documented; Garmin DI: about 30 days). */

@@ -1,4 +1,4 @@
-import type { SyncErrorCode } from './error-codes.js';
+import type { SyncErrorCode } from '../error-codes.js';
 
 /** What started a sync. */
 export type SyncTrigger = 'webhook' | 'manual' | 'recent' | 'backfill' | 'reconcile' | 'pending';

@@ -1,12 +1,12 @@
-import type { Engine } from './context.js';
+import type { Engine } from '../context.js';
+import { runningGarminLoginCooldowns } from '../destinations/garmin/login-cooldown.js';
+import { describeFailure } from '../engine/failures.js';
+import { StoreCorruptError } from '../errors.js';
+import { webhookUrl } from '../http/webhook-url.js';
+import type { AccountRecord } from '../store/state.js';
 import { accountChecks } from './doctor-account.js';
 import { fail, ok, warn } from './doctor-findings.js';
-import { StoreCorruptError } from './errors.js';
-import { describeFailure } from './failures.js';
-import { runningGarminLoginCooldowns } from './garmin-login-cooldown.js';
 import type { DoctorCheck, DoctorReport } from './report.js';
-import type { AccountRecord } from './state.js';
-import { webhookUrl } from './webhook-url.js';
 
 /**
  * Real checks, one line each with a fix, safe to share: configuration, the store, and per account the

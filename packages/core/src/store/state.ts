@@ -1,8 +1,8 @@
 import type { WithingsTokens } from '@wg-sync/withings';
 import * as z from 'zod/mini';
-import { isSyncErrorWithCode, StoreCorruptError } from './errors.js';
-import { entryLocation, type StateStore, type VersionedValue } from './store/state-store.js';
-import { ENGLISH } from './zod-english.js';
+import { ENGLISH } from '../config/zod-english.js';
+import { isSyncErrorWithCode, StoreCorruptError } from '../errors.js';
+import { entryLocation, type StateStore, type VersionedValue } from './state-store.js';
 
 /** Every key wg-sync writes; all are per Withings user id. */
 export const keys = {

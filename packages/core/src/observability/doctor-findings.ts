@@ -1,6 +1,6 @@
-import { needsSignIn } from './error-codes.js';
+import { needsSignIn } from '../error-codes.js';
+import type { HealthRecord } from '../store/state.js';
 import type { DoctorCheck } from './report.js';
-import type { HealthRecord } from './state.js';
 
 // Doctor's findings in plain words: what a recorded failure means and the one fix that helps.
 

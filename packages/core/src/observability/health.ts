@@ -1,6 +1,6 @@
-import type { Engine } from './context.js';
+import type { Engine } from '../context.js';
+import { type HealthRecord, keys, update } from '../store/state.js';
 import type { AlertType, SyncAlert } from './report.js';
-import { type HealthRecord, keys, update } from './state.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,5 @@
-import type { Engine } from './context.js';
-import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
+import type { Engine } from '../context.js';
+import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
 
 /** When an account's stored credentials for one side expire and were last saved. */
 export interface CredentialStatus {

@@ -1,12 +1,12 @@
 import type { WithingsClient } from '@wg-sync/withings';
-import { garminClientFor, withingsClientFor } from './clients.js';
-import type { Engine } from './context.js';
+import type { Engine } from '../context.js';
+import { garminClientFor, withingsClientFor } from '../engine/clients.js';
+import { describeFailure } from '../engine/failures.js';
+import { needsSignIn } from '../error-codes.js';
+import { webhookUrl } from '../http/webhook-url.js';
+import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
 import { fail, garminProblem, lastErrorCheck, ok, warn } from './doctor-findings.js';
-import { needsSignIn } from './error-codes.js';
-import { describeFailure } from './failures.js';
 import type { DoctorCheck } from './report.js';
-import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from './state.js';
-import { webhookUrl } from './webhook-url.js';
 
 // Doctor's checks of one linked account: its state, both sides' credentials (used for real), the
 // webhook subscription, the last success and error, pending notifications and the ledger.

@@ -1,6 +1,6 @@
-import { isSyncErrorWithCode } from './errors.js';
-import { keys, type PendingRecord } from './state.js';
-import type { StateStore, VersionedValue } from './store/state-store.js';
+import { isSyncErrorWithCode } from '../errors.js';
+import { keys, type PendingRecord } from '../store/state.js';
+import type { StateStore, VersionedValue } from '../store/state-store.js';
 
 interface Batch {
   since: number;

@@ -1,7 +1,7 @@
 import type { WithingsNotification } from '@wg-sync/withings/notification';
-import type { Engine } from './context.js';
-import { errorResponse, json, secretEquals } from './http.js';
-import { status } from './status.js';
+import type { Engine } from '../context.js';
+import { status } from '../observability/status.js';
+import { errorResponse, json, secretEquals } from './responses.js';
 import { type Syncs, webhook } from './webhook-route.js';
 
 /** Extras an adapter passes with each request. */

@@ -1,4 +1,4 @@
-import type { StateStore, VersionedValue } from './store/state-store.js';
+import type { StateStore, VersionedValue } from './state-store.js';
 
 /**
  * A reader whose concurrent reads of one key share a single store read: a burst of webhooks for one

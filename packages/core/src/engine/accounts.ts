@@ -1,16 +1,16 @@
 import type { GarminTokens } from '@wg-sync/garmin';
 import type { WithingsTokens } from '@wg-sync/withings';
-import { serializeGarminTokens } from './clients.js';
-import type { Engine } from './context.js';
-import { destinationKeys, GARMIN_DESTINATION_ID } from './destinations/ledger.js';
-import { AccountNotFoundError } from './errors.js';
-import { type AccountRecord, type HealthRecord, keys, serializeWithingsTokens } from './state.js';
+import type { Engine } from '../context.js';
+import { destinationKeys, GARMIN_DESTINATION_ID } from '../destinations/ledger.js';
+import { AccountNotFoundError } from '../errors.js';
+import { type AccountRecord, type HealthRecord, keys, serializeWithingsTokens } from '../store/state.js';
 import {
   describeEntryLocations,
   entryLocation,
   type StateStore,
   type VersionedValue,
-} from './store/state-store.js';
+} from '../store/state-store.js';
+import { serializeGarminTokens } from './clients.js';
 
 /** An account as `accounts.list()` shows it (no secrets). */
 export interface AccountSummary {

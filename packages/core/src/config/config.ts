@@ -1,11 +1,11 @@
-import type { Destination } from './destinations/destination.js';
-import type { SyncErrorCode } from './error-codes.js';
-import { ConfigError } from './errors.js';
-import type { Logger } from './logger.js';
-import type { SyncAlert, SyncReport } from './report.js';
+import type { Destination } from '../destinations/destination.js';
+import type { SyncErrorCode } from '../error-codes.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { SyncAlert, SyncReport } from '../observability/report.js';
+import { checkedStore } from '../store/state.js';
+import type { StateStore } from '../store/state-store.js';
 import { GENERATE_SECRET_HINT, weakSecretReason } from './secret-strength.js';
-import { checkedStore } from './state.js';
-import type { StateStore } from './store/state-store.js';
 
 /** Hooks called by the engine; a hook that throws is logged and never breaks a sync. */
 export interface SyncHooks {

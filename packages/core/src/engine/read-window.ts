@@ -1,6 +1,6 @@
-import type { Engine } from './context.js';
-import type { SyncRequest } from './engine/run.js';
-import type { CursorRecord } from './state.js';
+import type { Engine } from '../context.js';
+import type { CursorRecord } from '../store/state.js';
+import type { SyncRequest } from './run.js';
 
 const DAY_MS = 86_400_000;
 /** Re-read a little before the cursor: the ledger makes the overlap free, and clocks differ. */

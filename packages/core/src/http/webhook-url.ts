@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from './config.js';
+import type { ResolvedConfig } from '../config/config.js';
 
 /** The callback URL Withings should call: `publicUrl` + `/webhook/withings[/<webhookSecret>]`. */
 export function webhookUrl(config: Pick<ResolvedConfig, 'publicUrl' | 'webhookSecret'>): string | undefined {

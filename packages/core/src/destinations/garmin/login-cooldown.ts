@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { StoreCorruptError, SyncError } from './errors.js';
-import { update } from './state.js';
-import type { StateStore } from './store/state-store.js';
+import { StoreCorruptError, SyncError } from '../../errors.js';
+import { update } from '../../store/state.js';
+import type { StateStore } from '../../store/state-store.js';
 
 /*
  * A password login only ever runs because a person ran `wg-sync garmin login` on their own machine:

@@ -1,7 +1,7 @@
-import { isSyncErrorWithCode } from './errors.js';
-import type { Logger } from './logger.js';
-import { type DebounceRecord, keys } from './state.js';
-import type { StateStore, VersionedValue } from './store/state-store.js';
+import { isSyncErrorWithCode } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { type DebounceRecord, keys } from '../store/state.js';
+import type { StateStore, VersionedValue } from '../store/state-store.js';
 
 /** What one webhook notification may cause, decided per user and window. */
 export type DebounceTurn =

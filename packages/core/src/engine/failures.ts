@@ -1,5 +1,5 @@
-import type { Engine } from './context.js';
-import { isSyncErrorCode, needsSignIn, type SyncErrorCode } from './error-codes.js';
+import type { Engine } from '../context.js';
+import { isSyncErrorCode, needsSignIn, type SyncErrorCode } from '../error-codes.js';
 
 /**
  * Which upstream an error came from, judged by its class name: core loads the upstream packages

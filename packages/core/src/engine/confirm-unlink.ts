@@ -1,8 +1,8 @@
 import type { WithingsClient } from '@wg-sync/withings';
-import { recordError, recordFailed, type SyncRun } from './engine/run.js';
+import { raiseAlert } from '../observability/health.js';
+import { type AccountRecord, keys, update } from '../store/state.js';
 import { isReauth } from './failures.js';
-import { raiseAlert } from './health.js';
-import { type AccountRecord, keys, update } from './state.js';
+import { recordError, recordFailed, type SyncRun } from './run.js';
 
 /**
  * A notification said the user unlinked wg-sync. Anyone can send that, so it is believed only when
