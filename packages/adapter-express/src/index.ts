@@ -61,7 +61,7 @@ export function expressAdapter(
     // Inside a router Express has already cut the mount path (req.baseUrl) off req.url.
     const url = belowBasePath(req.url, basePath);
     if (url === undefined) return next();
-    return handleNodeRequest(sync, tasks, req, res, { ...requestOptions, url });
+    return handleNodeRequest({ sync, tasks }, req, res, { ...requestOptions, url });
   });
   return Object.assign(router, { drain: () => drainAll(sync, tasks) });
 }

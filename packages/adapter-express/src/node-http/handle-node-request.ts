@@ -28,19 +28,24 @@ export interface NodeRequestOptions {
  * notification whose client has already gone (its connection no longer holds `server.close()` up).
  */
 export function handleNodeRequest(
-  sync: Pick<Sync, 'handler'>,
-  tasks: BackgroundTasks,
+  engine: NodeEngine,
   req: IncomingMessage,
   res: ServerResponse,
   options: NodeRequestOptions,
 ): Promise<void> {
-  const answered = answer(sync, tasks, req, res, options);
-  tasks.waitUntil(answered);
+  const answered = answer(engine, req, res, options);
+  engine.tasks.waitUntil(answered);
   return answered;
 }
 
+/** The engine a request goes through, and the background tasks its answer may leave behind. */
+export interface NodeEngine {
+  sync: Pick<Sync, 'handler'>;
+  tasks: BackgroundTasks;
+}
+
 async function answer(
-  ...[sync, tasks, req, res, options]: Parameters<typeof handleNodeRequest>
+  ...[{ sync, tasks }, req, res, options]: Parameters<typeof handleNodeRequest>
 ): Promise<void> {
   let request: Request;
   let body: Uint8Array | undefined;

@@ -54,7 +54,7 @@ export function nodeHttpHandler(
   const requestOptions = checkNodeOptions(options);
   const tasks = new BackgroundTasks(options.onError);
   const handler = (req: IncomingMessage, res: ServerResponse) =>
-    handleNodeRequest(sync, tasks, req, res, requestOptions);
+    handleNodeRequest({ sync, tasks }, req, res, requestOptions);
   return Object.assign(handler, { drain: () => drainAll(sync, tasks) });
 }
 
