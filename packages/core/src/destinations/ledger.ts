@@ -35,12 +35,6 @@ export class DestinationLedger {
     private readonly userId: string,
   ) {}
 
-  /** Whether any of the group ids is in the ledger (a merged weigh-in counts once any part is). */
-  async hasAny(groupIds: readonly string[]): Promise<boolean> {
-    const hits = await Promise.all(groupIds.map((id) => this.store.get(this.key(id))));
-    return hits.some(Boolean);
-  }
-
   /** Group ids of the list that are not in the ledger yet. */
   async missing(groupIds: readonly string[]): Promise<string[]> {
     const hits = await Promise.all(groupIds.map((id) => this.store.get(this.key(id))));

@@ -14,9 +14,9 @@ export async function syncBloodPressure(run: SyncRun, dest: DestinationRun): Pro
   const bp = dest.session?.bloodPressure;
   if (groups.length === 0 || !bp || !dest.destination.accepts.bloodPressure || dest.stopped) return;
   const fresh: MeasureGroup[] = [];
-  const known = await Promise.all(groups.map((g) => dest.ledger.hasAny([g.groupId])));
-  for (const [i, group] of groups.entries()) {
-    if (!known[i]) fresh.push(group);
+  const missing = new Set(await dest.ledger.missing(groups.map((g) => g.groupId)));
+  for (const group of groups) {
+    if (missing.has(group.groupId)) fresh.push(group);
     else
       recordSkip(run, dest, {
         groupIds: [group.groupId],
