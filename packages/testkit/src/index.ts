@@ -1,7 +1,7 @@
 /**
- * Simulated Withings and Garmin Connect servers: real HTTP servers on 127.0.0.1 that speak the
- * recorded protocols, with a controllable clock, injected latency, a request log and fault
- * injection. Used by wg-sync's own tests, the demo and the benchmark, and by your tests.
+ * Simulated Withings, Garmin Connect and intervals.icu servers: real HTTP servers on 127.0.0.1
+ * that speak the recorded protocols, with a controllable clock, injected latency, a request log and
+ * fault injection. Used by wg-sync's own tests, the demo and the benchmark, and by your tests.
  *
  * It imports none of the other `@wg-sync` packages, so a bug in a client cannot hide in its simulator.
  *
@@ -22,6 +22,7 @@ export type {
   GarminSimWeighIn,
   GarminSimWeighInInput,
 } from './garmin/types.js';
+export * from './intervals/index.js';
 export { createClock, type SimClock } from './shared/clock.js';
 export { FaultQueue } from './shared/faults.js';
 export {
