@@ -52,6 +52,7 @@ describe('published packages', () => {
       '@wg-sync/core',
       '@wg-sync/fit',
       '@wg-sync/garmin',
+      '@wg-sync/intervals',
       '@wg-sync/redact',
       '@wg-sync/testkit',
       '@wg-sync/withings',
