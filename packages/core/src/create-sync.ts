@@ -3,6 +3,11 @@ import type { WithingsClient } from '@wg-sync/withings';
 import type { WithingsNotification } from '@wg-sync/withings/notification';
 import { resolveConfig, type SyncConfig, upstreamOverrides } from './config/config.js';
 import type { Engine } from './context.js';
+import {
+  type GarminDedupeOptions,
+  type GarminDedupeReport,
+  garminDedupe,
+} from './destinations/garmin/dedupe.js';
 import { garminDestination } from './destinations/index.js';
 import { type Accounts, createAccounts, LinkedAccounts } from './engine/accounts.js';
 import { garminClientFor, withingsClientFor } from './engine/clients.js';
@@ -52,6 +57,26 @@ export interface BackfillOptions {
   onProgress?: (progress: BackfillProgress) => void;
 }
 
+/** Garmin-only tools of {@link Sync.garmin}. */
+export interface GarminTools {
+  /**
+   * Finds weigh-ins stored more than once in the account's Garmin history (same instant and weight
+   * within `config.dedup`), often left by older tools, and plans to keep one of each: the one with
+   * the most body-composition fields, then the oldest (smallest `samplePk`). A dry run unless
+   * `apply`; with it, deletes the others one by one, repoints ledger entries at the kept record and
+   * reports each deletion that failed with a code. Default range: the last ten years.
+   *
+   * @example
+   * ```ts
+   * const plan = await sync.garmin.dedupe({ from: new Date('2020-01-01') });
+   * for (const g of plan.groups) console.log(g.keep.takenAt, g.keep.samplePk, g.remove.map((r) => r.samplePk));
+   * const done = await sync.garmin.dedupe({ from: new Date('2020-01-01'), apply: true });
+   * console.log(done.deleted.length, done.failed);
+   * ```
+   */
+  dedupe(options?: GarminDedupeOptions): Promise<GarminDedupeReport>;
+}
+
 /** The wg-sync engine for one deployment (any number of linked accounts). */
 export interface Sync {
   /** Syncs one account now: what changed since its cursor, and at least the last `days` days. */
@@ -83,6 +108,8 @@ export interface Sync {
   withingsClient(userId: string): Promise<WithingsClient | undefined>;
   /** The same for the account's Garmin session. */
   garminClient(userId: string): Promise<GarminClient | undefined>;
+  /** Garmin-only tools: `dedupe` cleans duplicate weigh-ins out of the Garmin history. */
+  garmin: GarminTools;
   /**
    * Runs now the webhook syncs this process is holding until their debounce window ends, and waits
    * for them. For graceful shutdown (the Express adapter's `drain()` calls it) and tests; without it
@@ -216,6 +243,9 @@ export function createSync(input: SyncConfig): Sync {
     webhookUrl: webhookUrl(config),
     withingsClient: (userId) => withingsClientFor(engine, userId, config.fetch ?? globalThis.fetch),
     garminClient: (userId) => garminClientFor(engine, userId, config.fetch ?? globalThis.fetch),
+    garmin: {
+      dedupe: async ({ userId, ...options } = {}) => garminDedupe(engine, await resolveUser(userId), options),
+    },
     flush: () => engine.debounce.flush(),
   };
   return Object.assign(sync, { handler: createHandler(engine, sync) });

@@ -14,9 +14,28 @@ export {
 } from './config/config.js';
 export { CONFIG_ENV_VARS, loadConfigFromEnv } from './config/config-from-env.js';
 export { GENERATE_SECRET_HINT, weakSecretReason } from './config/secret-strength.js';
-export { type BackfillOptions, createSync, type Sync, type SyncRecentOptions } from './create-sync.js';
+export {
+  type BackfillOptions,
+  createSync,
+  type GarminTools,
+  type Sync,
+  type SyncRecentOptions,
+} from './create-sync.js';
 // The destination plug-in interface.
 export type * from './destinations/destination.js';
+export {
+  GARMIN_BODY_FIELDS,
+  GARMIN_DEDUPE_CHUNK_DAYS,
+  GARMIN_DEDUPE_DEFAULT_DAYS,
+  type GarminBodyField,
+  type GarminDedupeDeleted,
+  type GarminDedupeFailure,
+  type GarminDedupeGroup,
+  type GarminDedupeLedgerRewrite,
+  type GarminDedupeOptions,
+  type GarminDedupeReport,
+  type GarminDedupeSample,
+} from './destinations/garmin/dedupe.js';
 export {
   GARMIN_LOGIN_COOLDOWN,
   type GarminLoginCooldown,
