@@ -11,8 +11,11 @@ const withings = defineCommand({
 });
 
 const garmin = defineCommand({
-  meta: { name: 'garmin', description: 'link a Garmin Connect account' },
-  subCommands: { login: () => import('./commands/garmin-login.js').then((m) => m.garminLoginCommand) },
+  meta: { name: 'garmin', description: 'link a Garmin Connect account; clean duplicate weigh-ins out of it' },
+  subCommands: {
+    login: () => import('./commands/garmin-login.js').then((m) => m.garminLoginCommand),
+    dedupe: () => import('./commands/garmin-dedupe.js').then((m) => m.garminDedupeCommand),
+  },
 });
 
 const help = defineCommand({

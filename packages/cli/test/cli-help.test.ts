@@ -11,6 +11,7 @@ const COMMANDS = [
   [],
   ['withings', 'auth'],
   ['garmin', 'login'],
+  ['garmin', 'dedupe'],
   ['webhook', 'subscribe'],
   ['webhook', 'list'],
   ['webhook', 'revoke'],
