@@ -50,7 +50,9 @@ describe('wg-sync garmin dedupe', () => {
       expect(dry.stdout).toMatch(new RegExp(`remove +\\S+ \\S+ +80\\.20 +${pk.upload} +INDEX_SCALE +-`));
       expect(dry.stdout).toMatch(new RegExp(`remove +\\S+ \\S+ +80\\.25 +${pk.manual} +MANUAL +-`));
       expect(dry.stdout).not.toContain(String(pk.other));
-      expect(dry.stdout).toMatch(/to delete the 2 duplicates: wg-sync garmin dedupe --from \S+ --to \S+ --apply/);
+      expect(dry.stdout).toMatch(
+        /to delete the 2 duplicates: wg-sync garmin dedupe --from \S+ --to \S+ --apply/,
+      );
     }
     expect(deletes(world)).toEqual([]);
     expect(world.garmin.weighIns(GARMIN_EMAIL)).toHaveLength(4);
