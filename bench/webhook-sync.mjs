@@ -81,7 +81,8 @@ export async function webhookSync({ runs, secondDestination = false }) {
       samples.push({
         upstreamCalls: requests.length,
         reportedCalls:
-          done.upstreamCalls.withings + done.destinations.reduce((sum, d) => sum + d.upstreamCalls, 0),
+          done.upstreamCalls.withings +
+          Object.values(done.destinations).reduce((sum, d) => sum + d.upstreamCalls, 0),
         roundTrips: countWaves(
           requests.map((r) => r.receivedAt.getTime()),
           LATENCY_MS,

@@ -9,6 +9,7 @@ const CORE: Record<string, string> = {
   GARMIN_SSO_URL: 'Garmin sign-in host (simulators, proxies)',
   GARMIN_DIAUTH_URL: 'Garmin token host (simulators, proxies)',
   GARMIN_CONNECTAPI_URL: 'Garmin Connect API host (simulators, proxies)',
+  INTERVALS_BASE_URL: 'intervals.icu API base URL (simulators, proxies; https, or http to 127.0.0.1)',
   WG_SYNC_GARMIN_CLIENT_IDS: 'Garmin DI client ids to try, newest first, comma-separated',
   WG_SYNC_GARMIN_MAX_UPLOAD_ENTRIES: 'weigh-ins per FIT upload at most (default 50)',
   WG_SYNC_GARMIN_MAX_UPLOAD_BYTES: 'bytes per FIT upload at most (default 16384)',
@@ -35,6 +36,8 @@ const CORE: Record<string, string> = {
 const CLI: Array<[string, string]> = [
   ['GARMIN_EMAIL', 'garmin login: the e-mail (else --email, else asked)'],
   ['GARMIN_PASSWORD', 'garmin login: the password (else asked; never stored)'],
+  ['INTERVALS_API_KEY', 'intervals link: the intervals.icu API key (else asked; stored, never logged)'],
+  ['INTERVALS_ATHLETE_ID', 'intervals link: the athlete id, i12345 (else --athlete, else asked)'],
   ['WITHINGS_ACCOUNT_URL', 'withings auth: the consent page host (simulators; https, or http to 127.0.0.1)'],
   ['WG_SYNC_STORE', 'the store when --store is not given: file:<dir>, dynamodb:<table> or memory'],
   ['WG_SYNC_NO_OPEN', '1: withings auth prints the consent page, does not open a browser'],

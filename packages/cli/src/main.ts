@@ -62,6 +62,7 @@ export const rootCommand = defineCommand({
   subCommands: {
     withings,
     garmin,
+    intervals: () => import('./commands/intervals.js').then((m) => m.intervals),
     webhook: () => import('./commands/webhook.js').then((m) => m.webhook),
     sync: () => import('./commands/sync.js').then((m) => m.sync),
     backfill: () => import('./commands/backfill.js').then((m) => m.backfill),

@@ -11,6 +11,7 @@ const OVERRIDES: Record<string, { variable: string; what: string }> = {
     variable: 'GARMIN_CONNECTAPI_URL',
     what: 'Garmin Connect calls (and your tokens)',
   },
+  'intervals.baseUrl': { variable: 'INTERVALS_BASE_URL', what: 'intervals.icu calls (and your API key)' },
 };
 
 /** Scheme, host and port only: a proxy's path or userinfo may carry a credential. */

@@ -9,6 +9,7 @@ import {
   garminDedupe,
 } from './destinations/garmin/dedupe.js';
 import { garminDestination } from './destinations/index.js';
+import { intervalsDestination } from './destinations/intervals/intervals-destination.js';
 import { type Accounts, createAccounts, LinkedAccounts } from './engine/accounts.js';
 import { garminClientFor, withingsClientFor } from './engine/clients.js';
 import { SyncCoordinator } from './engine/coordinator.js';
@@ -167,7 +168,12 @@ export function createSync(input: SyncConfig): Sync {
   };
 
   // Garmin first: the one every account links; then the configured ones, in their order.
-  engine.destinations = [garminDestination(engine), ...(config.destinations ?? [])];
+  // intervals.icu next: only the accounts that linked it use it (the others' sessions are null).
+  engine.destinations = [
+    garminDestination(engine),
+    intervalsDestination(engine),
+    ...(config.destinations ?? []),
+  ];
   warnAtStart(engine);
 
   const run = (request: SyncRequest) =>

@@ -46,7 +46,9 @@ describe('destinations beside Garmin', () => {
       fields: ['weightKg', 'fatPercent'],
       storedId: '1',
     });
-    expect(report.destinations.map(({ id, synced, failed }) => ({ id, synced, failed }))).toEqual([
+    expect(
+      Object.values(report.destinations).map(({ id, synced, failed }) => ({ id, synced, failed })),
+    ).toEqual([
       { id: 'garmin', synced: 2, failed: 0 },
       { id: 'csv', synced: 2, failed: 0 },
     ]);
@@ -55,7 +57,7 @@ describe('destinations beside Garmin', () => {
     const keys = (await h.store.list('destinations/csv/')).map((e) => e.key);
     expect(keys.filter((k) => k.startsWith(`destinations/csv/ledger/${h.userId}/`))).toHaveLength(2);
     expect(keys).toContain(`destinations/csv/cursor/${h.userId}`);
-    expect(report.destinations[1]?.cursor).toBe(report.destinations[0]?.cursor);
+    expect(report.destinations.csv?.cursor).toBe(report.destinations.garmin?.cursor);
 
     const again = await h.sync.syncRecent();
     expect(again.synced).toEqual([]);
@@ -77,8 +79,8 @@ describe('destinations beside Garmin', () => {
     expect(first.synced.map((s) => s.destination)).toEqual(['garmin']);
     expect(first.failed).toMatchObject([{ destination: 'csv', code: 'UPSTREAM', message: 'disk full' }]);
     expect(h.logs.some((l) => l.includes('"sync.failed"') && l.includes('disk full'))).toBe(true);
-    expect(first.destinations.find((d) => d.id === 'garmin')?.cursor).toBeDefined();
-    expect(first.destinations.find((d) => d.id === 'csv')?.cursor).toBeUndefined();
+    expect(first.destinations.garmin?.cursor).toBeDefined();
+    expect(first.destinations.csv?.cursor).toBeUndefined();
     expect(first.cursor).toBeUndefined(); // the account is not through: pending stays, and the sync is retried
 
     state.down = false;

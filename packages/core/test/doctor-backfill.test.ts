@@ -219,7 +219,7 @@ describe('accounts in two steps (as the CLI links them)', () => {
       other,
       await garminLogin({ email: 'cy@example.com', password: 'pw-cy-1234567', urls: h.garmin.urls }),
     );
-    expect(linked.sessions).toEqual({ withings: true, garmin: true });
+    expect(linked.sessions).toEqual({ withings: true, garmin: true, intervals: false });
     h.withings.addWeighIn(other, { takenAt: minutesAgo(3), weightKg: 55.5 });
     expect((await h.sync.syncRecent({ userId: other })).synced).toHaveLength(1);
     await expect(h.sync.accounts.setGarmin('424242', linked as never)).rejects.toBeInstanceOf(

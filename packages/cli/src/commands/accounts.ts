@@ -13,7 +13,9 @@ const list = defineCommand({
     if (args.json) return printJson(accounts);
     if (accounts.length === 0) say('no account linked yet: run wg-sync withings auth');
     for (const a of accounts) {
-      const sides = `withings ${a.sessions.withings ? 'ok' : 'missing'}, garmin ${a.sessions.garmin ? 'ok' : 'missing'}`;
+      const sides =
+        `withings ${a.sessions.withings ? 'ok' : 'missing'}, garmin ${a.sessions.garmin ? 'ok' : 'missing'}` +
+        (a.sessions.intervals ? ', intervals.icu ok' : '');
       say(`${a.userId}  linked ${a.linkedAt}  ${sides}${a.unlinkedAt ? `  UNLINKED ${a.unlinkedAt}` : ''}`);
     }
   },

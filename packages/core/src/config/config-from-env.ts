@@ -43,6 +43,7 @@ const envSchema = z.object({
   GARMIN_SSO_URL: z.optional(upstreamUrl),
   GARMIN_DIAUTH_URL: z.optional(upstreamUrl),
   GARMIN_CONNECTAPI_URL: z.optional(upstreamUrl),
+  INTERVALS_BASE_URL: z.optional(upstreamUrl),
   WG_SYNC_GARMIN_CLIENT_IDS: z.optional(
     z.pipe(
       z
@@ -176,6 +177,7 @@ export function loadConfigFromEnv(
         : {}),
       ...(e.WG_SYNC_GARMIN_MAX_UPLOAD_BYTES ? { maxUploadBytes: e.WG_SYNC_GARMIN_MAX_UPLOAD_BYTES } : {}),
     },
+    ...(e.INTERVALS_BASE_URL ? { intervals: { baseUrl: e.INTERVALS_BASE_URL } } : {}),
     store: fileStore(stateDir),
     ...(e.WG_SYNC_PUBLIC_URL ? { publicUrl: e.WG_SYNC_PUBLIC_URL } : {}),
     ...(e.WG_SYNC_API_TOKEN ? { apiToken: e.WG_SYNC_API_TOKEN } : {}),

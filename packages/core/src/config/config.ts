@@ -47,6 +47,18 @@ export interface SyncConfig {
     /** The most bytes in one FIT upload (default 16 384); bigger batches are split. */
     maxUploadBytes?: number;
   };
+  /**
+   * intervals.icu, the second built-in destination: accounts that linked it (`wg-sync intervals
+   * link`, `accounts.setIntervals`) get each weigh-in there too, as the day's wellness record.
+   */
+  intervals?: {
+    /** Default `https://intervals.icu` (env `INTERVALS_BASE_URL`; the simulator's in tests and the demo). */
+    baseUrl?: string;
+    /** Time limit per intervals.icu HTTP call (default 15 s). */
+    timeoutMs?: number;
+    /** Retries after 429/5xx/network errors (default 2, the first after 500 ms, doubling). */
+    retry?: { retries?: number; delayMs?: number };
+  };
   /** Where tokens, cursors, the ledger and leases live. */
   store: StateStore;
   /**
@@ -214,6 +226,7 @@ export function upstreamOverrides(config: SyncConfig): Array<[string, string]> {
   if (config.withings?.baseUrl) overrides.push(['withings.baseUrl', config.withings.baseUrl]);
   for (const [name, value] of Object.entries(config.garmin?.urls ?? {}))
     if (value) overrides.push([`garmin.urls.${name}`, value]);
+  if (config.intervals?.baseUrl) overrides.push(['intervals.baseUrl', config.intervals.baseUrl]);
   return overrides;
 }
 
@@ -244,7 +257,8 @@ function destinationProblems(destinations: unknown): string[] {
   if (destinations === undefined) return [];
   if (!Array.isArray(destinations)) return ['destinations must be a list of Destination objects'];
   const problems: string[] = [];
-  const seen = new Set<string>(['garmin']);
+  const builtIn: Record<string, string> = { garmin: 'Garmin', intervals: 'intervals.icu' };
+  const seen = new Set<string>(Object.keys(builtIn));
   for (const [i, destination] of destinations.entries()) {
     const d = destination as Partial<Destination> | undefined;
     if (!d || typeof d.open !== 'function' || typeof d.accepts !== 'object' || d.accepts === null)
@@ -253,7 +267,7 @@ function destinationProblems(destinations: unknown): string[] {
       problems.push(`destinations[${i}].id must be 1–32 characters of a-z 0-9 - starting with a letter`);
     else if (seen.has(d.id))
       problems.push(
-        `destinations[${i}].id "${d.id}" is ${d.id === 'garmin' ? 'the built-in Garmin destination' : 'used twice'}`,
+        `destinations[${i}].id "${d.id}" is ${builtIn[d.id] ? `the built-in ${builtIn[d.id]} destination` : 'used twice'}`,
       );
     else seen.add(d.id);
   }

@@ -19,6 +19,11 @@ export interface StoredWeighIn {
   id: string;
   takenAt: Date;
   weightKg: number;
+  /**
+   * For a record that holds one value for a period rather than an instant (intervals.icu keeps one
+   * per day): it matches a weigh-in taken in `[from, to)` with the same weight, whatever `takenAt`.
+   */
+  period?: TimeRange;
 }
 
 /** A blood-pressure reading as the engine hands it to a destination (mmHg, whole numbers). */
@@ -66,6 +71,13 @@ export interface DestinationSession {
     written: readonly DestinationWeighIn[],
     existing: ReadonlySet<string>,
   ): Promise<Array<StoredWeighIn | undefined>>;
+  /**
+   * For destinations that keep one record per period (intervals.icu: one per day): the weigh-ins of
+   * `candidates` that a later weigh-in of the same period replaces, each with the instant of the one
+   * that wins. They are not written; they are skipped as `superseded` and enter the ledger, so an
+   * earlier weigh-in never overwrites a later one, now or in a later sync.
+   */
+  superseded?(candidates: readonly DestinationWeighIn[]): Promise<Map<DestinationWeighIn, Date>>;
   /** Deletes a record wg-sync wrote, by the id the ledger holds. */
   delete?(id: string): Promise<void>;
   /** The body-composition fields a weigh-in is written with (for reports; default: those present). */
@@ -132,10 +144,17 @@ export interface Destination {
   /** What it stores. */
   readonly accepts: DestinationAccepts;
   /**
-   * A session for one account, or `undefined` when the account has no credentials for it (that
-   * destination then fails with `REAUTH_REQUIRED`, the others go on).
+   * What a person does when it refuses the account's credentials (a `REAUTH_REQUIRED` error), for
+   * the alert: `link again: wg-sync intervals link`. Default: "set its credentials again".
    */
-  open(account: DestinationAccount): Promise<DestinationSession | undefined>;
+  readonly reauthHint?: string;
+  /**
+   * A session for one account; `undefined` when the account should have credentials for it and has
+   * none (that destination then fails with `REAUTH_REQUIRED`, the others go on); `null` when the
+   * account does not use this destination at all (it is left out of the sync and of the report:
+   * intervals.icu for an account that never linked it).
+   */
+  open(account: DestinationAccount): Promise<DestinationSession | undefined | null>;
 }
 
 /** What a destination stores. */

@@ -9,7 +9,9 @@ export interface Tolerance {
  * of every destination before it is written. The same rule as `@wg-sync/garmin`'s read-back
  * matcher, kept here because core imports garmin only as types and loads it lazily.
  */
-export function findMatch<T extends { id: string; takenAt: Date; weightKg: number }>(
+export function findMatch<
+  T extends { id: string; takenAt: Date; weightKg: number; period?: { from: Date; to: Date } },
+>(
   weighIn: { takenAt: Date; weightKg: number },
   held: readonly T[],
   tolerance: Tolerance,
@@ -19,7 +21,7 @@ export function findMatch<T extends { id: string; takenAt: Date; weightKg: numbe
   let bestGap = Number.POSITIVE_INFINITY;
   for (const candidate of held) {
     if (claimed.has(candidate.id)) continue;
-    const gap = Math.abs(candidate.takenAt.getTime() - weighIn.takenAt.getTime());
+    const gap = gapOf(weighIn.takenAt.getTime(), candidate);
     if (gap > tolerance.timeToleranceSec * 1000) continue;
     if (Math.abs(candidate.weightKg - weighIn.weightKg) > tolerance.weightToleranceKg + 1e-9) continue;
     if (gap < bestGap) {
@@ -28,4 +30,11 @@ export function findMatch<T extends { id: string; takenAt: Date; weightKg: numbe
     }
   }
   return best;
+}
+
+/** How far a weigh-in is from a record: from its instant; for a period, 0 inside it, else too far. */
+function gapOf(at: number, record: { takenAt: Date; period?: { from: Date; to: Date } }): number {
+  if (!record.period) return Math.abs(record.takenAt.getTime() - at);
+  const inside = at >= record.period.from.getTime() && at < record.period.to.getTime();
+  return inside ? 0 : Number.POSITIVE_INFINITY;
 }

@@ -3,7 +3,13 @@ import type { WithingsTokens } from '@wg-sync/withings';
 import type { Engine } from '../context.js';
 import { destinationKeys, GARMIN_DESTINATION_ID } from '../destinations/ledger.js';
 import { AccountNotFoundError } from '../errors.js';
-import { type AccountRecord, type HealthRecord, keys, serializeWithingsTokens } from '../store/state.js';
+import {
+  type AccountRecord,
+  type HealthRecord,
+  type IntervalsCredentials,
+  keys,
+  serializeWithingsTokens,
+} from '../store/state.js';
 import {
   describeEntryLocations,
   entryLocation,
@@ -19,8 +25,8 @@ export interface AccountSummary {
   linkedAt: string;
   /** Set when the user unlinked wg-sync in Withings; syncing stops until linked again. */
   unlinkedAt?: string;
-  /** Which sides have tokens stored. */
-  sessions: { withings: boolean; garmin: boolean };
+  /** Which sides have tokens stored (`intervals`: an intervals.icu API key). */
+  sessions: { withings: boolean; garmin: boolean; intervals: boolean };
 }
 
 /** Account management: which Withings user goes to which Garmin account. */
@@ -39,6 +45,15 @@ export interface Accounts {
   setWithings(tokens: WithingsTokens, options?: { timeZone?: string }): Promise<AccountSummary>;
   /** Stores (or replaces) the Garmin tokens of an account created by {@link Accounts.setWithings} or {@link Accounts.link}. */
   setGarmin(userId: string, tokens: GarminTokens): Promise<AccountSummary>;
+  /**
+   * Sends the account's weigh-ins to intervals.icu too, as wellness records (one per day in the
+   * athlete's time zone), with an API key from intervals.icu → Settings → Developer Settings. The
+   * key is stored, never logged; `wg-sync intervals link` checks it with a real call first. Setting
+   * it again replaces it (its ledger is kept, so nothing is written twice).
+   */
+  setIntervals(userId: string, credentials: { apiKey: string; athleteId?: string }): Promise<AccountSummary>;
+  /** Stops sending the account's weigh-ins to intervals.icu and forgets the key (its ledger is kept). */
+  removeIntervals(userId: string): Promise<AccountSummary>;
   /** Every linked account. */
   list(): Promise<AccountSummary[]>;
   /** Forgets an account's tokens and state (the ledger is kept). */
@@ -74,16 +89,21 @@ function checkTimeZone(timeZone: string | undefined) {
 export function createAccounts(engine: Engine): Accounts {
   const { store } = engine.config;
   const summary = async (record: AccountRecord): Promise<AccountSummary> => {
-    const [withings, garmin] = await Promise.all([
+    const [withings, garmin, intervals] = await Promise.all([
       store.get(keys.withingsTokens(record.userId)),
       store.get(keys.garminSession(record.userId)),
+      store.get(keys.intervalsCredentials(record.userId)),
     ]);
     return {
       userId: record.userId,
       timeZone: record.timeZone,
       linkedAt: record.linkedAt,
       ...(record.unlinkedAt ? { unlinkedAt: record.unlinkedAt } : {}),
-      sessions: { withings: withings !== undefined, garmin: garmin !== undefined },
+      sessions: {
+        withings: withings !== undefined,
+        garmin: garmin !== undefined,
+        intervals: intervals !== undefined,
+      },
     };
   };
   const clearReauth = async (userId: string, side?: 'withings' | 'garmin') => {
@@ -145,6 +165,32 @@ export function createAccounts(engine: Engine): Accounts {
       return summary(account.value);
     },
 
+    async setIntervals(userId, credentials) {
+      const apiKey = credentials?.apiKey;
+      const athleteId = credentials?.athleteId ?? '0';
+      if (typeof apiKey !== 'string' || !/^\S{8,200}$/.test(apiKey))
+        throw new TypeError('apiKey must be the intervals.icu API key (Settings → Developer Settings)');
+      if (typeof athleteId !== 'string' || !/^(0|i?\d{1,12})$/.test(athleteId))
+        throw new TypeError(
+          'athleteId must be the intervals.icu athlete id (i12345), or 0 for the key’s own athlete',
+        );
+      const account = await store.get<AccountRecord>(keys.account(userId));
+      if (!account) throw new AccountNotFoundError(userId);
+      engine.redactor.add(apiKey);
+      const record: IntervalsCredentials = { apiKey, athleteId, savedAt: engine.config.now().toISOString() };
+      await store.put(keys.intervalsCredentials(userId), record);
+      engine.log.info('account.intervals.set', { userId, athleteId });
+      return summary(account.value);
+    },
+
+    async removeIntervals(userId) {
+      const account = await store.get<AccountRecord>(keys.account(userId));
+      if (!account) throw new AccountNotFoundError(userId);
+      await store.delete(keys.intervalsCredentials(userId));
+      engine.log.info('account.intervals.removed', { userId });
+      return summary(account.value);
+    },
+
     async list() {
       return Promise.all((await store.list<AccountRecord>('account/')).map((entry) => summary(entry.value)));
     },
@@ -154,6 +200,7 @@ export function createAccounts(engine: Engine): Accounts {
       for (const key of [
         keys.withingsTokens,
         keys.garminSession,
+        keys.intervalsCredentials,
         keys.pending,
         keys.health,
         keys.cursor,

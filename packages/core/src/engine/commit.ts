@@ -81,12 +81,17 @@ export async function finishRun(run: SyncRun, outcome: { ok: boolean }): Promise
   const { userId } = request;
   const garmin = run.destinations.find((d) => d.destination.id === GARMIN_DESTINATION_ID);
   report.upstreamCalls = { withings: run.withingsCalls.calls, garmin: garmin?.calls.calls ?? 0 };
-  report.destinations = run.destinations.map((dest) => ({
-    id: dest.destination.id,
-    ...dest.counts,
-    upstreamCalls: dest.calls.calls,
-    ...(dest.movedTo ? { cursor: dest.movedTo } : {}),
-  }));
+  report.destinations = Object.fromEntries(
+    run.destinations.map((dest) => [
+      dest.destination.id,
+      {
+        id: dest.destination.id,
+        ...dest.counts,
+        upstreamCalls: dest.calls.calls,
+        ...(dest.movedTo ? { cursor: dest.movedTo } : {}),
+      },
+    ]),
+  );
   report.durationMs = Math.round(performance.now() - run.t0);
   if (!request.dryRun) {
     if (!run.outcomeRecorded) await recordOutcome(run, outcome);

@@ -47,6 +47,8 @@ export async function openRun(run: SyncRun, destinations: readonly Destination[]
     }),
   ]);
   run.pending = pending;
+  // Destinations the account does not use are not part of its sync at all.
+  run.destinations = run.destinations.filter((dest) => dest.session !== null);
   if (!withings) {
     recordFailed(run, undefined, {
       groupIds: [],

@@ -1,6 +1,7 @@
 import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
 import { findMatch } from '../destinations/match.js';
 import type { SkipReason } from '../observability/report.js';
+import type { LedgerRecord } from '../store/state.js';
 import {
   type DestinationRun,
   groupIdsOf,
@@ -109,9 +110,11 @@ export async function planDestination(run: SyncRun, dest: DestinationRun): Promi
     if (!dryRun && missing.length > 0) await dest.ledger.write(missing, ledgerEntry(run, w, 'found'));
   }
   if (!(await readLateArrivals(run, dest, candidates))) return;
+  const current = await notSuperseded(run, dest, candidates);
+  if (!current) return;
   const claimed = new Set<string>();
   const notHeld: WeighIn[] = [];
-  for (const w of candidates) {
+  for (const w of current) {
     const match = findMatch(w, dest.held, run.engine.config.dedup, claimed);
     if (!match) {
       notHeld.push(w);
@@ -142,6 +145,31 @@ export async function planDestination(run: SyncRun, dest: DestinationRun): Promi
   dest.toWrite = storable.slice(0, cap);
 }
 
+/**
+ * The candidates a destination that keeps one record per period still wants: the others, replaced
+ * by a later weigh-in of their period, are skipped and enter the ledger. @returns undefined on failure.
+ */
+async function notSuperseded(
+  run: SyncRun,
+  dest: DestinationRun,
+  candidates: WeighIn[],
+): Promise<WeighIn[] | undefined> {
+  if (!dest.session?.superseded || candidates.length === 0) return candidates;
+  let superseded: Map<WeighIn, Date>;
+  try {
+    superseded = await dest.session.superseded(candidates);
+  } catch (error) {
+    await recordError(run, dest, error, groupIdsOf(candidates));
+    dest.stopped = true;
+    return undefined;
+  }
+  for (const [w] of superseded) {
+    recordSkip(run, dest, { groupIds: w.groupIds, takenAt: w.takenAt.toISOString(), reason: 'superseded' });
+    if (!run.request.dryRun) await dest.ledger.write(w.groupIds, ledgerEntry(run, w, 'superseded'));
+  }
+  return candidates.filter((w) => !superseded.has(w));
+}
+
 /** Lists the destination once more when a candidate is older than the range read. @returns false on failure. */
 async function readLateArrivals(run: SyncRun, dest: DestinationRun, candidates: WeighIn[]): Promise<boolean> {
   const window = run.window as NonNullable<SyncRun['window']>;
@@ -160,7 +188,7 @@ async function readLateArrivals(run: SyncRun, dest: DestinationRun, candidates: 
 }
 
 /** A ledger entry for a weigh-in, as every version has written it. */
-export function ledgerEntry(run: SyncRun, w: WeighIn, how: 'uploaded' | 'found') {
+export function ledgerEntry(run: SyncRun, w: WeighIn, how: LedgerRecord['how']) {
   return {
     takenAt: w.takenAt.toISOString(),
     weightKg: w.weightKg,

@@ -2,7 +2,7 @@ import type { MeasureGroup, WeighIn, WithingsClient } from '@wg-sync/withings';
 import type { Engine } from '../context.js';
 import type { Destination, DestinationSession, StoredWeighIn } from '../destinations/destination.js';
 import type { DestinationLedger } from '../destinations/ledger.js';
-import { needsReauth } from '../observability/health.js';
+import { needsReauth, raiseAlert } from '../observability/health.js';
 import type {
   FailedEntry,
   SkippedEntry,
@@ -61,8 +61,8 @@ export interface DestinationRun {
   name: string;
   ledger: DestinationLedger;
   cursor: CursorRecord | undefined;
-  /** Undefined until opened, and when the account has no credentials for it. */
-  session: DestinationSession | undefined;
+  /** Undefined until opened, and when the account has no credentials for it; null: not used. */
+  session: DestinationSession | undefined | null;
   /** Its HTTP round trips (through the fetch the engine gave it). */
   calls: { calls: number };
   /** What it held in the run's range before anything was written (ids). */
@@ -143,7 +143,20 @@ export async function recordError(
   if (isReauth(error)) {
     if (dest) dest.stopped = true;
     if (side) await needsReauth(run.engine, run.request.userId, side, failure.message);
+    else if (dest) await destinationNeedsReauth(run, dest, failure.message);
   }
+}
+
+/** A destination other than Garmin refused its credentials: an alert naming it, with the fix. */
+async function destinationNeedsReauth(run: SyncRun, dest: DestinationRun, detail: string): Promise<void> {
+  const { userId } = run.request;
+  const fix = dest.destination.reauthHint ?? `set its credentials again`;
+  await raiseAlert(run.engine, {
+    type: 'REAUTH_REQUIRED',
+    userId,
+    destination: dest.destination.id,
+    message: `${dest.name} refused the credentials of user ${userId} (${detail}); ${fix}`,
+  });
 }
 
 /** Every group id of some weigh-ins (what a failed entry names). */
@@ -161,7 +174,7 @@ export function emptyReport(request: SyncRequest, startedAt: Date, coalesced: bo
     skipped: [],
     failed: [],
     upstreamCalls: { withings: 0, garmin: 0 },
-    destinations: [],
+    destinations: {},
     coalesced,
   };
 }

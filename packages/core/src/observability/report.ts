@@ -12,7 +12,12 @@ export type SkipReason =
   | 'no-weight'
   | 'cap'
   | 'attribution'
-  | 'objective';
+  | 'objective'
+  /**
+   * A destination that keeps one record per day (intervals.icu) holds a later weigh-in of the same
+   * day: an earlier one never overwrites it.
+   */
+  | 'superseded';
 
 /** A weigh-in that reached Garmin (or would have, in a dry run) and was read back. */
 export interface SyncedEntry {
@@ -87,8 +92,12 @@ export interface SyncReport {
   failed: FailedEntry[];
   /** HTTP round trips made by this sync (`garmin`: the Garmin destination's). */
   upstreamCalls: { withings: number; garmin: number };
-  /** Every destination's outcome, in the configured order (Garmin first). */
-  destinations: DestinationResult[];
+  /**
+   * Every destination's outcome, keyed by its id (`report.destinations.garmin`,
+   * `report.destinations.intervals`), in the configured order (Garmin first). A destination the
+   * account does not use (no intervals.icu key stored, say) has no entry.
+   */
+  destinations: Record<string, DestinationResult>;
   /** True when this trigger joined a sync already running for the user instead of starting its own. */
   coalesced: boolean;
   /** The Withings cursor after the sync (ISO), when every destination's moved (the earliest of them). */

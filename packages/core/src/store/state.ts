@@ -9,6 +9,7 @@ export const keys = {
   account: (userId: string) => `account/${userId}`,
   withingsTokens: (userId: string) => `withings/${userId}/tokens`,
   garminSession: (userId: string) => `garmin/${userId}/session`,
+  intervalsCredentials: (userId: string) => `intervals/${userId}/credentials`,
   cursor: (userId: string) => `cursor/${userId}`,
   ledger: (userId: string, groupId: string) => `ledger/${userId}/${groupId}`,
   ledgerPrefix: (userId: string) => `ledger/${userId}/`,
@@ -31,6 +32,14 @@ export interface AccountRecord {
   heightCheckedAt?: string;
 }
 
+/** An account's intervals.icu API key and athlete (`intervals/<user>/credentials`). */
+export interface IntervalsCredentials {
+  apiKey: string;
+  /** The athlete id (`i12345`), or `0`: the athlete the key belongs to. */
+  athleteId: string;
+  savedAt: string;
+}
+
 /** The account's Withings cursor (`lastupdate` for the next fetch). */
 export interface CursorRecord {
   /** Epoch seconds of Withings' `updatetime` after the last fully successful sync. */
@@ -42,8 +51,11 @@ export interface LedgerRecord {
   takenAt: string;
   weightKg?: number;
   kind: 'weight' | 'blood-pressure';
-  /** `uploaded`: we sent and read it back; `found`: Garmin already had it. */
-  how: 'uploaded' | 'found';
+  /**
+   * `uploaded`: we sent and read it back; `found`: the destination already had it; `superseded`: a
+   * destination that keeps one record per day holds a later weigh-in of that day.
+   */
+  how: 'uploaded' | 'found' | 'superseded';
   at: string;
   garminSamplePk?: number;
 }
@@ -172,6 +184,11 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
       expiresAt: z.optional(z.nullable(text)),
       domain: z.optional(text),
     }),
+  },
+  {
+    key: /^intervals\/[^/]+\/credentials$/,
+    what: 'intervals.icu credentials',
+    schema: z.looseObject({ apiKey: text.check(z.minLength(1)), athleteId: text.check(z.minLength(1)) }),
   },
   {
     key: /^(cursor\/[^/]+|destinations\/[^/]+\/cursor\/[^/]+)$/,
