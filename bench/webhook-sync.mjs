@@ -2,6 +2,7 @@
 // Garmin, with 50 ms injected per upstream call and valid tokens. Sequential round trips are counted
 // from when the simulators received each request: calls sent together arrive within a few ms, a call
 // that waited for an answer arrives at least one injected latency later.
+import { startIntervalsSim } from '@wg-sync/testkit';
 import { startWeighInService, weighInServiceDestination } from './http-destination.mjs';
 import { percentile, round, startWorld } from './world.mjs';
 
@@ -25,27 +26,35 @@ export function countWaves(times, latencyMs) {
 }
 
 /**
- * @param {{ runs: number, secondDestination?: boolean }} options With `secondDestination`, a weigh-in
- *   service on 127.0.0.1 (same latency) is written beside Garmin: its calls count, and the round trips
- *   must not grow (destinations are written concurrently).
+ * @param {{ runs: number, secondDestination?: 'service' | 'intervals' }} options With
+ *   `secondDestination`, a second destination on 127.0.0.1 (same latency) is written beside Garmin: a
+ *   plug-in weigh-in service, or the built-in intervals.icu (its simulator, the account linked to it).
+ *   Its calls count, and the round trips must not grow (destinations are written concurrently).
  */
-export async function webhookSync({ runs, secondDestination = false }) {
+export async function webhookSync({ runs, secondDestination }) {
   // Read-back's first poll normally waits 1.5 s for Garmin to file the upload; the simulator files it
   // at once, so the wait is left out to measure the protocol, not a sleep.
   // Weigh-ins are minutes apart in life; here they follow each other at once, so the engine's clock
   // moves two minutes per run: each notification opens a new debounce window and is synced at once,
   // as one is in life (within a window it would wait for the window's closing sync instead).
   let skewMs = 0;
-  const service = secondDestination ? await startWeighInService() : undefined;
+  const service =
+    secondDestination === 'service'
+      ? await startWeighInService()
+      : secondDestination === 'intervals'
+        ? await intervalsService()
+        : undefined;
   const world = await startWorld({
     config: {
       readBack: { attempts: 3, delayMs: 0 },
       now: () => new Date(Date.now() + skewMs),
-      ...(service ? { destinations: [weighInServiceDestination(service.url)] } : {}),
+      ...(secondDestination === 'service' ? { destinations: [weighInServiceDestination(service.url)] } : {}),
+      ...(secondDestination === 'intervals' ? { intervals: { baseUrl: service.url } } : {}),
     },
   });
   try {
     const [{ userId }] = world.people;
+    if (secondDestination === 'intervals') await service.link(world.sync, userId);
     // The first sync of an account also looks back 7 days and reads the height once: not the steady state.
     await world.sync.syncRecent({ userId });
     world.withings.latencyMs = LATENCY_MS;
@@ -66,8 +75,9 @@ export async function webhookSync({ runs, secondDestination = false }) {
         // 5-minute overlap), 20 s apart (groups seconds apart are one split weigh-in) and a kilo apart
         // (or Garmin-side dedup, ±120 s and ±0.1 kg, would rightly skip them). A weigh-in measured
         // before the cursor (a scale that was offline) costs one more Garmin range read: the sync reads
-        // from the cursor, never from the notification's startdate, which anyone can forge.
-        takenAt: new Date(Date.now() - 30_000 - i * 20_000),
+        // from the cursor, never from the notification's startdate, which anyone can forge. Each one
+        // is later than the last, as in life: intervals.icu keeps a day's latest weigh-in only.
+        takenAt: new Date(Date.now() - 30_000 - (runs - i) * 20_000),
         weightKg: 80 + i,
         fatPercent: 20.5,
       });
@@ -116,6 +126,23 @@ export async function webhookSync({ runs, secondDestination = false }) {
     await world.close();
     await service?.close();
   }
+}
+
+/** The intervals.icu simulator, shaped like the weigh-in service (`requests`, `latencyMs`, `close`). */
+async function intervalsService() {
+  const sim = await startIntervalsSim({ athletes: [{ id: 'i1', timezone: 'Europe/Berlin' }] });
+  return {
+    url: sim.url,
+    get requests() {
+      return sim.requests;
+    },
+    set latencyMs(ms) {
+      sim.latencyMs = ms;
+    },
+    link: (sync, userId) =>
+      sync.accounts.setIntervals(userId, { apiKey: sim.athlete.apiKey, athleteId: 'i1' }),
+    close: () => sim.close(),
+  };
 }
 
 /** The path without ids and dates, e.g. `/weight-service/weight/range`. */

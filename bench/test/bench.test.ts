@@ -19,6 +19,7 @@ it('runs in quick mode and writes every measurement', async () => {
     expect(Object.keys(results)).toEqual([
       'webhookSync',
       'twoDestinations',
+      'withIntervals',
       'ack',
       'backfill365',
       'lambdaBundle',
@@ -30,6 +31,11 @@ it('runs in quick mode and writes every measurement', async () => {
     // The second destination's list, write and read-back are counted, in the report as on the wire.
     expect(results.twoDestinations.upstreamCalls).toBe(results.webhookSync.upstreamCalls + 3);
     expect(results.twoDestinations.upstreamCallsReported).toBe(results.twoDestinations.upstreamCalls);
+    // intervals.icu: the athlete and the days read together with Garmin's range, then one PUT that
+    // echoes the day (its confirmation): 3 more calls, and no more round trips than Garmin alone.
+    expect(results.withIntervals.upstreamCalls).toBe(results.webhookSync.upstreamCalls + 3);
+    expect(results.withIntervals.upstreamCallsReported).toBe(results.withIntervals.upstreamCalls);
+    expect(results.withIntervals.sequentialRoundTrips).toBe(results.webhookSync.sequentialRoundTrips);
     expect(results.ack.statuses).toEqual({ 200: results.ack.notifications * results.ack.bursts });
     expect(results.ack.floor.express.p99Ms).toBeGreaterThan(0);
     expect(results.ack.p99RatioToExpressFloor).toBeCloseTo(
