@@ -205,6 +205,18 @@ describe('intervals.icu as a second destination', () => {
     expect(h.intervals.wellness(h.athleteId)).toMatchObject([{ weight: 80.9 }]);
   });
 
+  it('a weight it cannot store fails as INVALID_VALUE without a call; a body fat it would refuse is left out', async () => {
+    const h = await withIntervals();
+    h.withings.addWeighIn(h.userId, { takenAt: new Date(Date.now() - 2 * 24 * HOUR), weightKg: 1200 });
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(10), weightKg: 80.4, fatPercent: 0 });
+    const report = await h.sync.syncRecent();
+    expect(report.failed.filter((f) => f.destination === 'intervals')).toMatchObject([
+      { code: 'INVALID_VALUE' },
+    ]);
+    const puts = h.intervals.requests.filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => JSON.parse(r.body))).toEqual([{ weight: 80.4 }]);
+  });
+
   it('never logs or reports the API key', async () => {
     const h = await withIntervals();
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 80.2 });

@@ -45,7 +45,8 @@ export function intervalsDestination(engine: Engine): Destination {
   return {
     id: INTERVALS_DESTINATION_ID,
     name: 'intervals.icu',
-    accepts: { bodyComposition: ['fatPercent'], bloodPressure: true },
+    // What the client accepts (weight under 1000 kg); heavier fails as INVALID_VALUE, never sent.
+    accepts: { bodyComposition: ['fatPercent'], bloodPressure: true, maxWeightKg: 999.99 },
     reauthHint: 'link it again: wg-sync intervals link',
     async open(account) {
       const stored = await engine.config.store.get<IntervalsCredentials>(
@@ -125,7 +126,9 @@ function intervalsSession(
   const putWeighIn = async (w: DestinationWeighIn, tz: string) => {
     const day = localDay(w.takenAt, tz);
     const weight = Math.round(w.weightKg * 100) / 100;
-    const bodyFat = w.fatPercent === undefined ? undefined : Math.round(w.fatPercent * 10) / 10;
+    // A body fat intervals.icu would refuse (0, over 100) is left out rather than failing the weight.
+    const fat = w.fatPercent === undefined ? undefined : Math.round(w.fatPercent * 10) / 10;
+    const bodyFat = fat !== undefined && fat > 0 && fat <= 100 ? fat : undefined;
     const echoed = await client.putWellness(day, { weight, ...(bodyFat === undefined ? {} : { bodyFat }) });
     await remember(day, () => ({
       weighIn: {
@@ -230,7 +233,10 @@ function intervalsSession(
       });
     },
 
-    fields: (w) => (w.fatPercent === undefined ? ['weightKg'] : ['weightKg', 'fatPercent']),
+    fields: (w) =>
+      w.fatPercent !== undefined && w.fatPercent > 0 && w.fatPercent <= 100
+        ? ['weightKg', 'fatPercent']
+        : ['weightKg'],
 
     bloodPressure: {
       async list(range) {
