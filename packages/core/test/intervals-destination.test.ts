@@ -217,6 +217,24 @@ describe('intervals.icu as a second destination', () => {
     expect(puts.map((r) => JSON.parse(r.body))).toEqual([{ weight: 80.4 }]);
   });
 
+  it('setDestination(userId, "intervals", …) links it as setIntervals does; removeIntervals stops it', async () => {
+    const h = await withIntervals({ link: false });
+    const linked = await h.sync.accounts.setDestination(h.userId, 'intervals', {
+      apiKey: h.intervals.athlete.apiKey,
+      athleteId: 'i4242',
+    });
+    expect(linked.sessions.intervals).toBe(true);
+    await expect(
+      h.sync.accounts.setDestination(h.userId, 'csv' as 'intervals', { apiKey: 'x'.repeat(20) }),
+    ).rejects.toThrow(TypeError);
+    await expect(h.sync.accounts.setIntervals(h.userId, { apiKey: 'short' })).rejects.toThrow(TypeError);
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(10), weightKg: 80.2 });
+    expect((await h.sync.syncRecent()).destinations.intervals).toMatchObject({ synced: 1 });
+    expect((await h.sync.accounts.removeIntervals(h.userId)).sessions.intervals).toBe(false);
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 81.2 });
+    expect(Object.keys((await h.sync.syncRecent()).destinations)).toEqual(['garmin']);
+  });
+
   it('never logs or reports the API key', async () => {
     const h = await withIntervals();
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 80.2 });

@@ -54,6 +54,17 @@ export interface Accounts {
   setIntervals(userId: string, credentials: { apiKey: string; athleteId?: string }): Promise<AccountSummary>;
   /** Stops sending the account's weigh-ins to intervals.icu and forgets the key (its ledger is kept). */
   removeIntervals(userId: string): Promise<AccountSummary>;
+  /**
+   * A built-in destination's credentials by its id: `setDestination(userId, 'intervals', { apiKey,
+   * athleteId })` is {@link Accounts.setIntervals}, `setDestination(userId, 'garmin', tokens)` is
+   * {@link Accounts.setGarmin}. Your own destinations keep their credentials themselves.
+   */
+  setDestination(
+    userId: string,
+    destination: 'intervals',
+    credentials: { apiKey: string; athleteId?: string },
+  ): Promise<AccountSummary>;
+  setDestination(userId: string, destination: 'garmin', tokens: GarminTokens): Promise<AccountSummary>;
   /** Every linked account. */
   list(): Promise<AccountSummary[]>;
   /** Forgets an account's tokens and state (the ledger is kept). */
@@ -181,6 +192,15 @@ export function createAccounts(engine: Engine): Accounts {
       await store.put(keys.intervalsCredentials(userId), record);
       engine.log.info('account.intervals.set', { userId, athleteId });
       return summary(account.value);
+    },
+
+    async setDestination(userId: string, destination: string, credentials: unknown): Promise<AccountSummary> {
+      if (destination === 'intervals')
+        return this.setIntervals(userId, credentials as { apiKey: string; athleteId?: string });
+      if (destination === 'garmin') return this.setGarmin(userId, credentials as GarminTokens);
+      throw new TypeError(
+        `setDestination sets the built-in destinations' credentials ('garmin', 'intervals'), not ${JSON.stringify(destination)}`,
+      );
     },
 
     async removeIntervals(userId) {
