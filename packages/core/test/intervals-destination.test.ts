@@ -235,6 +235,19 @@ describe('intervals.icu as a second destination', () => {
     expect(Object.keys((await h.sync.syncRecent()).destinations)).toEqual(['garmin']);
   });
 
+  it('doctor uses the key for real: ok with the athlete’s time zone, a refused key fails with the fix', async () => {
+    const h = await withIntervals({ timezone: 'Asia/Tokyo' });
+    const check = async () =>
+      (await h.sync.doctor()).accounts[0]?.checks.find((c) => c.name === 'intervals.icu key');
+    expect(await check()).toMatchObject({ status: 'ok', detail: expect.stringContaining('Asia/Tokyo') });
+    await h.sync.accounts.setIntervals(h.userId, { apiKey: 'revoked-key-0000', athleteId: 'i4242' });
+    const refused = await check();
+    expect(refused).toMatchObject({ status: 'fail', fix: 'run: wg-sync intervals link' });
+    expect(JSON.stringify(refused)).not.toContain('revoked-key-0000');
+    await h.sync.accounts.removeIntervals(h.userId);
+    expect(await check()).toBeUndefined();
+  });
+
   it('never logs or reports the API key', async () => {
     const h = await withIntervals();
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 80.2 });

@@ -4,11 +4,18 @@ import { garminClientFor, withingsClientFor } from '../engine/clients.js';
 import { describeFailure } from '../engine/failures.js';
 import { needsSignIn } from '../error-codes.js';
 import { webhookUrl } from '../http/webhook-url.js';
-import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
+import {
+  type AccountRecord,
+  type HealthRecord,
+  type IntervalsCredentials,
+  keys,
+  type PendingRecord,
+} from '../store/state.js';
 import { fail, garminProblem, lastErrorCheck, ok, warn } from './doctor-findings.js';
 import type { DoctorCheck } from './report.js';
 
-// Doctor's checks of one linked account: its state, both sides' credentials (used for real), the
+// Doctor's checks of one linked account: its state, both sides' credentials (used for real; the
+// intervals.icu key too when it is linked), the
 // webhook subscription, the last success and error, pending notifications and the ledger.
 
 const HOUR_MS = 3600_000;
@@ -83,6 +90,7 @@ export async function accountChecks(engine: Engine, account: AccountRecord): Pro
       );
     }
   }
+  checks.push(...(await intervalsChecks(engine, userId, fetchImpl)));
   const health = (await store.get<HealthRecord>(keys.health(userId)))?.value;
   checks.push(...(await subscriptionChecks(engine, withings, health)));
   const now = engine.config.now().getTime();
@@ -119,6 +127,46 @@ export async function accountChecks(engine: Engine, account: AccountRecord): Pro
   const ledger = await store.list(keys.ledgerPrefix(userId));
   checks.push(ok('ledger', `${ledger.length} synced groups remembered`));
   return checks;
+}
+
+/** intervals.icu, for an account that linked it: its key used for real (one athlete read). */
+async function intervalsChecks(
+  engine: Engine,
+  userId: string,
+  fetchImpl: typeof fetch,
+): Promise<DoctorCheck[]> {
+  const stored = await engine.config.store.get<IntervalsCredentials>(keys.intervalsCredentials(userId));
+  if (!stored) return [];
+  engine.redactor.add(stored.value.apiKey);
+  const { IntervalsClient } = await import('@wg-sync/intervals');
+  const options = engine.config.intervals;
+  try {
+    const athlete = await new IntervalsClient({
+      apiKey: stored.value.apiKey,
+      athleteId: stored.value.athleteId,
+      fetch: fetchImpl,
+      ...(options?.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options?.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    }).getAthlete();
+    return [
+      athlete.timezone
+        ? ok('intervals.icu key', `valid (days in ${athlete.timezone})`)
+        : warn(
+            'intervals.icu key',
+            'valid, but the athlete has no time zone: days are taken in the account’s own',
+            'set it in intervals.icu → Settings',
+          ),
+    ];
+  } catch (error) {
+    const { code, message } = describeFailure(engine, error);
+    return [
+      fail(
+        'intervals.icu key',
+        `${code}: ${message}`,
+        needsSignIn(code) ? 'run: wg-sync intervals link' : 'try again later',
+      ),
+    ];
+  }
 }
 
 /**
