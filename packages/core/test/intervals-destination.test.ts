@@ -248,6 +248,18 @@ describe('intervals.icu as a second destination', () => {
     expect(await check()).toBeUndefined();
   });
 
+  it('status shows that the account sends to intervals.icu, never the key', async () => {
+    const h = await withIntervals();
+    const status = await h.sync.status();
+    expect(status.accounts[0]?.intervals).toEqual({
+      accessTokenExpiresAt: null,
+      refreshedAt: expect.any(String),
+    });
+    expect(JSON.stringify(status)).not.toContain(h.intervals.athlete.apiKey);
+    await h.sync.accounts.removeIntervals(h.userId);
+    expect((await h.sync.status()).accounts[0]).not.toHaveProperty('intervals');
+  });
+
   it('never logs or reports the API key', async () => {
     const h = await withIntervals();
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(30), weightKg: 80.2 });

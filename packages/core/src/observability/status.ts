@@ -52,6 +52,11 @@ export interface AccountStatus {
   withings: CredentialStatus | null;
   /** The stored Garmin session; `null` when the account has none. */
   garmin: CredentialStatus | null;
+  /**
+   * The stored intervals.icu key (it does not expire: `accessTokenExpiresAt` is `null`); absent when
+   * the account has not linked intervals.icu.
+   */
+  intervals?: CredentialStatus;
 }
 
 /** What `GET /status` answers and `Sync.status()` returns: every account's health, no secret. */
@@ -67,11 +72,12 @@ export async function status(engine: Engine): Promise<StatusReport> {
   return {
     accounts: await Promise.all(
       accounts.map(async ({ value: account }) => {
-        const [health, pending, withings, garmin] = await Promise.all([
+        const [health, pending, withings, garmin, intervals] = await Promise.all([
           store.get<HealthRecord>(keys.health(account.userId)),
           store.get<PendingRecord>(keys.pending(account.userId)),
           store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
           store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
+          store.get<{ savedAt?: string }>(keys.intervalsCredentials(account.userId)),
         ]);
         return {
           userId: account.userId,
@@ -95,6 +101,9 @@ export async function status(engine: Engine): Promise<StatusReport> {
                 refreshedAt: garmin.value.savedAt ?? null,
               }
             : null,
+          ...(intervals
+            ? { intervals: { accessTokenExpiresAt: null, refreshedAt: intervals.value.savedAt ?? null } }
+            : {}),
         };
       }),
     ),
