@@ -167,21 +167,33 @@ describe('wg-sync serve', () => {
 });
 
 describe('wg-sync demo', () => {
-  it('--json: four webhook syncs, two weigh-ins in Garmin with body composition, nothing failed', async () => {
+  it('--json: four webhook syncs, two weigh-ins in Garmin with body composition and in intervals.icu, nothing failed', async () => {
     const { env } = await cliWorld();
     const demo = await run(['demo', '--json'], env);
     expect(demo.code, demo.stderr).toBe(0);
-    const { reports, garmin } = JSON.parse(demo.stdout) as {
+    const { reports, garmin, intervals } = JSON.parse(demo.stdout) as {
       reports: SyncReport[];
       garmin: Array<Record<string, unknown>>;
+      intervals: Array<Record<string, unknown>>;
     };
     expect(reports.map((r) => r.trigger)).toEqual(['webhook', 'webhook', 'webhook', 'webhook']);
     expect(reports.flatMap((r) => r.failed)).toEqual([]);
-    expect(reports.map((r) => r.synced.length)).toEqual([1, 1, 0, 0]);
+    // Each real weigh-in lands in both destinations, in the same sync.
+    expect(reports.map((r) => r.synced.map((s) => s.destination).sort())).toEqual([
+      ['garmin', 'intervals'],
+      ['garmin', 'intervals'],
+      [],
+      [],
+    ]);
     // The Body Cardio weigh-in arrives as three Withings groups and leaves as one Garmin entry.
-    expect(reports[1]?.synced[0]?.groupIds).toHaveLength(3);
+    expect(reports[1]?.synced.find((s) => s.destination === 'garmin')?.groupIds).toHaveLength(3);
     expect(reports[2]?.skipped.map((s) => s.reason)).toContain('ambiguous');
-    expect(reports[3]?.skipped.filter((s) => s.reason === 'duplicate-ledger')).toHaveLength(2);
+    expect(
+      reports[3]?.skipped.filter((s) => s.reason === 'duplicate-ledger').map((s) => s.destination),
+    ).toEqual(expect.arrayContaining(['garmin', 'garmin', 'intervals', 'intervals']));
+    // One wellness record a day, holding the day's latest weigh-in (two days only just after midnight).
+    expect(intervals.at(-1)).toMatchObject({ weight: 81.12, bodyFat: 21.1 });
+    expect(intervals.length).toBeLessThanOrEqual(2);
     expect(garmin).toHaveLength(2);
     expect(garmin[1]).toMatchObject({
       weightKg: 81.12,
@@ -192,7 +204,7 @@ describe('wg-sync demo', () => {
     });
   });
 
-  it('tells the story step by step, ending with what Garmin holds', async () => {
+  it('tells the story step by step, one weigh-in landing in Garmin and intervals.icu, ending with what both hold', async () => {
     const { env } = await cliWorld();
     const demo = await run(['demo'], env);
     expect(demo.code, demo.stderr).toBe(0);
@@ -204,10 +216,24 @@ describe('wg-sync demo', () => {
       /upload weight\.fit \(\d+ bytes, 1 weigh-in\(s\) stored\) → 202/,
       /weight range read .* — read-back/,
       /ambiguous: Withings could not tell whose weigh-in it is/,
+      /intervals\.icu: API key checked with GET \/api\/v1\/athlete\/i\d+ \(200, days in Europe\/Berlin\)/,
+      /wg-sync → intervals\.icu {2}PUT wellness \d{4}-\d{2}-\d{2} \(weight, bodyFat\) → 200/,
+      /intervals\.icu: \d{4}-\d{2}-\d{2} weight 81\.12 kg, body fat 21\.1 %/,
       /What Garmin Connect now holds:/,
+      /What intervals\.icu now holds .*:\n {2}\d{4}-\d{2}-\d{2} {2}weight 81\.12 kg, body fat 21\.1 %/,
     ])
       expect(demo.stdout).toMatch(step);
-    // The secret (64 hex digits, like openssl rand -hex 32) is never printed.
-    expect(demo.stdout + demo.stderr).not.toMatch(/[0-9a-f]{64}/);
+    // The first weigh-in lands in both, in one story step: Garmin read it back, intervals.icu holds the day.
+    const first = demo.stdout.slice(
+      demo.stdout.indexOf('5. A weigh-in'),
+      demo.stdout.indexOf('6. A weigh-in'),
+    );
+    expect(first).toMatch(/synced {6}81\.37 kg .*read back from Garmin \(samplePk \d+\)/);
+    expect(first).toMatch(
+      /synced {6}81\.37 kg .*written to intervals\.icu as the record of \d{4}-\d{2}-\d{2}/,
+    );
+    expect(first).toMatch(/intervals\.icu: \d{4}-\d{2}-\d{2} weight 81\.37 kg, body fat 21\.4 %/);
+    // The secret (64 hex digits, like openssl rand -hex 32) is never printed, nor the intervals.icu key.
+    expect(demo.stdout + demo.stderr).not.toMatch(/[0-9a-f]{64}|Basic |API_KEY/);
   });
 });

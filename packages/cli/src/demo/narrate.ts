@@ -1,24 +1,45 @@
 import type { SyncReport } from '@wg-sync/core';
-import type { GarminSim, RecordedRequest, WithingsSim } from '@wg-sync/testkit';
+import type { IntervalsWellness } from '@wg-sync/intervals';
+import type {
+  GarminSim,
+  IntervalsSim,
+  IntervalsSimRequest,
+  IntervalsSimWellness,
+  RecordedRequest,
+  WithingsSim,
+} from '@wg-sync/testkit';
 
 /** Where the simulators' logs stood before a step, so the step's own traffic can be told apart. */
 export interface Marks {
   withingsRequests: number;
   garminRequests: number;
+  intervalsRequests: number;
   deliveries: number;
   uploads: number;
   startedAt: number;
 }
 
-export function mark(withings: WithingsSim, garmin: GarminSim): Marks {
+export function mark(withings: WithingsSim, garmin: GarminSim, intervals: IntervalsSim): Marks {
   return {
     withingsRequests: withings.requests.length,
     garminRequests: garmin.requests.length,
+    intervalsRequests: intervals.requests.length,
     deliveries: withings.deliveries.length,
     uploads: garmin.uploads().length,
     startedAt: Date.now(),
   };
 }
+
+/** The simulators a step talks to, and the intervals.icu athlete the demo account is linked to. */
+export interface DemoSims {
+  withings: WithingsSim;
+  garmin: GarminSim;
+  intervals: IntervalsSim;
+  athleteId: string;
+}
+
+/** Who talks to whom, padded so the requests line up. */
+const arrow = (from: string, to: string) => `${from} → ${to}`.padEnd(25);
 
 const REASONS: Record<string, string> = {
   'duplicate-ledger': 'already uploaded (idempotency ledger)',
@@ -29,7 +50,10 @@ const REASONS: Record<string, string> = {
   cap: 'over the per-sync cap (picked up next time)',
   attribution: 'attribution not synced',
   objective: 'an objective, not a measurement',
+  superseded: "a later weigh-in of the same day is the day's record",
 };
+
+const DESTINATION_NAMES: Record<string, string> = { garmin: 'Garmin', intervals: 'intervals.icu' };
 
 function describeWithings(request: RecordedRequest): string {
   const form = new URLSearchParams(request.body);
@@ -54,16 +78,32 @@ function describeGarmin(
   return `${request.method} ${request.path}`;
 }
 
+function describeIntervals(request: IntervalsSimRequest): string {
+  const day = /\/wellness\/(\d{4}-\d{2}-\d{2})$/.exec(request.path)?.[1];
+  if (request.method === 'PUT' && day)
+    return `PUT wellness ${day} (${Object.keys(JSON.parse(request.body || '{}') as object).join(', ')})`;
+  if (request.path.endsWith('/wellness'))
+    return `wellness read ${request.query.get('oldest')} … ${request.query.get('newest')}`;
+  if (/^\/api\/v1\/athlete\/[^/]+$/.test(request.path)) return 'athlete read (its time zone decides the day)';
+  return `${request.method} ${request.path}`;
+}
+
+/** What one intervals.icu day holds, as the demo shows it: `weight 81.4 kg, body fat 21.2 %`. */
+export function describeIntervalsDay(day: IntervalsWellness | IntervalsSimWellness): string {
+  return [
+    typeof day.weight === 'number' ? `weight ${day.weight} kg` : '',
+    typeof day.bodyFat === 'number' ? `body fat ${day.bodyFat} %` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 /**
  * The lines of one demo step: every HTTP exchange it caused, in the order the servers saw them, with
  * times relative to the step's start, then what the sync decided.
  */
-export function describeStep(
-  report: SyncReport,
-  marks: Marks,
-  withings: WithingsSim,
-  garmin: GarminSim,
-): string[] {
+export function describeStep(report: SyncReport, marks: Marks, sims: DemoSims): string[] {
+  const { withings, garmin, intervals } = sims;
   const uploads = garmin
     .uploads()
     .slice(marks.uploads)
@@ -74,13 +114,13 @@ export function describeStep(
     if (!attempt) continue;
     events.push({
       at: attempt.at.getTime(),
-      line: `Withings → wg-sync   POST /webhook/withings/<secret> → ${attempt.status ?? attempt.error} in ${attempt.ms} ms (answered before any upstream call)`,
+      line: `${arrow('Withings', 'wg-sync')}POST /webhook/withings/<secret> → ${attempt.status ?? attempt.error} in ${attempt.ms} ms (answered before any upstream call)`,
     });
   }
   for (const request of withings.requests.slice(marks.withingsRequests)) {
     events.push({
       at: request.receivedAt.getTime(),
-      line: `wg-sync → Withings   ${describeWithings(request)} → ${request.status ?? '…'}`,
+      line: `${arrow('wg-sync', 'Withings')}${describeWithings(request)} → ${request.status ?? '…'}`,
     });
   }
   let uploadIndex = 0;
@@ -92,7 +132,17 @@ export function describeStep(
     const suffix = isRange && rangeReads > 1 ? ' — read-back' : '';
     events.push({
       at: request.receivedAt.getTime(),
-      line: `wg-sync → Garmin     ${describeGarmin(request, isUpload ? uploads[uploadIndex++] : undefined)} → ${request.status ?? '…'}${suffix}`,
+      line: `${arrow('wg-sync', 'Garmin')}${describeGarmin(request, isUpload ? uploads[uploadIndex++] : undefined)} → ${request.status ?? '…'}${suffix}`,
+    });
+  }
+  let wrote = false;
+  for (const request of intervals.requests.slice(marks.intervalsRequests)) {
+    const isRead = request.method === 'GET' && request.path.endsWith('/wellness');
+    const suffix = isRead && wrote ? ' — read-back' : '';
+    if (request.method === 'PUT') wrote = true;
+    events.push({
+      at: request.receivedAt.getTime(),
+      line: `${arrow('wg-sync', 'intervals.icu')}${describeIntervals(request)} → ${request.status ?? '…'}${suffix}`,
     });
   }
   events.sort((a, b) => a.at - b.at);
@@ -103,18 +153,32 @@ export function describeStep(
 
   for (const entry of report.synced) {
     const fields = entry.fields.filter((f) => f !== 'weightKg');
+    const readBack =
+      entry.destination === 'intervals'
+        ? `written to intervals.icu as the record of ${entry.storedId}`
+        : `read back from Garmin (samplePk ${entry.garminSamplePk})`;
     lines.push(
       `synced      ${entry.weightKg} kg at ${entry.takenAt} from ${entry.groupIds.length} Withings group(s)` +
-        `${fields.length ? `, with ${fields.join(', ')}` : ''}; read back from Garmin (samplePk ${entry.garminSamplePk})`,
+        `${fields.length ? `, with ${fields.join(', ')}` : ''}; ${readBack}`,
     );
   }
-  for (const entry of report.skipped)
-    lines.push(`skipped     ${entry.takenAt ?? ''} ${REASONS[entry.reason] ?? entry.reason}`);
+  for (const entry of report.skipped) {
+    const to = entry.destination ? ` (${DESTINATION_NAMES[entry.destination] ?? entry.destination})` : '';
+    lines.push(`skipped     ${entry.takenAt ?? ''} ${REASONS[entry.reason] ?? entry.reason}${to}`);
+  }
   for (const entry of report.failed) lines.push(`FAILED      ${entry.code}: ${entry.message}`);
   if (report.synced.length + report.skipped.length + report.failed.length === 0)
     lines.push('nothing new: no upload');
-  lines.push(
-    `            ${report.upstreamCalls.withings + report.upstreamCalls.garmin} upstream calls, ${report.durationMs} ms`,
+  // What the intervals.icu days this step wrote now hold (one record a day).
+  const written = new Set(
+    report.synced.flatMap((s) => (s.destination === 'intervals' && s.storedId ? [s.storedId] : [])),
   );
+  for (const day of intervals.wellness(sims.athleteId))
+    if (written.has(day.id)) lines.push(`intervals.icu: ${day.id} ${describeIntervalsDay(day)}`);
+  const calls =
+    report.upstreamCalls.withings +
+    report.upstreamCalls.garmin +
+    (report.destinations.intervals?.upstreamCalls ?? 0);
+  lines.push(`            ${calls} upstream calls, ${report.durationMs} ms`);
   return lines;
 }

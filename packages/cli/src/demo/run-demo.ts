@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSync, fileStore, type Sync, type SyncReport } from '@wg-sync/core';
 import { type GarminUrls, type GarminWeighIn, garminLogin } from '@wg-sync/garmin';
-import type { WithingsSim } from '@wg-sync/testkit';
+import { IntervalsClient, type IntervalsWellness } from '@wg-sync/intervals';
+import type { IntervalsSim, WithingsSim } from '@wg-sync/testkit';
 import { authorizeWithings, withTimeout } from '../commands/withings-auth.js';
 import { startServer } from '../server.js';
 import { allowOnConsentPage } from './consent.js';
-import { describeStep, type Marks, mark } from './narrate.js';
+import { describeIntervalsDay, describeStep, type Marks, mark } from './narrate.js';
 
 /** What `wg-sync demo --json` prints. */
 export interface DemoResult {
@@ -16,6 +17,8 @@ export interface DemoResult {
   reports: SyncReport[];
   /** What the simulated Garmin account holds at the end. */
   garmin: GarminWeighIn[];
+  /** What the simulated intervals.icu athlete holds at the end: one wellness record per day. */
+  intervals: IntervalsWellness[];
 }
 
 const TIME_ZONE = 'Europe/Berlin';
@@ -24,12 +27,12 @@ const MINUTE = 60_000;
 const STEP_TIMEOUT_MS = 15_000;
 
 /**
- * The offline demo: both simulators and `wg-sync serve` on loopback, an account linked through the
- * simulated consent page and Garmin sign-in, the webhook subscribed, then four weigh-ins on the
- * simulated scale, narrated step by step. No network, no accounts.
+ * The offline demo: the three simulators and `wg-sync serve` on loopback, an account linked through
+ * the simulated consent page, Garmin sign-in and an intervals.icu API key, the webhook subscribed,
+ * then four weigh-ins on the simulated scale, narrated step by step. No network, no accounts.
  */
 export async function runDemo(say: (line: string) => void): Promise<DemoResult> {
-  const { startGarminSim, startWithingsSim } = await import('@wg-sync/testkit');
+  const { startGarminSim, startIntervalsSim, startWithingsSim } = await import('@wg-sync/testkit');
   const dir = await mkdtemp(join(tmpdir(), 'wg-sync-demo-'));
   const garminPassword = randomBytes(12).toString('base64url');
   // The safe setup, as `wg-sync serve` requires it: Withings signs nothing, the secret path is what
@@ -39,11 +42,14 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
   const garmin = await startGarminSim({
     accounts: [{ email: GARMIN_EMAIL, password: garminPassword, timeZone: TIME_ZONE }],
   });
+  // The athlete's API key is random and never printed, like the Garmin password.
+  const intervals = await startIntervalsSim({ athletes: [{ timezone: TIME_ZONE }] });
   const reports: SyncReport[] = [];
   let reportArrived: (() => void) | undefined;
   const sync = createSync({
     withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
     garmin: { urls: garmin.urls },
+    intervals: { baseUrl: intervals.url },
     store: fileStore(join(dir, 'state')),
     webhookSecret,
     hooks: {
@@ -69,20 +75,22 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     );
 
   try {
-    say('wg-sync demo: everything below runs on this machine (127.0.0.1), against simulated Withings and');
-    say('Garmin Connect servers that speak the real protocols. No network, no accounts.');
+    say('wg-sync demo: everything below runs on this machine (127.0.0.1), against simulated Withings,');
+    say('Garmin Connect and intervals.icu servers that speak the real protocols. No network, no accounts.');
     say('');
-    say(`  Withings simulator   ${withings.url}`);
-    say(`  Garmin simulator     ${garmin.url}`);
-    say(`  wg-sync serve        ${server.url}   (state in ${join(dir, 'state')})`);
+    say(`  Withings simulator        ${withings.url}`);
+    say(`  Garmin simulator          ${garmin.url}`);
+    say(`  intervals.icu simulator   ${intervals.url}`);
+    say(`  wg-sync serve             ${server.url}   (state in ${join(dir, 'state')})`);
     say('');
 
     const userId = await linkWithings(sync, withings, say);
     await linkGarmin(sync, userId, { urls: garmin.urls, password: garminPassword }, say);
+    const intervalsClient = await linkIntervals(sync, userId, intervals, say);
     const callbackUrl = `${server.url}/webhook/withings/${webhookSecret}`;
     const client = await sync.withingsClient(userId);
     await client?.notify.subscribe({ callbackUrl, appli: 1, comment: 'wg-sync demo' });
-    say(`3. Webhook: Withings checked ${server.url}/webhook/withings/<secret> with HEAD (200)`);
+    say(`4. Webhook: Withings checked ${server.url}/webhook/withings/<secret> with HEAD (200)`);
     say('   and subscribed it (appli 1). <secret> is a random WG_SYNC_WEBHOOK_SECRET: Withings signs');
     say('   nothing, so only that path is accepted.');
     say('');
@@ -139,14 +147,14 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     ];
 
     for (const [index, step] of steps.entries()) {
-      say(`${index + 4}. ${step.title}`);
-      const marks = mark(withings, garmin);
+      say(`${index + 5}. ${step.title}`);
+      const marks = mark(withings, garmin, intervals);
       const arrived = nextReport();
       await step.act(marks);
       await arrived;
       await withings.settled();
-      for (const line of describeStep(reports.at(-1) as SyncReport, marks, withings, garmin))
-        say(`   ${line}`);
+      const sims = { withings, garmin, intervals, athleteId: intervals.athlete.id };
+      for (const line of describeStep(reports.at(-1) as SyncReport, marks, sims)) say(`   ${line}`);
       say('');
     }
 
@@ -167,16 +175,25 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
       ].filter(Boolean);
       say(`  ${w.takenAt.toISOString()}  ${parts.join(', ')}`);
     }
+    const days = await intervalsClient.listWellness({
+      oldest: dayIn(new Date(now - 2 * 24 * 60 * MINUTE)),
+      newest: dayIn(new Date(now + 24 * 60 * MINUTE)),
+    });
+    say('');
+    say("What intervals.icu now holds (one wellness record a day: the day's latest weigh-in):");
+    for (const day of days) say(`  ${day.id}  ${describeIntervalsDay(day)}`);
     const uploads = garmin.uploads().length;
+    const puts = intervals.requests.filter((r) => r.method === 'PUT').length;
     say('');
     say(
-      `${held.length} weigh-ins in Garmin from ${reports.length} syncs and ${uploads} uploads: ` +
-        `the guest's weigh-in was left out, the repeated notification uploaded nothing.`,
+      `${held.length} weigh-ins in Garmin from ${reports.length} syncs and ${uploads} uploads, ` +
+        `${days.length} day(s) in intervals.icu from ${puts} writes: the guest's weigh-in was left out, ` +
+        'the repeated notification wrote nothing.',
     );
-    return { reports, garmin: held };
+    return { reports, garmin: held, intervals: days };
   } finally {
     await server.close();
-    await Promise.all([withings.close(), garmin.close()]);
+    await Promise.all([withings.close(), garmin.close(), intervals.close()]);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -194,6 +211,30 @@ async function linkWithings(sync: Sync, withings: WithingsSim, say: (line: strin
   say(`1. Withings: consent page → "Allow" → code captured on ${redirectUri}`);
   say(`   → exchanged for tokens (access token for 3 h, rotating refresh token) for user ${tokens.userId}.`);
   return tokens.userId;
+}
+
+/** The day (`YYYY-MM-DD`) an instant falls on in the demo's time zone. */
+const dayIn = (at: Date) => at.toLocaleDateString('en-CA', { timeZone: TIME_ZONE });
+
+/**
+ * What `wg-sync intervals link` does: one real call with the key (the athlete and its time zone)
+ * before it is stored. Answers the client the demo reads intervals.icu back with at the end.
+ */
+async function linkIntervals(
+  sync: Sync,
+  userId: string,
+  intervals: IntervalsSim,
+  say: (line: string) => void,
+): Promise<IntervalsClient> {
+  const { id: athleteId, apiKey } = intervals.athlete;
+  const client = new IntervalsClient({ apiKey, athleteId, baseUrl: intervals.url });
+  const athlete = await client.getAthlete();
+  await sync.accounts.setIntervals(userId, { apiKey, athleteId });
+  say(
+    `3. intervals.icu: API key checked with GET /api/v1/athlete/${athlete.id} (200, days in ${athlete.timezone})`,
+  );
+  say("   and stored; every weigh-in now also goes there, as the day's wellness record.");
+  return client;
 }
 
 /** The simulated Garmin account the demo signs in to: where its SSO lives, and its password. */
