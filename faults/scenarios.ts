@@ -1,5 +1,6 @@
-import { garminLoginCooldown } from '@wg-sync/core';
+import { garminLoginCooldown, type SyncReport } from '@wg-sync/core';
 import { refreshGarminTokens } from '@wg-sync/garmin';
+import type { IntervalsSim } from '@wg-sync/testkit';
 import { notificationBody, type Person, WEBHOOK_SECRET, type World } from './world.js';
 
 export interface Scenario {
@@ -827,7 +828,178 @@ export const scenarios: Scenario[] = [
       );
     },
   },
+  {
+    id: 34,
+    name: 'intervals.icu 5xx, then key refused (401): Garmin syncs, REAUTH names it, caught up from its own cursor',
+    options: { intervals: {} },
+    async run(world) {
+      const ana = world.person();
+      const intervals = intervalsOf(world);
+      await world.serve();
+      intervals.faults.add({ status: 503 }, 1000);
+      world.weighIn(ana, { minutesAgo: 2 * DAY_MINUTES, weightKg: 80.4, fatPercent: 21.2 });
+      const down = await settledReports(world);
+      world.expectSurfaced(
+        '5xx: each sync has a failed UPSTREAM entry naming intervals',
+        down.length > 0 &&
+          down.every((r) => r.failed.some((f) => f.destination === 'intervals' && f.code === 'UPSTREAM')),
+      );
+      world.expectSurfaced(
+        "5xx: Garmin's cursor moved, intervals.icu's did not",
+        down.every((r) => r.destinations.garmin?.cursor && !r.destinations.intervals?.cursor),
+      );
+      intervals.faults.clear();
+      intervals.faults.add({ status: 401 }, 1000);
+      world.weighIn(ana, { minutesAgo: DAY_MINUTES, weightKg: 80.1 });
+      const refused = await settledReports(world);
+      world.expectSurfaced(
+        '401: a failed REAUTH_REQUIRED entry naming intervals',
+        refused.some((r) => failedWith(forDestination(r, 'intervals'), 'REAUTH_REQUIRED')),
+      );
+      world.expectSurfaced(
+        '401: a REAUTH_REQUIRED alert naming intervals and the fix',
+        world.alerts.some(
+          (a) =>
+            a.type === 'REAUTH_REQUIRED' &&
+            a.destination === 'intervals' &&
+            a.message.includes('wg-sync intervals link'),
+        ),
+      );
+      world.expectSurfaced('Garmin holds both weigh-ins', world.garmin.weighIns(ana.email).length === 2);
+      intervals.faults.clear();
+      await world.linkIntervals(ana); // the person links the key again
+      const uploads = world.garmin.uploads().length;
+      const caughtUp = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'the next sync writes both days to intervals.icu, nothing to Garmin',
+        caughtUp?.failed.length === 0 &&
+          caughtUp.synced.filter((s) => s.destination === 'intervals').length === 2 &&
+          !caughtUp.synced.some((s) => s.destination === 'garmin') &&
+          world.garmin.uploads().length === uploads,
+      );
+      world.weighIn(ana, { minutesAgo: 2, weightKg: 79.9 });
+      await world.settle();
+    },
+  },
+  {
+    id: 35,
+    name: 'Garmin down (5xx, then refused) while intervals.icu works: written there, Garmin caught up, nothing twice',
+    options: { intervals: {} },
+    async run(world) {
+      const ana = world.person();
+      await world.serve();
+      world.garmin.faults.add('server-error', 1000);
+      world.weighIn(ana, { minutesAgo: 2 * DAY_MINUTES, weightKg: 77.1, fatPercent: 18.4 });
+      const down = await settledReports(world);
+      world.expectSurfaced(
+        '5xx: each sync has a failed entry naming garmin',
+        down.length > 0 && down.every((r) => r.failed.some((f) => f.destination === 'garmin')),
+      );
+      world.expectSurfaced(
+        '5xx: intervals.icu written all the same',
+        down.some((r) => r.synced.some((s) => s.destination === 'intervals')),
+      );
+      world.garmin.faults.clear();
+      // The Garmin session dies (its single-use refresh token used elsewhere).
+      const stored = await world.store.get<Parameters<typeof refreshGarminTokens>[0]>(
+        `garmin/${ana.userId}/session`,
+      );
+      if (stored)
+        await refreshGarminTokens({ ...stored.value, expiresAt: null }, { urls: world.garmin.urls });
+      world.garmin.revokeAccessTokens(ana.email);
+      world.weighIn(ana, { minutesAgo: DAY_MINUTES, weightKg: 77.4 });
+      const refused = await settledReports(world);
+      world.expectSurfaced(
+        'refused: REAUTH_REQUIRED (garmin) alert',
+        world.alerts.some((a) => a.type === 'REAUTH_REQUIRED' && a.side === 'garmin'),
+      );
+      world.expectSurfaced(
+        'refused: intervals.icu written all the same',
+        refused.some((r) => r.synced.some((s) => s.destination === 'intervals')),
+      );
+      world.expectSurfaced('Garmin holds nothing yet', world.garmin.weighIns(ana.email).length === 0);
+      const puts = intervalsPuts(world);
+      await world.link(ana); // the person signs in to Garmin again
+      const healed = await world.run(world.sync.reconcile());
+      world.expectSurfaced('reconcile ok', healed?.ok === true);
+      world.expectSurfaced('intervals.icu not written again', intervalsPuts(world) === puts);
+    },
+  },
+  {
+    id: 36,
+    name: 'intervals.icu 429 with Retry-After: 1 on a write: waited out, written once, no failure',
+    options: { intervals: {} },
+    async run(world) {
+      const ana = world.person();
+      const intervals = intervalsOf(world);
+      intervals.faults.add({ status: 429, retryAfterSeconds: 1 }, 1, /\/wellness\/\d{4}-/);
+      world.weighIn(ana, { minutesAgo: 5, weightKg: 70.3, fatPercent: 15.5 });
+      const report = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'no failure, both destinations synced',
+        report?.failed.length === 0 && report.synced.length === 2,
+      );
+      const writes = intervals.requests.filter((r) => r.method === 'PUT');
+      world.expectSurfaced(
+        'the retry came after Retry-After',
+        writes.length === 2 &&
+          writes[0]?.status === 429 &&
+          (writes[1]?.receivedAt.getTime() ?? 0) - (writes[0]?.receivedAt.getTime() ?? 0) >= 950,
+      );
+    },
+  },
+  {
+    id: 37,
+    name: 'an HTML challenge page from intervals.icu: UPSTREAM naming it, the key not blamed, caught up later',
+    options: { intervals: {} },
+    async run(world) {
+      const ana = world.person();
+      const intervals = intervalsOf(world);
+      intervals.faults.add('html-challenge', 1000);
+      world.weighIn(ana, { minutesAgo: 30, weightKg: 91.2 });
+      const blocked = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'a failed UPSTREAM entry naming intervals',
+        failedWith(forDestination(blocked, 'intervals'), 'UPSTREAM'),
+      );
+      world.expectSurfaced(
+        'no REAUTH for intervals.icu (the key was not refused)',
+        !world.alerts.some((a) => a.type === 'REAUTH_REQUIRED') &&
+          !failedWith(forDestination(blocked, 'intervals'), 'REAUTH_REQUIRED'),
+      );
+      world.expectSurfaced('Garmin synced', world.garmin.weighIns(ana.email).length === 1);
+      intervals.faults.clear();
+      const passed = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'caught up on the next sync',
+        passed?.synced.some((s) => s.destination === 'intervals') === true,
+      );
+    },
+  },
 ];
+
+const DAY_MINUTES = 24 * 60;
+
+/** The world's intervals.icu simulator (the scenario asked for one with `options.intervals`). */
+function intervalsOf(world: World): IntervalsSim {
+  if (!world.intervals) throw new Error('this scenario needs options.intervals');
+  return world.intervals;
+}
+
+/** Settles the world and answers the reports of the syncs that ran meanwhile. */
+async function settledReports(world: World): Promise<SyncReport[]> {
+  const before = world.reports.length;
+  await world.settle();
+  return world.reports.slice(before);
+}
+
+/** A report's failed entries of one destination. */
+const forDestination = (report: SyncReport | undefined, destination: string) =>
+  report && { failed: report.failed.filter((f) => f.destination === destination) };
+
+/** How many times intervals.icu was written (PUTs it answered 2xx). */
+const intervalsPuts = (world: World) =>
+  intervalsOf(world).requests.filter((r) => r.method === 'PUT' && (r.status ?? 500) < 300).length;
 
 /** Garmin's range answer with what nothing reads taken out: no BMI, a four-key nextDateWeight. */
 function sparseRange(body: unknown): unknown {

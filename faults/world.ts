@@ -13,9 +13,11 @@ import { collectLogs, startSimulators, syncConfig, tempFileStore } from '@wg-syn
 import {
   type GarminSim,
   type GarminSimOptions,
+  type IntervalsSim,
   type SimHttpServer,
   type SimWeighIn,
   startHttpServer,
+  startIntervalsSim,
   type WithingsSim,
 } from '@wg-sync/testkit';
 import { WithingsClient } from '@wg-sync/withings';
@@ -40,6 +42,8 @@ export interface Person {
   userId: string;
   email: string;
   password: string;
+  /** The person's intervals.icu athlete, in a world with an intervals.icu simulator. */
+  intervals?: { athleteId: string; apiKey: string };
 }
 
 /** A state entry a scenario broke on purpose, where the store keeps it. */
@@ -95,13 +99,15 @@ export class World {
   readonly logs: string[] = [];
   /** Everything a person or a log could see: responses, reports, errors. */
   readonly seen: string[] = [];
-  readonly expected: Array<{ email: string; takenAt: Date; weightKg: number }> = [];
+  readonly expected: Array<{ email: string; takenAt: Date; weightKg: number; fatPercent?: number }> = [];
   readonly surfaced: Array<{ what: string; ok: boolean }> = [];
   readonly background: Promise<unknown>[] = [];
   /** Every sync an engine ran (its \`onReport\`), in order. */
   readonly reports: SyncReport[] = [];
   readonly #forged = { upstreamCalls: 0, syncs: 0, maxSyncs: 0, callsOutsideSyncs: 0 };
   people: Person[] = [];
+  /** The intervals.icu simulator, in a world made with `intervals` (every person is linked to it). */
+  intervals?: IntervalsSim;
   sync!: Sync;
   server?: SimHttpServer;
   /** While true the served endpoint answers 503, as a crashed or unreachable deployment would. */
@@ -111,6 +117,7 @@ export class World {
   readonly #engines: Sync[] = [];
   #baseline = 0;
   #config!: SyncConfig;
+  #intervalsTimezone = 'Europe/Berlin';
 
   private constructor(
     readonly withings: WithingsSim,
@@ -130,6 +137,11 @@ export class World {
       pageSize?: number;
       /** How the Garmin simulator behaves (client ids, token answers, upload limits). */
       garmin?: Omit<GarminSimOptions, 'accounts'>;
+      /**
+       * Also an intervals.icu simulator: every person gets an athlete (in `timezone`, default
+       * Europe/Berlin) and links it (`accounts.setIntervals`), so each weigh-in goes there too.
+       */
+      intervals?: { timezone?: string };
     } = {},
   ) {
     const { withings, garmin, close } = await startSimulators({
@@ -145,6 +157,12 @@ export class World {
     });
     const world = new World(withings, garmin, made);
     world.#cleanup.push(close, () => made.close());
+    if (options.intervals) {
+      const intervals = await startIntervalsSim({ athletes: [] });
+      world.intervals = intervals;
+      world.#intervalsTimezone = options.intervals.timezone ?? 'Europe/Berlin';
+      world.#cleanup.push(() => intervals.close());
+    }
     const { logger } = collectLogs(world.logs);
     const base = syncConfig(
       { withings, garmin },
@@ -158,6 +176,9 @@ export class World {
       ...base,
       withings: { ...base.withings, timeoutMs: 1000 },
       garmin: { ...base.garmin, timeoutMs: 10_000 },
+      ...(world.intervals
+        ? { intervals: { baseUrl: world.intervals.url, timeoutMs: 2000, retry: { retries: 2, delayMs: 1 } } }
+        : {}),
       apiToken: API_TOKEN,
       webhookSecret: WEBHOOK_SECRET,
       hooks: {
@@ -198,8 +219,21 @@ export class World {
     };
     this.garmin.addAccount({ email: person.email, password: person.password, timeZone: 'Europe/Berlin' });
     await this.link(person);
+    if (this.intervals) {
+      const athlete = this.intervals.addAthlete({ timezone: this.#intervalsTimezone });
+      const linked: Person = { ...person, intervals: { athleteId: athlete.id, apiKey: athlete.apiKey } };
+      await this.linkIntervals(linked);
+      this.people.push(linked);
+      return linked;
+    }
     this.people.push(person);
     return person;
+  }
+
+  /** What `wg-sync intervals link` does: stores the person's intervals.icu key and athlete. */
+  async linkIntervals(person: Person): Promise<void> {
+    if (!person.intervals) throw new Error(`${person.email} has no intervals.icu athlete`);
+    await this.sync.accounts.setIntervals(person.userId, person.intervals);
   }
 
   async link(person: Person): Promise<void> {
@@ -246,7 +280,13 @@ export class World {
     const takenAt = new Date(Math.floor((Date.now() - spec.minutesAgo * 60_000) / 1000) * 1000);
     const { minutesAgo: _minutes, ...rest } = spec;
     const result = this.withings.addWeighIn(person.userId, { ...rest, takenAt });
-    if (expected) this.expected.push({ email: person.email, takenAt, weightKg: spec.weightKg });
+    if (expected)
+      this.expected.push({
+        email: person.email,
+        takenAt,
+        weightKg: spec.weightKg,
+        ...(spec.fatPercent === undefined ? {} : { fatPercent: spec.fatPercent }),
+      });
     return result;
   }
 
@@ -296,7 +336,14 @@ export class World {
     await this.settle();
     const bought = this.reports.slice(reports);
     const spent = this.upstreamRequests() - calls;
-    const inSyncs = bought.reduce((n, r) => n + r.upstreamCalls.withings + r.upstreamCalls.garmin, 0);
+    const inSyncs = bought.reduce(
+      (n, r) =>
+        n +
+        r.upstreamCalls.withings +
+        r.upstreamCalls.garmin +
+        (r.destinations.intervals?.upstreamCalls ?? 0),
+      0,
+    );
     this.#forged.upstreamCalls += spent;
     this.#forged.syncs += bought.length;
     this.#forged.maxSyncs += 2 * targetedUsers;
@@ -304,7 +351,9 @@ export class World {
   }
 
   upstreamRequests(): number {
-    return this.withings.requests.length + this.garmin.requests.length;
+    return (
+      this.withings.requests.length + this.garmin.requests.length + (this.intervals?.requests.length ?? 0)
+    );
   }
 
   numbers(): ScenarioNumbers {
@@ -326,9 +375,13 @@ export class World {
       }
       duplicated += stored.filter((g) => !matchedPks.has(g.samplePk)).length; // unexpected or misrouted entries
     }
+    const intervals = this.#intervalsNumbers();
+    lost += intervals.lost;
+    duplicated += intervals.duplicated;
     const secrets = [
       ...this.withings.secrets(),
       ...this.garmin.secrets(),
+      ...(this.intervals?.secrets() ?? []),
       ...this.people.map((p) => p.password),
       API_TOKEN,
       WEBHOOK_SECRET,
@@ -338,11 +391,102 @@ export class World {
       lost,
       duplicated,
       leaked: secrets.filter((secret) => everything.includes(secret)).length,
-      unsurfaced: this.surfaced.filter((s) => !s.ok).length,
-      unsurfacedWhat: this.surfaced.filter((s) => !s.ok).map((s) => s.what),
+      unsurfaced: this.surfaced.filter((s) => !s.ok).length + intervals.unsurfaced.length,
+      unsurfacedWhat: [...this.surfaced.filter((s) => !s.ok).map((s) => s.what), ...intervals.unsurfaced],
       upstreamCalls: this.upstreamRequests() - this.#baseline,
       forged: { ...this.#forged },
     };
+  }
+
+  /**
+   * The intervals.icu part of the numbers, for the people linked to it. Each local day of the
+   * athlete's with expected weigh-ins must hold one record with the day's latest (lost when there is
+   * none); a record with another value, a record on a day nobody weighed, or a PUT that wrote an
+   * earlier weigh-in over a later one is duplicated. Every sync in which intervals.icu failed for
+   * good (an answer ≥ 400 not followed by a success of the same call) must have a failed entry
+   * naming `intervals`, and a refused key an alert naming it; what is missing is unsurfaced.
+   */
+  #intervalsNumbers(): { lost: number; duplicated: number; unsurfaced: string[] } {
+    const result = { lost: 0, duplicated: 0, unsurfaced: [] as string[] };
+    const sim = this.intervals;
+    if (!sim) return result;
+    const near = (a: number, b: number) => Math.abs(a - b) <= 0.1 + 1e-9; // as for Garmin
+    const requests = sim.requests;
+    for (const person of this.people) {
+      if (!person.intervals) continue;
+      const { athleteId } = person.intervals;
+      const timeZone = sim.getAthlete(athleteId).timezone;
+      const byDay = new Map<string, World['expected']>();
+      for (const want of this.expected.filter((e) => e.email === person.email)) {
+        const day = want.takenAt.toLocaleDateString('en-CA', { timeZone });
+        byDay.set(day, [...(byDay.get(day) ?? []), want]);
+      }
+      const records = new Map(sim.wellness(athleteId).map((r) => [r.id, r]));
+      for (const [day, wants] of byDay) {
+        const latest = wants.reduce((a, b) => (b.takenAt > a.takenAt ? b : a));
+        const record = records.get(day);
+        if (typeof record?.weight !== 'number') {
+          result.lost += 1;
+          continue;
+        }
+        const fat = latest.fatPercent === undefined ? null : Math.round(latest.fatPercent * 10) / 10;
+        if (!near(record.weight, latest.weightKg) || (fat !== null && record.bodyFat !== fat))
+          result.duplicated += 1;
+      }
+      result.duplicated += [...records.values()].filter((r) => r.weight !== null && !byDay.has(r.id)).length;
+      // The PUTs of each day, in order: none may write a weigh-in earlier than one written before.
+      const writtenUpTo = new Map<string, number>();
+      for (const put of requests) {
+        const day = new RegExp(`^/api/v1/athlete/${athleteId}/wellness/(\\d{4}-\\d{2}-\\d{2})$`).exec(
+          put.path,
+        )?.[1];
+        if (put.method !== 'PUT' || !day || put.status === undefined || put.status >= 300) continue;
+        const weight = (JSON.parse(put.body || '{}') as { weight?: number }).weight;
+        if (weight === undefined) continue; // a blood-pressure write
+        const which = (byDay.get(day) ?? [])
+          .filter((w) => near(w.weightKg, weight))
+          .sort(
+            (a, b) =>
+              Math.abs(a.weightKg - weight) - Math.abs(b.weightKg - weight) ||
+              b.takenAt.getTime() - a.takenAt.getTime(),
+          )[0];
+        const before = writtenUpTo.get(day) ?? 0;
+        if (!which || which.takenAt.getTime() < before) result.duplicated += 1;
+        writtenUpTo.set(day, Math.max(before, which?.takenAt.getTime() ?? 0));
+      }
+    }
+    for (const report of this.reports) {
+      const athleteId = this.people.find((p) => p.userId === report.userId)?.intervals?.athleteId;
+      if (!athleteId) continue;
+      const from = Date.parse(report.startedAt) - 5;
+      const to = from + report.durationMs + 10;
+      const inSync = requests.filter(
+        (r) =>
+          r.path.startsWith(`/api/v1/athlete/${athleteId}`) &&
+          r.receivedAt.getTime() >= from &&
+          r.receivedAt.getTime() <= to,
+      );
+      const failing = (r: (typeof inSync)[number]) => r.status === undefined || r.status >= 400;
+      const failedForGood = inSync.filter(
+        (r, i) =>
+          failing(r) &&
+          !inSync.slice(i + 1).some((l) => l.method === r.method && l.path === r.path && !failing(l)),
+      );
+      const entries = report.failed.filter((f) => f.destination === 'intervals');
+      const sync = `the ${report.trigger} sync at ${report.startedAt}`;
+      if ((failedForGood.length > 0 || (report.destinations.intervals?.failed ?? 0) > 0) && !entries.length)
+        result.unsurfaced.push(
+          `intervals.icu failed (HTTP ${failedForGood.map((r) => r.status ?? 'no answer').join(', ')}) in ${sync} without a failed entry naming it`,
+        );
+      const refused =
+        entries.some((f) => f.code === 'REAUTH_REQUIRED') || failedForGood.some((r) => r.status === 401);
+      const alerted = this.alerts.some(
+        (a) => a.type === 'REAUTH_REQUIRED' && a.userId === report.userId && a.destination === 'intervals',
+      );
+      if (refused && !alerted)
+        result.unsurfaced.push(`intervals.icu refused the key in ${sync} without an alert naming it`);
+    }
+    return result;
   }
 
   async close(): Promise<void> {
