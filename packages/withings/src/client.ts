@@ -128,6 +128,7 @@ export class WithingsClient {
     let updateTime: number | undefined;
     let timeZone = '';
     let offset: string | number | undefined;
+    let pages = 0;
     for (let page = 1; ; page += 1) {
       if (page > maxPages) {
         throw new WithingsApiError(
@@ -138,6 +139,7 @@ export class WithingsClient {
       const raw = await this.#call('/measure', { ...base, offset }, []);
       const body = parseBody(getmeasBodySchema, raw, 'Withings /measure getmeas', this.#secrets());
       groups.push(...body.measuregrps.map(decodeGroup));
+      pages = page;
       updateTime = Math.min(updateTime ?? body.updatetime, body.updatetime);
       timeZone ||= body.timezone;
       if (!body.more) break;
@@ -149,7 +151,7 @@ export class WithingsClient {
       }
       offset = body.offset;
     }
-    return { groups, updateTime: new Date((updateTime ?? 0) * 1000), timeZone };
+    return { groups, updateTime: new Date((updateTime ?? 0) * 1000), timeZone, pages };
   }
 
   /**

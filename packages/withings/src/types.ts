@@ -62,6 +62,12 @@ export interface GetMeasuresResult {
   updateTime: Date;
   /** The user's IANA time zone, e.g. `'Europe/Berlin'`. */
   timeZone: string;
+  /**
+   * How many pages the answer took (1 when Withings said `more=0` at once). Groups deleted while
+   * paging by `offset` can shift others out of view, so a caller that reads absence as deletion
+   * should not trust a paged answer. Absent in results not built by {@link WithingsClient}.
+   */
+  pages?: number;
 }
 
 /**

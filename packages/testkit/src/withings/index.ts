@@ -1,5 +1,6 @@
 export type {
   SimDelivery,
+  SimGroupChange,
   SimMeasureGroup,
   SimSubscription,
   SimWeighIn,

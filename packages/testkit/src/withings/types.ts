@@ -98,6 +98,17 @@ export interface SimWeighIn {
 }
 
 /** A raw measure group, exactly as getmeas returns it. */
+/** What {@link WithingsSim.updateGroup} changes in a group. */
+export interface SimGroupChange {
+  attrib?: number;
+  /** The new weight (kg) of the group's type-1 measure. */
+  weightKg?: number;
+  /** The new fat ratio (%) of the group's type-6 measure. */
+  fatPercent?: number;
+  /** Every measure of the group, replaced. */
+  measures?: SimMeasureGroup['measures'];
+}
+
 export interface SimMeasureGroup {
   grpid: number;
   attrib: number;
@@ -176,8 +187,18 @@ export interface WithingsSim {
     group: Partial<SimMeasureGroup> & Pick<SimMeasureGroup, 'date' | 'measures'>,
     notify?: boolean,
   ): string;
-  /** Changes a stored group (e.g. the user assigns an ambiguous weigh-in): bumps `modified` and notifies. */
-  updateGroup(groupId: string, change: { attrib?: number }, notify?: boolean): void;
+  /**
+   * Changes a stored group (the user assigns an ambiguous weigh-in, or edits its values in the app):
+   * bumps `modified` and notifies. `weightKg` and `fatPercent` rewrite the value of the group's
+   * type-1 and type-6 measure (in the unit it already has); `measures` replaces them all.
+   */
+  updateGroup(groupId: string, change: SimGroupChange, notify?: boolean): void;
+  /**
+   * Deletes a stored group, as the user deleting a measurement in the app does: getmeas no longer
+   * returns it, by any parameter (from every user holding a group of that id). Notifies (appli 1,
+   * the group's date) unless `notify` is false.
+   */
+  deleteGroup(groupId: string, notify?: boolean): void;
   /** The raw groups stored for a user. */
   groups(userId: string): SimMeasureGroup[];
   /** The user's subscriptions. */

@@ -214,12 +214,34 @@ export async function startWithingsSim(options: WithingsSimOptions = {}): Promis
         for (const group of user.groups) {
           if (String(group.grpid) !== groupId) continue;
           if (change.attrib !== undefined) group.attrib = change.attrib;
+          if (change.measures) group.measures = structuredClone(change.measures);
+          for (const [type, value] of [
+            [1, change.weightKg],
+            [6, change.fatPercent],
+          ] as const) {
+            if (value === undefined) continue;
+            const measure = group.measures.find((m) => m.type === type);
+            if (!measure) throw new Error(`Withings sim: group ${groupId} has no type-${type} measure`);
+            measure.value = Math.round(value / 10 ** measure.unit);
+          }
           group.modified = seconds(clock.now());
           if (send) notifyUser(user.userId, 1, group.date, group.date + 1);
           return;
         }
       }
       throw new Error(`Withings sim: no group ${groupId}`);
+    },
+    deleteGroup(groupId, send = true) {
+      let found = false;
+      // Every copy: a test world may have copied a group under its id (to another user, or twice).
+      for (const user of state.users.values()) {
+        const group = user.groups.find((g) => String(g.grpid) === groupId);
+        if (!group) continue;
+        found = true;
+        user.groups = user.groups.filter((g) => String(g.grpid) !== groupId);
+        if (send) notifyUser(user.userId, 1, group.date, group.date + 1);
+      }
+      if (!found) throw new Error(`Withings sim: no group ${groupId}`);
     },
     groups: (userId) => userOf(userId).groups.map((g) => structuredClone(g)),
     subscriptions: (userId) => state.subscriptions.filter((s) => s.userId === userId).map((s) => ({ ...s })),
