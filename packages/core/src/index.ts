@@ -78,9 +78,12 @@ export {
 export { Redactor } from './observability/redact.js';
 export type {
   AlertType,
+  DeletedEntry,
+  DeletionCheck,
   DestinationResult,
   DoctorCheck,
   DoctorReport,
+  EditedEntry,
   FailedEntry,
   ReconcileFailure,
   ReconcileReport,

@@ -76,13 +76,18 @@ export interface HarnessOptions {
   config?: Partial<SyncConfig>;
   timeZone?: string;
   logLevel?: LogLevel;
+  /** Groups per getmeas page of the Withings simulator (default 100). */
+  pageSize?: number;
 }
 
 /** Both simulators on loopback, a store, one linked account (Withings user → Garmin account), and the engine. */
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const alerts: SyncAlert[] = [];
   const world: SharedWorld = await linkedWorld({
-    withings: { delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 } },
+    withings: {
+      delivery: { retryDelaysMs: [0, 0], dropAfterFailures: 2 },
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    },
     store: options.store ?? 'memory',
     tempPrefix: 'wg-sync-core-',
     retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 50 },

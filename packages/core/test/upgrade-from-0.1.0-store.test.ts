@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileStore } from '@wg-sync/core';
 import {
+  expectDeletionsFollowedAfterUpgrade,
   expectSyncedOnAfterUpgrade,
   expectSyncedOnceByTwoProcesses,
   type OpenUpgradeStore,
@@ -37,5 +38,9 @@ describe('a file store written by 0.1.0', () => {
 
   it('is synced once when two processes sync it at the same time', async () => {
     await expectSyncedOnceByTwoProcesses(await upgradeWorld(await fixtureCopy()));
+  });
+
+  it('with syncDeletions turned on: nothing uploaded twice, and deletions of weigh-ins 0.1.0 uploaded are followed', async () => {
+    await expectDeletionsFollowedAfterUpgrade(await upgradeWorld(await fixtureCopy()));
   });
 });

@@ -10,6 +10,7 @@
 export { afterCleanups, onCleanup } from './cleanup.js';
 export { FORM, minutesAgo, notification, until } from './helpers.js';
 export {
+  expectDeletionsFollowedAfterUpgrade,
   expectSyncedOnAfterUpgrade,
   expectSyncedOnceByTwoProcesses,
   type OpenUpgradeStore,

@@ -4,7 +4,7 @@
  * Core's file-store test and the Lambda adapter's DynamoDB test tell the same story; each brings only
  * how its 0.1.0 store is loaded.
  */
-import { createSync, type StateStore, type Sync, type SyncReport } from '@wg-sync/core';
+import { createSync, type StateStore, type Sync, type SyncConfig, type SyncReport } from '@wg-sync/core';
 import { garminLogin } from '@wg-sync/garmin';
 import {
   createClock,
@@ -109,8 +109,8 @@ export interface UpgradeWorld {
   withings: WithingsSim;
   garmin: GarminSim;
   clock: SimClock;
-  /** An engine of the current version on `store` (call again for a second process). */
-  engine(store: StateStore): Sync;
+  /** An engine of the current version on `store` (call again for a second process), options changed by `overrides`. */
+  engine(store: StateStore, overrides?: Partial<SyncConfig>): Sync;
   /** Stored tokens the engine presented upstream (the fixture's, translated for the simulators). */
   presented: Set<string>;
   /** The access tokens the fixture holds (Withings, Garmin). */
@@ -204,7 +204,7 @@ export async function upgradeWorld(open: OpenUpgradeStore): Promise<UpgradeWorld
     ]),
     presented,
   );
-  const engine = (engineStore: StateStore) =>
+  const engine = (engineStore: StateStore, overrides: Partial<SyncConfig> = {}) =>
     createSync({
       withings: { clientId: withings.clientId, clientSecret: withings.clientSecret, baseUrl: withings.url },
       garmin: { urls: garmin.urls, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 20 } },
@@ -214,6 +214,7 @@ export async function upgradeWorld(open: OpenUpgradeStore): Promise<UpgradeWorld
       bloodPressure: true,
       now: () => clock.now(),
       fetch: translating,
+      ...overrides,
     });
   const storedAccessTokens = [storedWithings.accessToken, storedGarmin.accessToken];
   return { store, reopen, withings, garmin, clock, engine, presented, storedAccessTokens };
@@ -296,4 +297,47 @@ export async function expectSyncedOnceByTwoProcesses(world: UpgradeWorld): Promi
   const settle = await first.syncRecent({ days: 30 });
   expect(settle.failed).toEqual([]);
   await expectUpgradedOnce(world, store);
+}
+
+/**
+ * With `syncDeletions` turned on over the old store (which has no index of recent weigh-ins): the
+ * first sync uploads only what is new and builds the index from the old ledger; deletions made in
+ * Withings after that are followed for weigh-ins 0.1.0 uploaded too (its entries hold no Garmin
+ * `calendarDate`: one list finds it). W2, which 0.1.0 uploaded and a person deleted in Garmin, is
+ * found gone, and both are tombstoned: nothing comes back.
+ */
+export async function expectDeletionsFollowedAfterUpgrade(world: UpgradeWorld): Promise<void> {
+  const { store, garmin, withings } = world;
+  const sync = world.engine(store, { syncDeletions: true });
+  const first = await sync.syncRecent({ days: 30 });
+  expect(first.failed).toEqual([]);
+  expect(first.deleted).toEqual([]);
+  expect(first.edited).toEqual([]);
+  expect(first.destinations.garmin?.deletionCheck).toMatchObject({ checked: false, reason: 'first-run' });
+  expect(first.synced.map((s) => s.takenAt).sort()).toEqual(
+    [W4, W5].map((seed) => seed.weighIn.takenAt.toISOString()),
+  );
+  await expectUpgradedOnce(world, store);
+
+  withings.deleteGroup(W1.groupIds[0] as string, false);
+  withings.deleteGroup(W2.groupIds[0] as string, false);
+  const second = await sync.syncRecent();
+  expect(second.failed).toEqual([]);
+  expect(second.destinations.garmin?.deletionCheck).toMatchObject({ checked: true });
+  expect(second.deleted.map((d) => [d.takenAt, d.alreadyGone ?? false])).toEqual([
+    [W1.weighIn.takenAt.toISOString(), false],
+    [W2.weighIn.takenAt.toISOString(), true],
+  ]);
+  expect([W1, W2, W3, W4, W5].map((seed) => heldAt(garmin, seed))).toEqual([0, 0, 1, 1, 1]);
+  for (const id of [...W1.groupIds, ...W2.groupIds]) {
+    const entry = await store.get<{ deletedAt?: string }>(`ledger/${UPGRADE_USER}/${id}`);
+    expect(entry?.value.deletedAt).toEqual(expect.any(String));
+  }
+  const uploads = garmin.uploads().length;
+  const third = await sync.syncRecent({ days: 30 });
+  expect(third.failed).toEqual([]);
+  expect(third.synced).toEqual([]);
+  expect(third.deleted).toEqual([]);
+  expect(garmin.uploads()).toHaveLength(uploads);
+  expect(garmin.weighIns(ANA.email)).toHaveLength(3);
 }

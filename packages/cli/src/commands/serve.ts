@@ -5,6 +5,7 @@ import { CliError, EXIT } from '../errors.js';
 import { DEFAULT_SERVER_LIMITS, startServer } from '../server.js';
 import { say } from '../terminal.js';
 import { allowUnauthenticatedWebhookArg } from '../webhook-secret.js';
+import { syncDeletionsArg } from './sync.js';
 
 const HOUR_MS = 3_600_000;
 /** Withings retries a failed delivery for hours; a reconcile shortly after start drains what it missed meanwhile. */
@@ -19,6 +20,7 @@ export const serve = defineCommand({
   args: {
     ...globalArgs,
     ...allowUnauthenticatedWebhookArg,
+    ...syncDeletionsArg,
     port: { type: 'string', description: 'port (default $PORT or 8080)' },
     host: { type: 'string', description: 'address to listen on', default: '0.0.0.0' },
     'max-connections': {
@@ -48,6 +50,7 @@ export const serve = defineCommand({
       {
         logger: jsonLogger({ level }),
         ...(args['allow-unauthenticated-webhook'] ? { allowUnauthenticatedWebhook: true } : {}),
+        ...(args['sync-deletions'] ? { syncDeletions: true } : {}),
       },
       { webhook: 'serve' },
     );

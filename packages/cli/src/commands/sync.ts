@@ -15,10 +15,28 @@ export function describeReport(report: SyncReport): string[] {
       `  ${report.dryRun ? 'would sync' : 'synced'}  ${s.takenAt}  ${s.weightKg ?? ''}${s.weightKg ? ' kg' : ''}  ${s.fields.filter((f) => f !== 'weightKg').join(', ')}`,
     );
   }
+  for (const d of report.deleted ?? [])
+    lines.push(
+      `  ${report.dryRun ? 'would delete' : 'deleted'}  ${d.takenAt}  ${d.weightKg ?? ''}${d.weightKg ? ' kg' : ''}  from ${d.destination}${d.alreadyGone ? ' (already gone)' : ''}`,
+    );
+  for (const e of report.edited ?? [])
+    lines.push(
+      `  ${report.dryRun ? 'would replace' : 'replaced'}  ${e.takenAt}  ${e.previousWeightKg ?? '?'} → ${e.weightKg} kg  in ${e.destination}`,
+    );
   for (const s of report.skipped) lines.push(`  skipped ${s.takenAt ?? ''}  ${s.reason}`);
   for (const f of report.failed) lines.push(`  FAILED  ${f.takenAt ?? ''}  ${f.code}: ${f.message}`);
   return lines;
 }
+
+/** `--sync-deletions` of `sync` and `serve` (env `WG_SYNC_SYNC_DELETIONS=true`). */
+export const syncDeletionsArg = {
+  'sync-deletions': {
+    type: 'boolean',
+    description:
+      'follow deletions and edits made in Withings (the last 30 days): remove or replace what wg-sync wrote, never anything else',
+    default: false,
+  },
+} as const;
 
 export const sync = defineCommand({
   meta: {
@@ -30,13 +48,14 @@ export const sync = defineCommand({
     days: { type: 'string', description: 'look at least this many days back', default: '7' },
     'dry-run': { type: 'boolean', description: 'show what would be uploaded; write nothing', default: false },
     json: { type: 'boolean', description: 'print the SyncReport JSON', default: false },
+    ...syncDeletionsArg,
     user: { type: 'string', description: 'only this Withings user (default: every linked account)' },
   },
   async run({ args }) {
     const days = Number(args.days);
     if (!Number.isFinite(days) || days <= 0 || days > 3650)
       throw new CliError('--days must be 1–3650', { exitCode: EXIT.USAGE });
-    const ctx = await openContext(args);
+    const ctx = await openContext(args, args['sync-deletions'] ? { syncDeletions: true } : {});
     const users = args.user
       ? [args.user]
       : (await ctx.sync.accounts.list()).filter((a) => !a.unlinkedAt).map((a) => a.userId);

@@ -85,6 +85,9 @@ const envSchema = z.object({
   ),
   WG_SYNC_INCLUDE_MANUAL: z.optional(bool),
   WG_SYNC_BLOOD_PRESSURE: z.optional(bool),
+  WG_SYNC_SYNC_DELETIONS: z.optional(bool),
+  WG_SYNC_DELETION_WINDOW_DAYS: z.optional(positiveInt.check(z.lte(90))),
+  WG_SYNC_MAX_DELETIONS: z.optional(positiveInt.check(z.lte(500))),
   WG_SYNC_LOG_LEVEL: z.optional(z.enum(['debug', 'info', 'warn', 'error'])),
   WG_SYNC_READBACK_ATTEMPTS: z.optional(positiveInt.check(z.lte(20))),
   WG_SYNC_READBACK_DELAY_MS: z.optional(
@@ -196,6 +199,9 @@ export function loadConfigFromEnv(
     ...(e.WG_SYNC_ATTRIBUTIONS ? { attributions: e.WG_SYNC_ATTRIBUTIONS } : {}),
     ...(e.WG_SYNC_INCLUDE_MANUAL === undefined ? {} : { includeManual: e.WG_SYNC_INCLUDE_MANUAL }),
     ...(e.WG_SYNC_BLOOD_PRESSURE === undefined ? {} : { bloodPressure: e.WG_SYNC_BLOOD_PRESSURE }),
+    ...(e.WG_SYNC_SYNC_DELETIONS === undefined ? {} : { syncDeletions: e.WG_SYNC_SYNC_DELETIONS }),
+    ...(e.WG_SYNC_DELETION_WINDOW_DAYS ? { deletionWindowDays: e.WG_SYNC_DELETION_WINDOW_DAYS } : {}),
+    ...(e.WG_SYNC_MAX_DELETIONS ? { maxDeletionsPerSync: e.WG_SYNC_MAX_DELETIONS } : {}),
     logger,
     ...(e.WG_SYNC_READBACK_ATTEMPTS !== undefined || e.WG_SYNC_READBACK_DELAY_MS !== undefined
       ? {

@@ -118,6 +118,23 @@ export interface SyncConfig {
   maxConcurrentSyncs?: number;
   /** Look this many days back on an account's first sync (default 7). */
   initialLookbackDays?: number;
+  /**
+   * Follow deletions and edits made in Withings (default false; env `WG_SYNC_SYNC_DELETIONS`, CLI
+   * `--sync-deletions`). Each sync then also reads the last {@link SyncConfig.deletionWindowDays}
+   * days by date, in the same round trip as the usual read, and compares them with what wg-sync
+   * synced there: a weigh-in Withings no longer returns is removed from the destinations wg-sync
+   * wrote it to (by the id in the ledger; a tombstone keeps it from coming back), and one whose
+   * values changed is replaced. Records wg-sync did not create are never touched. See the README,
+   * "Deletions and edits".
+   */
+  syncDeletions?: boolean;
+  /** How many days back deletions are looked for, with `syncDeletions` (default 30, at most 90). */
+  deletionWindowDays?: number;
+  /**
+   * The most records one sync deletes per destination, with `syncDeletions` (default 5; an edit's
+   * replacement counts as one); the rest waits for the next sync.
+   */
+  maxDeletionsPerSync?: number;
   /** Raise `STALE` after this many days without a successful sync (default 7). */
   staleAfterDays?: number;
 }
@@ -134,6 +151,9 @@ export interface ResolvedConfig extends SyncConfig {
   leaseSeconds: number;
   maxConcurrentSyncs: number;
   initialLookbackDays: number;
+  syncDeletions: boolean;
+  deletionWindowDays: number;
+  maxDeletionsPerSync: number;
   staleAfterDays: number;
   allowUnauthenticatedWebhook: boolean;
   webhookDebounceSeconds: number;
@@ -178,6 +198,12 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     problems.push('maxConcurrentSyncs must be a positive integer');
   const max = config.maxEntriesPerSync ?? 5;
   if (!Number.isInteger(max) || max < 1) problems.push('maxEntriesPerSync must be a positive integer');
+  const deletionWindowDays = config.deletionWindowDays ?? 30;
+  if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 1 || deletionWindowDays > 90)
+    problems.push('deletionWindowDays must be a whole number of days from 1 to 90');
+  const maxDeletions = config.maxDeletionsPerSync ?? 5;
+  if (!Number.isInteger(maxDeletions) || maxDeletions < 1)
+    problems.push('maxDeletionsPerSync must be a positive integer');
   const upload = {
     maxEntries: config.garmin?.maxUploadEntries ?? 50,
     maxBytes: config.garmin?.maxUploadBytes ?? 16_384,
@@ -213,6 +239,9 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     leaseSeconds: config.leaseSeconds ?? 120,
     maxConcurrentSyncs: concurrent,
     initialLookbackDays: config.initialLookbackDays ?? 7,
+    syncDeletions: config.syncDeletions ?? false,
+    deletionWindowDays,
+    maxDeletionsPerSync: maxDeletions,
     staleAfterDays: config.staleAfterDays ?? 7,
     allowUnauthenticatedWebhook: config.allowUnauthenticatedWebhook ?? false,
     webhookDebounceSeconds: debounce,

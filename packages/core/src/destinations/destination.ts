@@ -24,7 +24,37 @@ export interface StoredWeighIn {
    * per day): it matches a weigh-in taken in `[from, to)` with the same weight, whatever `takenAt`.
    */
   period?: TimeRange;
+  /**
+   * What the destination needs beside {@link StoredWeighIn.id} to delete the record later (Garmin:
+   * the `calendarDate` it files it under). Kept with `syncDeletions`, handed back to
+   * {@link DestinationSession.delete}.
+   */
+  deleteHint?: string;
 }
+
+/** The record {@link DestinationSession.delete} removes: what wg-sync wrote, as its ledger says. */
+export interface DeletionTarget {
+  /** The destination's id of the record (from the ledger). */
+  id: string;
+  /** The instant of the weigh-in wg-sync wrote there. */
+  takenAt: Date;
+  /** The weight written, when the ledger knows it. */
+  weightKg?: number;
+  /** The fat ratio written, when the ledger knows it. */
+  fatPercent?: number;
+  /** {@link StoredWeighIn.deleteHint}, when it was known at writing (absent for older entries). */
+  deleteHint?: string;
+}
+
+/**
+ * What {@link DestinationSession.delete} did: `deleted`; `gone` when nothing of it was left (deleted
+ * before, by a person or an earlier try that crashed before its tombstone); `kept` when the record
+ * is no longer what wg-sync wrote (a person changed it), with the reason, and it was left alone.
+ */
+export type DeleteOutcome =
+  | { outcome: 'deleted' }
+  | { outcome: 'gone' }
+  | { outcome: 'kept'; reason: string };
 
 /** A blood-pressure reading as the engine hands it to a destination (mmHg, whole numbers). */
 export interface BloodPressureReading {
@@ -78,8 +108,15 @@ export interface DestinationSession {
    * earlier weigh-in never overwrites a later one, now or in a later sync.
    */
   superseded?(candidates: readonly DestinationWeighIn[]): Promise<Map<DestinationWeighIn, Date>>;
-  /** Deletes a record wg-sync wrote, by the id the ledger holds. */
-  delete?(id: string): Promise<void>;
+  /**
+   * Deletes a record wg-sync wrote, by the id the ledger holds (with `syncDeletions`: the weigh-in
+   * was deleted in Withings, or edited and is written again). Resolve with `gone` (or nothing) when
+   * the record does not exist (never throw for "not found": a rerun after a crash finds it gone), and
+   * with `kept` when it is no longer what wg-sync wrote. Throw when it could not be deleted: the
+   * deletion fails in the report and is tried again next sync. Without it the destination's records
+   * are never deleted (deletions are then only tombstoned in its ledger).
+   */
+  delete?(target: DeletionTarget): Promise<DeleteOutcome | undefined>;
   /** The body-composition fields a weigh-in is written with (for reports; default: those present). */
   fields?(weighIn: DestinationWeighIn): string[];
   /** Blood pressure, for destinations that store it (with `bloodPressure: true` in the config). */

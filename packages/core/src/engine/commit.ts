@@ -89,6 +89,7 @@ export async function finishRun(run: SyncRun, outcome: { ok: boolean }): Promise
         ...dest.counts,
         upstreamCalls: dest.calls.calls,
         ...(dest.movedTo ? { cursor: dest.movedTo } : {}),
+        ...(dest.deletionCheck ? { deletionCheck: dest.deletionCheck } : {}),
       },
     ]),
   );
@@ -107,6 +108,7 @@ export async function finishRun(run: SyncRun, outcome: { ok: boolean }): Promise
     synced: report.synced.length,
     skipped: report.skipped.length,
     failed: report.failed.length,
+    ...(engine.config.syncDeletions ? { deleted: report.deleted.length, edited: report.edited.length } : {}),
     failures: report.failed.map((f) => f.code),
     upstreamCalls: report.upstreamCalls,
     ...(run.destinations.length > 1 ? { destinations: report.destinations } : {}),

@@ -84,7 +84,14 @@ function destinationRun(run: SyncRun, destination: Destination): DestinationRun 
   return {
     destination,
     name: destination.name ?? destination.id,
-    ledger: new DestinationLedger(run.engine.config.store, destination.id, run.request.userId),
+    ledger: new DestinationLedger(
+      run.engine.config.store,
+      destination.id,
+      run.request.userId,
+      run.engine.config.syncDeletions
+        ? { windowDays: run.engine.config.deletionWindowDays, now: run.engine.config.now }
+        : undefined,
+    ),
     cursor: undefined,
     session: undefined,
     calls: { calls: 0 },
@@ -94,6 +101,8 @@ function destinationRun(run: SyncRun, destination: Destination): DestinationRun 
     stopped: false,
     counts: { synced: 0, skipped: 0, failed: 0 },
     capped: false,
+    deletions: 0,
+    replacing: new Set(),
   };
 }
 

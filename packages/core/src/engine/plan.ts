@@ -2,6 +2,7 @@ import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
 import { findMatch } from '../destinations/match.js';
 import type { SkipReason } from '../observability/report.js';
 import type { LedgerRecord } from '../store/state.js';
+import { replaceEdited } from './deletions.js';
 import {
   type DestinationRun,
   groupIdsOf,
@@ -12,6 +13,7 @@ import {
 } from './run.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const HEIGHT_RECHECK_MS = 30 * DAY_MS;
 
 /**
@@ -28,15 +30,20 @@ export async function fetchAndSort(run: SyncRun): Promise<boolean> {
     account.heightCheckedAt === undefined ||
     run.now.getTime() - Date.parse(account.heightCheckedAt) > HEIGHT_RECHECK_MS;
   const open = run.destinations.filter((dest) => !dest.stopped);
-  const [measured, height, ...listed] = await Promise.allSettled([
+  const deletions = deletionRange(run);
+  // With syncDeletions, the window by date and each destination's recent index join the same round trip.
+  const [measured, height, windowRead, recent, ...listed] = await Promise.allSettled([
     withings.getMeasures(
       request.backfill
         ? { startDate: request.backfill.from, endDate: request.backfill.to }
         : { lastUpdate: window.lastUpdate as Date },
     ),
     heightDue ? withings.getMeasures({ types: [4] }) : Promise.resolve(undefined),
+    deletions ? withings.getMeasures({ startDate: deletions.from, endDate: deletions.to }) : undefined,
+    deletions ? Promise.all(open.map((dest) => dest.ledger.recent())) : undefined,
     ...open.map((dest) => dest.session?.list({ from: window.from, to: window.to }) ?? []),
   ]);
+  if (recent.status === 'rejected') throw recent.reason; // the store: reported like any broken store
   if (measured.status === 'rejected') {
     await recordError(run, undefined, measured.reason);
     return false;
@@ -83,7 +90,56 @@ export async function fetchAndSort(run: SyncRun): Promise<boolean> {
     heightDue,
     heightRead: heightDue && height.status === 'fulfilled',
   };
+  if (deletions) {
+    for (const [i, dest] of open.entries()) dest.recent = recent.value?.[i];
+    await readDeletionWindow(run, deletions, windowRead);
+  }
   return true;
+}
+
+/** With `syncDeletions` (never in a backfill): the days deletions are looked for in. */
+function deletionRange(run: SyncRun): { from: Date; to: Date } | undefined {
+  const { config } = run.engine;
+  if (!config.syncDeletions || run.request.backfill) return undefined;
+  return {
+    from: new Date(run.now.getTime() - config.deletionWindowDays * DAY_MS),
+    to: new Date(run.now.getTime() + HOUR_MS),
+  };
+}
+
+/** The window's read, kept for the comparison; a failed one is a failed entry and compares nothing. */
+async function readDeletionWindow(
+  run: SyncRun,
+  range: { from: Date; to: Date },
+  read: PromiseSettledResult<
+    Awaited<ReturnType<NonNullable<SyncRun['withings']>['getMeasures']>> | undefined
+  >,
+): Promise<void> {
+  const fetched = run.fetched as NonNullable<SyncRun['fetched']>;
+  if (read.status === 'fulfilled' && read.value) {
+    const { groups, pages } = read.value;
+    fetched.deletionWindow = {
+      ...range,
+      groups,
+      present: new Set(groups.map((g) => g.groupId)),
+      paged: pages !== 1,
+    };
+    return;
+  }
+  const reason = read.status === 'rejected' ? read.reason : new Error('no answer');
+  await recordError(run, undefined, reason);
+  const check = {
+    checked: false,
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    reason: 'read-failed' as const,
+  };
+  for (const dest of run.destinations) dest.deletionCheck = check;
+  run.engine.log.warn('sync.deletions.unchecked', {
+    userId: run.request.userId,
+    reason: 'read-failed',
+    message: 'the read of the deletion window failed: nothing is deleted in this sync',
+  });
 }
 
 /**
@@ -95,9 +151,13 @@ export async function planDestination(run: SyncRun, dest: DestinationRun): Promi
   const { dryRun } = run.request;
   const candidates: WeighIn[] = [];
   const missingPerWeighIn = await Promise.all(fetched.weighIns.map((w) => dest.ledger.missing(w.groupIds)));
+  if (run.engine.config.syncDeletions && !run.request.backfill) {
+    const synced = fetched.weighIns.filter((_, i) => missingPerWeighIn[i]?.length === 0);
+    await replaceEdited(run, dest, synced);
+  }
   for (const [i, w] of fetched.weighIns.entries()) {
     const missing = missingPerWeighIn[i] as string[];
-    if (missing.length === w.groupIds.length) {
+    if (missing.length === w.groupIds.length || dest.replacing.has(w)) {
       candidates.push(w);
       continue;
     }
@@ -126,7 +186,8 @@ export async function planDestination(run: SyncRun, dest: DestinationRun): Promi
       takenAt: w.takenAt.toISOString(),
       reason: 'duplicate-garmin',
     });
-    if (!dryRun) await dest.ledger.write(w.groupIds, ledgerEntry(run, w, 'found'), match.id);
+    if (!dryRun)
+      await dest.ledger.write(w.groupIds, ledgerEntry(run, w, 'found'), match.id, match.deleteHint);
   }
   const max = dest.destination.accepts.maxWeightKg ?? Number.POSITIVE_INFINITY;
   const storable = notHeld.filter((w) => {
@@ -195,6 +256,8 @@ export function ledgerEntry(run: SyncRun, w: WeighIn, how: LedgerRecord['how']) 
     kind: 'weight' as const,
     how,
     at: run.engine.config.now().toISOString(),
+    modifiedAt: w.modifiedAt.toISOString(),
+    ...(w.fatPercent === undefined ? {} : { fatPercent: w.fatPercent }),
   };
 }
 

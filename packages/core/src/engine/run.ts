@@ -2,8 +2,10 @@ import type { MeasureGroup, WeighIn, WithingsClient } from '@wg-sync/withings';
 import type { Engine } from '../context.js';
 import type { Destination, DestinationSession, StoredWeighIn } from '../destinations/destination.js';
 import type { DestinationLedger } from '../destinations/ledger.js';
+import type { RecentIndexRecord } from '../destinations/recent-index.js';
 import { needsReauth, raiseAlert } from '../observability/health.js';
 import type {
+  DeletionCheck,
   FailedEntry,
   SkippedEntry,
   SyncedEntry,
@@ -52,6 +54,20 @@ export interface Fetched {
   /** Whether the height was (due and) read in this run. */
   heightRead: boolean;
   heightDue: boolean;
+  /** With `syncDeletions` (not in a backfill): the read of the deletion window, when it succeeded. */
+  deletionWindow?: DeletionWindow;
+}
+
+/** What Withings returned for the deletion window, read by date beside the usual read. */
+export interface DeletionWindow {
+  from: Date;
+  to: Date;
+  /** Every group Withings returned measured in the window (every kind, every attribution). */
+  groups: MeasureGroup[];
+  /** Their ids. */
+  present: ReadonlySet<string>;
+  /** The answer took more than one page: what is absent from it is not taken for deleted. */
+  paged: boolean;
 }
 
 /** One destination's part of a run: its session, ledger, cursor and what it still has to write. */
@@ -78,6 +94,14 @@ export interface DestinationRun {
   capped: boolean;
   /** Its cursor after the run (ISO), when it moved. */
   movedTo?: string;
+  /** With `syncDeletions`: its recent index as read beside the window (`undefined`: none yet). */
+  recent?: RecentIndexRecord | undefined;
+  /** With `syncDeletions`: records deleted (or planned, in a dry run) this run, against the cap. */
+  deletions: number;
+  /** Edited weigh-ins whose old record is gone: written again although the ledger has them. */
+  replacing: Set<WeighIn>;
+  /** With `syncDeletions`: whether it looked for deletions (in its report entry). */
+  deletionCheck?: DeletionCheck;
 }
 
 /** Everything one sync of one account knows, passed from step to step. */
@@ -173,6 +197,8 @@ export function emptyReport(request: SyncRequest, startedAt: Date, coalesced: bo
     synced: [],
     skipped: [],
     failed: [],
+    deleted: [],
+    edited: [],
     upstreamCalls: { withings: 0, garmin: 0 },
     destinations: {},
     coalesced,

@@ -3,6 +3,7 @@ import { isSyncError } from '../errors.js';
 import type { SyncReport } from '../observability/report.js';
 import { syncBloodPressure } from './blood-pressure.js';
 import { commitRun, finishRun } from './commit.js';
+import { followDeletions } from './deletions.js';
 import { describeFailure } from './failures.js';
 import { openRun } from './open.js';
 import { fetchAndSort, planDestination } from './plan.js';
@@ -14,7 +15,8 @@ import { writeAndVerify } from './write.js';
  *
  * 1. {@link openRun}: account, Withings client, a session per destination, cursors, window;
  * 2. {@link fetchAndSort}: Withings ‖ every destination's list ‖ the height, in one round trip;
- * 3. {@link planDestination}: per destination, skip what its ledger or it already holds, cap;
+ * 3. {@link followDeletions} (with `syncDeletions`): per destination, delete what Withings no longer
+ *    has; then {@link planDestination}: skip what its ledger or it already holds (edits replaced), cap;
  * 4–5. {@link writeAndVerify}: per destination, write each batch and read it back into the ledger;
  * 6. {@link commitRun}: cursors, pending, account; then {@link finishRun}: health, hooks, log.
  *
@@ -29,6 +31,7 @@ export async function syncAccount(engine: Engine, request: SyncRequest): Promise
     const open = run.destinations.filter((dest) => !dest.stopped);
     await Promise.all(
       open.map(async (dest, i) => {
+        await followDeletions(run, dest);
         await planDestination(run, dest);
         if (!dest.stopped) await writeAndVerify(run, dest, i === 0);
         await syncBloodPressure(run, dest);

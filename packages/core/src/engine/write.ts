@@ -110,7 +110,7 @@ async function recordStored(
   record: StoredWeighIn,
 ): Promise<void> {
   dest.existing.add(record.id);
-  await dest.ledger.write(w.groupIds, ledgerEntry(run, w, 'uploaded'), record.id);
+  await dest.ledger.write(w.groupIds, ledgerEntry(run, w, 'uploaded'), record.id, record.deleteHint);
   recordSynced(run, dest, { ...syncedOf(w), fields: fieldsOf(dest, w), ...storedIdOf(dest, record) });
 }
 

@@ -17,7 +17,21 @@ export type SkipReason =
    * A destination that keeps one record per day (intervals.icu) holds a later weigh-in of the same
    * day: an earlier one never overwrites it.
    */
-  | 'superseded';
+  | 'superseded'
+  /**
+   * With `syncDeletions`: a weigh-in deleted or edited in Withings whose record in the destination
+   * wg-sync did not create (its ledger entry says `found`): it is never touched.
+   */
+  | 'not-created'
+  /**
+   * With `syncDeletions`: the record no longer holds what wg-sync wrote (a person changed the
+   * intervals.icu day since), so it is left as it is.
+   */
+  | 'changed-in-destination'
+  /** With `syncDeletions`: more deletions than `maxDeletionsPerSync`; the rest waits for the next sync. */
+  | 'deletion-cap'
+  /** With `syncDeletions`: the destination cannot delete records (its session has no `delete`). */
+  | 'not-deletable';
 
 /** A weigh-in that reached Garmin (or would have, in a dry run) and was read back. */
 export interface SyncedEntry {
@@ -66,6 +80,54 @@ export interface FailedEntry {
   destination?: string;
 }
 
+/**
+ * A weigh-in deleted in Withings whose record wg-sync removed from a destination (with
+ * `syncDeletions`; in a dry run: would remove). Its ledger entries then hold a tombstone.
+ */
+export interface DeletedEntry {
+  groupIds: string[];
+  /** ISO instant of the weigh-in. */
+  takenAt: string;
+  /** The weight wg-sync had written, when its ledger knows it. */
+  weightKg?: number;
+  /** The destination's id (`garmin`, `intervals`, yours): always named. */
+  destination: string;
+  /** Garmin's id of the removed record. */
+  garminSamplePk?: number;
+  /** Another destination's id of the removed record (an intervals.icu day). */
+  storedId?: string;
+  /** True when the record was already gone (deleted by hand, or by a try that crashed before its tombstone). */
+  alreadyGone?: true;
+}
+
+/**
+ * A weigh-in edited in Withings (a later `modified`, other values) whose record wg-sync replaced:
+ * the old record deleted, the new values written (they also appear in `synced`). In a dry run: would
+ * replace.
+ */
+export interface EditedEntry extends DeletedEntry {
+  /** The new weight. */
+  weightKg: number;
+  /** The weight wg-sync had written before. */
+  previousWeightKg?: number;
+}
+
+/** Whether a sync with `syncDeletions` could look for deletions, and why not. */
+export interface DeletionCheck {
+  /** True when the window was read in one page and compared. */
+  checked: boolean;
+  /** ISO instants of the window read. */
+  from?: string;
+  to?: string;
+  /**
+   * Why it was not: `read-failed` (the window read failed: a failed entry says why), `paged` (the
+   * answer took several pages: absence in it is not trusted), `first-run` (the index of synced
+   * weigh-ins was made from this read: the next sync compares), `all-missing` (not one weigh-in of
+   * the window came back: taken for a bad answer, not deletions).
+   */
+  reason?: 'read-failed' | 'paged' | 'first-run' | 'all-missing';
+}
+
 /** One destination's part of a sync. */
 export interface DestinationResult {
   /** The destination's id (`garmin`, or yours). */
@@ -77,6 +139,8 @@ export interface DestinationResult {
   upstreamCalls: number;
   /** Its Withings cursor after the sync (ISO), when it moved. */
   cursor?: string;
+  /** With `syncDeletions`: whether deletions were looked for in it. */
+  deletionCheck?: DeletionCheck;
 }
 
 /** The outcome of one sync for one account. JSON-serialisable. */
@@ -90,6 +154,10 @@ export interface SyncReport {
   synced: SyncedEntry[];
   skipped: SkippedEntry[];
   failed: FailedEntry[];
+  /** With `syncDeletions`: records removed because their weigh-in was deleted in Withings (empty otherwise). */
+  deleted: DeletedEntry[];
+  /** With `syncDeletions`: records replaced because their weigh-in was edited in Withings (empty otherwise). */
+  edited: EditedEntry[];
   /** HTTP round trips made by this sync (`garmin`: the Garmin destination's). */
   upstreamCalls: { withings: number; garmin: number };
   /**

@@ -13,6 +13,8 @@ export const keys = {
   cursor: (userId: string) => `cursor/${userId}`,
   ledger: (userId: string, groupId: string) => `ledger/${userId}/${groupId}`,
   ledgerPrefix: (userId: string) => `ledger/${userId}/`,
+  /** Garmin's index of recently synced weigh-ins (with `syncDeletions`). */
+  recent: (userId: string) => `recent/${userId}`,
   lock: (userId: string) => `lock/${userId}`,
   pending: (userId: string) => `pending/${userId}`,
   health: (userId: string) => `health/${userId}`,
@@ -58,6 +60,18 @@ export interface LedgerRecord {
   how: 'uploaded' | 'found' | 'superseded';
   at: string;
   garminSamplePk?: number;
+  /**
+   * Withings' `modified` of the weigh-in when this entry was written (entries of earlier versions
+   * have none: `at` stands in). With `syncDeletions`, a later `modified` with other values is an edit.
+   */
+  modifiedAt?: string;
+  /** The fat ratio written with the weigh-in, when it had one (for telling an edit apart). */
+  fatPercent?: number;
+  /**
+   * The tombstone: when the weigh-in was deleted in Withings and wg-sync removed (or, for a record
+   * it did not create, left) what it had written. The entry stays, so the weigh-in never comes back.
+   */
+  deletedAt?: string;
 }
 
 /**
@@ -222,6 +236,11 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
       ),
       reauth: z.optional(z.looseObject({ withings: instant, garmin: instant })),
     }),
+  },
+  {
+    key: /^(recent\/[^/]+|destinations\/[^/]+\/recent\/[^/]+)$/,
+    what: 'a recent-weigh-ins index',
+    schema: z.looseObject({ groups: z.record(text, z.looseObject({ takenAt: text, how: text })) }),
   },
   {
     key: /^(ledger\/[^/]+\/[^/]+|destinations\/[^/]+\/ledger\/[^/]+\/[^/]+)$/,

@@ -1,8 +1,16 @@
 import type { GarminClient, GarminWeighIn } from '@wg-sync/garmin';
 import type { Engine } from '../../context.js';
 import { garminClientFor } from '../../engine/clients.js';
-import type { Destination, DestinationAccount, DestinationSession, StoredWeighIn } from '../destination.js';
+import type {
+  DeleteOutcome,
+  DeletionTarget,
+  Destination,
+  DestinationAccount,
+  DestinationSession,
+  StoredWeighIn,
+} from '../destination.js';
 import { GARMIN_DESTINATION_ID } from '../ledger.js';
+import type { Tolerance } from '../match.js';
 import { uploadFitFiles } from './fit-upload.js';
 import { readBack } from './read-back.js';
 import { sentFields, toGarminEntry } from './weight-entry.js';
@@ -10,11 +18,47 @@ import { sentFields, toGarminEntry } from './weight-entry.js';
 /** The most a FIT weight field holds (uint16, 1/100 kg). */
 const MAX_FIT_WEIGHT_KG = 655.34;
 
+const DAY_MS = 86_400_000;
+
 const stored = (w: GarminWeighIn): StoredWeighIn => ({
   id: String(w.samplePk),
   takenAt: w.takenAt,
   weightKg: w.weightKg,
+  deleteHint: w.calendarDate,
 });
+
+/**
+ * Deletes one weigh-in wg-sync uploaded, by its `samplePk`. Garmin's delete also wants the
+ * `calendarDate`: the ledger's `deleteHint` when it was written with one, else from one list of the
+ * days around the weigh-in (not listed there: already gone). Garmin's 404 is `gone` too.
+ */
+async function deleteWeighIn(
+  garmin: GarminClient,
+  target: DeletionTarget,
+  tolerance: Tolerance,
+): Promise<DeleteOutcome> {
+  const samplePk = Number(target.id);
+  let calendarDate = target.deleteHint;
+  if (!calendarDate) {
+    const at = target.takenAt.getTime();
+    const around = await garmin.listWeighIns({ from: new Date(at - DAY_MS), to: new Date(at + DAY_MS) });
+    // The id, and the instant too: a record under that id at another time is not the one written.
+    const found = around.find(
+      (w) =>
+        w.samplePk === samplePk && Math.abs(w.takenAt.getTime() - at) <= tolerance.timeToleranceSec * 1000,
+    );
+    if (!found) return { outcome: 'gone' };
+    calendarDate = found.calendarDate;
+  }
+  try {
+    await garmin.deleteWeighIn({ samplePk, calendarDate });
+    return { outcome: 'deleted' };
+  } catch (error) {
+    // A GarminApiError (core loads @wg-sync/garmin lazily, so by its code, not its class).
+    if ((error as { code?: unknown })?.code === 'NOT_FOUND') return { outcome: 'gone' };
+    throw error;
+  }
+}
 
 /**
  * Garmin Connect, the built-in destination: weigh-ins as FIT files (body composition included),
@@ -88,6 +132,7 @@ function garminSession(
       });
       return found.map((w) => (w ? stored(w) : undefined));
     },
+    delete: (target) => deleteWeighIn(garmin, target, engine.config.dedup),
     fields: (weighIn) => sentFields(toGarminEntry(weighIn, weighIn.heightM)),
     bloodPressure: {
       list: async (range) =>

@@ -3,6 +3,8 @@ import type { Engine } from '../../context.js';
 import { isSyncErrorWithCode } from '../../errors.js';
 import { type AccountRecord, type IntervalsCredentials, keys, update } from '../../store/state.js';
 import type {
+  DeleteOutcome,
+  DeletionTarget,
   Destination,
   DestinationAccount,
   DestinationSession,
@@ -143,7 +145,37 @@ function intervalsSession(
       : undefined;
   };
 
+  /**
+   * Clears the weight (and body fat) wg-sync wrote to a day, only while the day holds exactly that:
+   * a day a later weigh-in took over holds nothing of this one (`gone`); one whose values a person
+   * changed since is left as it is (`kept`).
+   */
+  const deleteWeighIn = async (target: DeletionTarget): Promise<DeleteOutcome> => {
+    const day = target.id as Day;
+    const written = (await dayRecord(day))?.weighIn;
+    if (!written || Date.parse(written.takenAt) !== target.takenAt.getTime()) return { outcome: 'gone' };
+    const [current] = await client.listWellness({ oldest: day, newest: day });
+    const weight = current ? weightOf(current) : undefined;
+    if (weight === undefined) {
+      await remember(day, () => ({ weighIn: undefined }));
+      return { outcome: 'gone' };
+    }
+    const bodyFat =
+      typeof current?.bodyFat === 'number' && current.bodyFat >= 0 ? current.bodyFat : undefined;
+    if (Math.abs(weight - written.weightKg) > 0.005 || bodyFat !== written.bodyFat) {
+      return {
+        outcome: 'kept',
+        reason: `the day ${day} holds ${weight} kg${bodyFat === undefined ? '' : `, ${bodyFat} %`} since wg-sync wrote ${written.weightKg} kg${written.bodyFat === undefined ? '' : `, ${written.bodyFat} %`}`,
+      };
+    }
+    await client.putWellness(day, { weight: -1, ...(written.bodyFat === undefined ? {} : { bodyFat: -1 }) });
+    await remember(day, () => ({ weighIn: undefined }));
+    return { outcome: 'deleted' };
+  };
+
   return {
+    delete: deleteWeighIn,
+
     // A day wg-sync wrote holds that weigh-in (matched by its instant, so a later weigh-in of the
     // same weight still replaces it); a day someone else wrote matches any weigh-in of that day
     // with its weight.
