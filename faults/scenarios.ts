@@ -976,6 +976,140 @@ export const scenarios: Scenario[] = [
       );
     },
   },
+  {
+    id: 38,
+    name: 'deletion sync: the second of three Garmin deletes fails (5xx): the others go, it is retried next sync',
+    options: { config: { syncDeletions: true } },
+    async run(world) {
+      const ana = world.person();
+      const gone = [200, 150, 100].map((minutesAgo, i) => {
+        const { groupIds } = world.weighIn(ana, { minutesAgo, weightKg: 71 + i / 10 });
+        return { groupId: groupIds[0] as string, want: world.expected.at(-1) as World['expected'][number] };
+      });
+      world.weighIn(ana, { minutesAgo: 50, weightKg: 71.5 });
+      await world.run(world.sync.syncRecent());
+      const middle = world.garmin
+        .weighIns(ana.email)
+        .find((w) => Math.abs(w.timestampGMT - (gone[1]?.want.takenAt.getTime() ?? 0)) < 1000);
+      for (const { groupId, want } of gone) {
+        world.withings.deleteGroup(groupId, false);
+        world.forget(want);
+      }
+      world.garmin.faults.add('server-error', 20, new RegExp(`/byversion/${middle?.samplePk}$`));
+      const first = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'two deleted, the failed one a failed entry naming its weigh-in',
+        first?.deleted.length === 2 &&
+          first.failed.some((f) => f.groupIds.includes(gone[1]?.groupId ?? '') && f.code === 'UPSTREAM'),
+      );
+      world.expectSurfaced(
+        'a warn line says the delete failed',
+        world.logs.some((line) => line.includes('sync.deletion.failed')),
+      );
+      world.garmin.faults.clear();
+      const second = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'the next sync deletes it',
+        second?.deleted.length === 1 && second.failed.length === 0,
+      );
+    },
+  },
+  {
+    id: 39,
+    name: 'deletion sync: a crash between the Garmin delete and the tombstone, then rerun: found gone, never back',
+    options: { config: { syncDeletions: true } },
+    async run(world) {
+      const ana = world.person();
+      const { groupIds } = world.weighIn(ana, { minutesAgo: 90, weightKg: 66.6 });
+      const want = world.expected.at(-1) as World['expected'][number];
+      world.weighIn(ana, { minutesAgo: 30, weightKg: 66.2 });
+      await world.run(world.sync.syncRecent());
+      world.withings.deleteGroup(groupIds[0] as string, false);
+      world.forget(want);
+      const realPut = world.store.put.bind(world.store);
+      let killed = false;
+      world.store.put = async (key, value, options) => {
+        if (!killed && key.startsWith('ledger/') && (value as { deletedAt?: string }).deletedAt) {
+          killed = true;
+          throw new Error('process killed');
+        }
+        return realPut(key, value, options);
+      };
+      await world.run(world.sync.syncRecent());
+      world.store.put = realPut;
+      world.expectSurfaced(
+        'the crash came after the delete',
+        killed && world.garmin.weighIns(ana.email).length === 1,
+      );
+      await world.store.delete(`lock/${ana.userId}`); // the dead process's lease (its TTL would do the same)
+      const rerun = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'the rerun finds it gone and tombstones it',
+        rerun?.failed.length === 0 && rerun.deleted.length === 1 && rerun.deleted[0]?.alreadyGone === true,
+      );
+      const later = await world.run(world.sync.syncRecent({ days: 30 }));
+      world.expectSurfaced('nothing comes back', later?.synced.length === 0 && later.deleted.length === 0);
+    },
+  },
+  {
+    id: 40,
+    name: 'deletion sync: Withings read errors (500, malformed JSON, empty body) and a paged answer delete nothing',
+    options: { config: { syncDeletions: true }, pageSize: 2 },
+    async run(world) {
+      const ana = world.person();
+      const first = world.weighIn(ana, { minutesAgo: 150, weightKg: 88.1 });
+      world.weighIn(ana, { minutesAgo: 120, weightKg: 88.3 });
+      world.weighIn(ana, { minutesAgo: 90, weightKg: 88.0 });
+      world.weighIn(ana, { minutesAgo: 50, weightKg: 88.2 });
+      await world.run(world.sync.syncRecent());
+      for (const fault of [{ http: 500 }, 'malformed-json', 'empty-body'] as const) {
+        world.withings.faults.add(fault, 3, '/measure');
+        const report = await world.run(world.sync.syncRecent());
+        world.expectSurfaced(`${JSON.stringify(fault)}: a failed sync`, (report?.failed.length ?? 0) > 0);
+        world.expectSurfaced(`${JSON.stringify(fault)}: nothing deleted`, report?.deleted.length === 0);
+      }
+      world.withings.faults.clear();
+      // Deleted in Withings, but the window (3 groups, 2 a page) comes back in two pages: not trusted.
+      world.withings.deleteGroup(first.groupIds[0] as string, false);
+      const paged = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'paged: deletions not looked for, and it says why',
+        paged?.deleted.length === 0 && paged.destinations.garmin?.deletionCheck?.reason === 'paged',
+      );
+      world.expectSurfaced(
+        'Garmin was never asked to delete',
+        !world.garmin.requests.some((r) => r.method === 'DELETE'),
+      );
+    },
+  },
+  {
+    id: 41,
+    name: 'deletion sync: a weigh-in edited in Withings that is in both destinations: replaced in each, once',
+    options: { config: { syncDeletions: true }, intervals: {} },
+    async run(world) {
+      const ana = world.person();
+      world.weighIn(ana, { minutesAgo: 2 * DAY_MINUTES, weightKg: 74.4, fatPercent: 19.9 });
+      const { groupIds } = world.weighIn(ana, { minutesAgo: 5, weightKg: 74.1, fatPercent: 19.6 });
+      const want = world.expected.at(-1) as World['expected'][number];
+      await world.run(world.sync.syncRecent({ days: 3 }));
+      world.withings.updateGroup(groupIds[0] as string, { weightKg: 73.6 }, false);
+      world.edit(want, { weightKg: 73.6 });
+      const edited = await world.run(world.sync.syncRecent());
+      world.expectSurfaced(
+        'replaced in Garmin and intervals.icu',
+        edited?.failed.length === 0 &&
+          edited.edited
+            .map((e) => e.destination)
+            .sort()
+            .join() === 'garmin,intervals',
+      );
+      const again = await world.run(world.sync.syncRecent({ days: 3 }));
+      world.expectSurfaced(
+        'a second sync changes nothing',
+        again?.synced.length === 0 && again.edited.length === 0,
+      );
+    },
+  },
 ];
 
 const DAY_MINUTES = 24 * 60;

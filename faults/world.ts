@@ -100,6 +100,11 @@ export class World {
   /** Everything a person or a log could see: responses, reports, errors. */
   readonly seen: string[] = [];
   readonly expected: Array<{ email: string; takenAt: Date; weightKg: number; fatPercent?: number }> = [];
+  /**
+   * Values weigh-ins had before the person edited or deleted them in Withings ({@link World.edit},
+   * {@link World.forget}): intervals.icu writes of them made before the change are not duplicates.
+   */
+  readonly replaced: World['expected'] = [];
   readonly surfaced: Array<{ what: string; ok: boolean }> = [];
   readonly background: Promise<unknown>[] = [];
   /** Every sync an engine ran (its \`onReport\`), in order. */
@@ -290,6 +295,22 @@ export class World {
     return result;
   }
 
+  /** The person deleted this expected weigh-in in Withings: it must end up in no destination. */
+  forget(want: World['expected'][number]): void {
+    const index = this.expected.indexOf(want);
+    if (index < 0) throw new Error('not an expected weigh-in of this world');
+    this.expected.splice(index, 1);
+    this.replaced.push({ ...want });
+  }
+
+  /** The person edited this expected weigh-in in Withings: the destinations must end up with the new values. */
+  edit(want: World['expected'][number], change: { weightKg: number; fatPercent?: number }): void {
+    if (!this.expected.includes(want)) throw new Error('not an expected weigh-in of this world');
+    this.replaced.push({ ...want });
+    want.weightKg = change.weightKg;
+    if (change.fatPercent !== undefined) want.fatPercent = change.fatPercent;
+  }
+
   /**
    * Waits for webhook deliveries and the syncs they started, the debounced ones included (run now
    * instead of at their window's end, as a graceful shutdown does).
@@ -421,6 +442,11 @@ export class World {
         const day = want.takenAt.toLocaleDateString('en-CA', { timeZone });
         byDay.set(day, [...(byDay.get(day) ?? []), want]);
       }
+      const replacedByDay = new Map<string, World['expected']>();
+      for (const was of this.replaced.filter((e) => e.email === person.email)) {
+        const day = was.takenAt.toLocaleDateString('en-CA', { timeZone });
+        replacedByDay.set(day, [...(replacedByDay.get(day) ?? []), was]);
+      }
       const records = new Map(sim.wellness(athleteId).map((r) => [r.id, r]));
       for (const [day, wants] of byDay) {
         const latest = wants.reduce((a, b) => (b.takenAt > a.takenAt ? b : a));
@@ -442,8 +468,8 @@ export class World {
         )?.[1];
         if (put.method !== 'PUT' || !day || put.status === undefined || put.status >= 300) continue;
         const weight = (JSON.parse(put.body || '{}') as { weight?: number }).weight;
-        if (weight === undefined) continue; // a blood-pressure write
-        const which = (byDay.get(day) ?? [])
+        if (weight === undefined || weight === -1) continue; // a blood-pressure write, or a clearing one
+        const which = [...(byDay.get(day) ?? []), ...(replacedByDay.get(day) ?? [])]
           .filter((w) => near(w.weightKg, weight))
           .sort(
             (a, b) =>
