@@ -30,6 +30,8 @@ const packages = readdirSync(`${root}packages`).filter((name) => existsSync(`${r
 const examples = readdirSync(`${root}examples`).filter((name) => existsSync(`${root}examples/${name}/test`));
 const timeZones = ['UTC', 'America/Los_Angeles', 'Asia/Kolkata'];
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+// Vitest empties CSS files unless told otherwise; core's status page serves its `*.css?raw` imports.
+const css = { include: [/\.css\?raw$/] };
 
 export default defineConfig({
   plugins: [workspaceSource()],
@@ -43,6 +45,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.tz.test.ts'],
           env,
+          css,
           // CLI tests spawn the real executable several times per test.
           ...(name === 'cli' ? { testTimeout: 60_000 } : {}),
         },
@@ -54,6 +57,7 @@ export default defineConfig({
           root: `${root}examples/${name}`,
           include: ['test/**/*.test.ts'],
           env,
+          css,
         },
       })),
       {
@@ -64,7 +68,14 @@ export default defineConfig({
       },
       {
         plugins: [workspaceSource()],
-        test: { name: 'faults', root: `${root}faults`, include: ['*.test.ts'], env, testTimeout: 60_000 },
+        test: {
+          name: 'faults',
+          root: `${root}faults`,
+          include: ['*.test.ts'],
+          env,
+          css,
+          testTimeout: 60_000,
+        },
       },
       ...packages
         .filter((name) =>
@@ -78,6 +89,7 @@ export default defineConfig({
               root: `${root}packages/${name}`,
               include: ['test/**/*.tz.test.ts'],
               env: { ...env, TZ: tz },
+              css,
             },
           })),
         ),

@@ -23,11 +23,12 @@ import { PendingWriter } from './http/pending-writer.js';
 import { WebhookDebounce } from './http/webhook-debounce.js';
 import { webhookUrl } from './http/webhook-url.js';
 import { doctor } from './observability/doctor.js';
+import { lastNotificationBefore, recordActivity } from './observability/activity.js';
 import { raiseAlert } from './observability/health.js';
 import { jsonLogger } from './observability/logger.js';
 import { Redactor } from './observability/redact.js';
 import type { DoctorReport, ReconcileReport, SyncReport } from './observability/report.js';
-import { type StatusReport, status } from './observability/status.js';
+import { type StatusOptions, type StatusReport, status } from './observability/status.js';
 import { sharedReader } from './store/shared-read.js';
 import type { AccountRecord } from './store/state.js';
 
@@ -95,8 +96,11 @@ export interface Sync {
   reconcile(): Promise<ReconcileReport>;
   /** Real health checks, secrets redacted. */
   doctor(): Promise<DoctorReport>;
-  /** Every account's health, pending notifications and credential ages: what `GET /status` answers. */
-  status(): Promise<StatusReport>;
+  /**
+   * Every account's health, pending notifications, credential ages, last syncs and holdings: what
+   * `GET /status` answers and the status page shows (`trendDays`: with the weigh-ins of those days).
+   */
+  status(options?: StatusOptions): Promise<StatusReport>;
   accounts: Accounts;
   /** The one HTTP handler (Web `Request` → `Response`); mount it with an adapter. */
   handler(request: Request, ctx?: HandlerContext): Promise<Response>;
@@ -179,7 +183,13 @@ export function createSync(input: SyncConfig): Sync {
   const run = (request: SyncRequest) =>
     engine.coordinator.run(
       request.userId,
-      async () => failedLoudly(engine, await syncAccount(engine, request)),
+      async () => {
+        // Read before the sync drains it: when Withings last called, for the status page.
+        const notifiedAt = request.dryRun ? undefined : await lastNotificationBefore(engine, request.userId);
+        const report = failedLoudly(engine, await syncAccount(engine, request));
+        await recordActivity(engine, report, notifiedAt);
+        return report;
+      },
       () => emptyReport(request, config.now(), true),
     );
 
@@ -244,7 +254,7 @@ export function createSync(input: SyncConfig): Sync {
         run({ userId, trigger: 'reconcile', dryRun: false, maxEntries: config.maxEntriesPerSync }),
       ),
     doctor: () => doctor(engine),
-    status: () => status(engine),
+    status: (options) => status(engine, options),
     accounts: createAccounts(engine),
     webhookUrl: webhookUrl(config),
     withingsClient: (userId) => withingsClientFor(engine, userId, config.fetch ?? globalThis.fetch),

@@ -94,7 +94,15 @@ export type {
   SyncReport,
   SyncTrigger,
 } from './observability/report.js';
-export type { AccountStatus, CredentialStatus, StatusReport } from './observability/status.js';
+export type { DestinationHolding, SyncOutcome } from './observability/activity.js';
+export type {
+  AccountHealth,
+  AccountStatus,
+  CredentialStatus,
+  StatusOptions,
+  StatusReport,
+  TrendPoint,
+} from './observability/status.js';
 export { fileStore } from './store/file-store.js';
 export { makeDirectories } from './store/make-directories.js';
 export { memoryStore } from './store/memory-store.js';

@@ -19,6 +19,12 @@ const FIELDS: Record<keyof AccountStatus, true> = {
   pending: true,
   withings: true,
   garmin: true,
+  intervals: true,
+  health: true,
+  lastNotificationAt: true,
+  recentSyncs: true,
+  destinations: true,
+  trend: true,
 };
 
 describe('sync.status()', () => {

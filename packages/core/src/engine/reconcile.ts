@@ -193,3 +193,19 @@ async function expiryAlerts(engine: Engine, userId: string): Promise<void> {
     });
   }
 }
+
+/**
+ * Makes sure the account's webhook subscription exists now (the status page's "re-subscribe"): what
+ * reconcile's subscription step does for one account, failure records and alerts included.
+ * @returns `skipped` when no public URL is set or the account has no Withings tokens.
+ */
+export async function resubscribe(engine: Engine, userId: string): Promise<'ok' | 'restored' | 'skipped'> {
+  try {
+    return await ensureSubscription(engine, userId);
+  } catch (error) {
+    const failure = describeFailure(engine, error);
+    await subscriptionLost(engine, userId, failure);
+    if (isReauth(error)) await needsReauth(engine, userId, 'withings', failure.message);
+    throw error;
+  }
+}

@@ -1,6 +1,7 @@
 import type { WithingsNotification } from '@wg-sync/withings/notification';
 import type { Engine } from '../context.js';
 import { status } from '../observability/status.js';
+import { createPageRoute, isPageRequest, type PageSyncs } from './page/page-route.js';
 import { errorResponse, json, secretEquals } from './responses.js';
 import { type Syncs, webhook } from './webhook-route.js';
 
@@ -47,12 +48,13 @@ const WEBHOOK = '/webhook/withings';
 /**
  * The one HTTP entry point, Web-standard `Request` → `Response`:
  * `GET /health`; `HEAD|GET|POST /webhook/withings[/<secret>]`; `POST /sync/manual?days=N` and
- * `GET /status` (Bearer `apiToken`). Malformed input is answered 400/405/413/415 with no side effect.
+ * `GET /status` (Bearer `apiToken`); the status page, `GET|POST /` (and `GET /status` with
+ * `Accept: text/html`; session cookie or Bearer) and its files under `/page/`. Malformed input is answered 400/405/413/415 with no side effect.
  * A notification is a hint: it can ask for a (debounced) sync, never set what the sync reads, and an
  * unlink is acted on only once Withings confirms it. Anonymous callers never see internal details.
  * `HEAD` on any path answers what `GET` would (status and headers, errors included) with no body.
  */
-export function createHandler(engine: Engine, sync: Syncs) {
+export function createHandler(engine: Engine, sync: Syncs & PageSyncs) {
   const route = createRoutes(engine, sync);
   return async function handler(request: Request, ctx: HandlerContext = {}): Promise<Response> {
     if (request.method !== 'HEAD') return route(request, ctx);
@@ -69,7 +71,8 @@ export function createHandler(engine: Engine, sync: Syncs) {
   };
 }
 
-function createRoutes(engine: Engine, sync: Syncs) {
+function createRoutes(engine: Engine, sync: Syncs & PageSyncs) {
+  const page = createPageRoute(engine, sync);
   return async function route(request: Request, ctx: HandlerContext): Promise<Response> {
     let path: string;
     try {
@@ -91,6 +94,8 @@ function createRoutes(engine: Engine, sync: Syncs) {
         if (request.method !== 'POST') return new Response(null, { status: 200 });
         return await webhook(engine, sync, request, ctx);
       }
+      // The status page (`GET|POST /`, its files, `GET /status` for a browser): see page-route.ts.
+      if (isPageRequest(request, path)) return await page(request, ctx, path);
       if (path === '/sync/manual' || path === '/status') {
         if (!engine.config.apiToken) return errorResponse(404, 'NOT_FOUND', 'no such route');
         const wrong = allow(request, path === '/status' ? ['GET', 'HEAD'] : ['POST']);
@@ -98,7 +103,7 @@ function createRoutes(engine: Engine, sync: Syncs) {
         const denied = authorize(engine, request, ctx, path);
         if (denied) return denied;
         authenticated = true;
-        if (path === '/status') return json(await status(engine));
+        if (path === '/status') return json(await status(engine, statusOptions(request)));
         const daysText = new URL(request.url).searchParams.get('days') ?? '7';
         const days = /^\d{1,3}$/.test(daysText) ? Number(daysText) : Number.NaN;
         if (!(days >= 1 && days <= 90))
@@ -137,6 +142,12 @@ function createRoutes(engine: Engine, sync: Syncs) {
       );
     }
   };
+}
+
+/** `GET /status?trend=N`: each account's weigh-ins of the last N days (1–400) too. */
+function statusOptions(request: Request): { trendDays?: number } {
+  const trend = new URL(request.url).searchParams.get('trend');
+  return trend && /^\d{1,3}$/.test(trend) && Number(trend) >= 1 ? { trendDays: Number(trend) } : {};
 }
 
 function allow(request: Request, methods: string[]): Response | undefined {

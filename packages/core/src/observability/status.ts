@@ -1,5 +1,41 @@
 import type { Engine } from '../context.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
+import { accountHealth } from './account-health.js';
+import {
+  ACTIVITY_TREND_DAYS,
+  type ActivityRecord,
+  type DestinationHolding,
+  type SyncOutcome,
+} from './activity.js';
+
+/**
+ * An account's health in one word, and why: `ok`; `attention` (it syncs, but something needs a look
+ * soon: the last sync failed, the webhook subscription is lost, notifications wait); `broken` (it
+ * cannot sync until a person acts: a side must sign in again, credentials are missing, it is
+ * unlinked, or nothing synced for `staleAfterDays`).
+ */
+export interface AccountHealth {
+  level: 'ok' | 'attention' | 'broken';
+  /** Plain words, one per finding; empty when `ok`. */
+  reasons: string[];
+}
+
+/** A weigh-in of {@link AccountStatus.trend}. */
+export interface TrendPoint {
+  /** ISO instant of the weigh-in. */
+  takenAt: string;
+  weightKg: number;
+  /** The body fat written with it, when the ledger has it (entries of earlier versions do not). */
+  fatPercent?: number;
+  /** The destinations wg-sync wrote it to (empty: it was already there). */
+  writtenTo: string[];
+}
+
+/** Options of {@link status}. */
+export interface StatusOptions {
+  /** Also return each account's weigh-ins of the last N days (1–400) as `trend`. */
+  trendDays?: number;
+}
 
 /** When an account's stored credentials for one side expire and were last saved. */
 export interface CredentialStatus {
@@ -57,6 +93,16 @@ export interface AccountStatus {
    * the account has not linked intervals.icu.
    */
   intervals?: CredentialStatus;
+  /** Ok, needs attention, or broken, with the reasons in plain words. */
+  health: AccountHealth;
+  /** When Withings last sent a notification for the account; `null` when none was recorded yet. */
+  lastNotificationAt: string | null;
+  /** The last 20 syncs, newest first (empty before the first sync with this version). */
+  recentSyncs: SyncOutcome[];
+  /** What each destination the account uses holds. */
+  destinations: DestinationHolding[];
+  /** With `trendDays`: the weigh-ins of that many days, oldest first. */
+  trend?: TrendPoint[];
 }
 
 /** What `GET /status` answers and `Sync.status()` returns: every account's health, no secret. */
@@ -65,21 +111,30 @@ export interface StatusReport {
   accounts: AccountStatus[];
 }
 
-/** Reads every account's health, pending notifications and credential ages from the store. */
-export async function status(engine: Engine): Promise<StatusReport> {
+/**
+ * Reads every account's health, pending notifications, credential ages and recent activity from the
+ * store: a few entries per account, never the ledger, and no upstream call.
+ */
+export async function status(engine: Engine, options: StatusOptions = {}): Promise<StatusReport> {
   const { store } = engine.config;
   const accounts = await store.list<AccountRecord>('account/');
+  const trendDays =
+    options.trendDays === undefined
+      ? undefined
+      : Math.min(ACTIVITY_TREND_DAYS, Math.max(1, Math.floor(options.trendDays)));
+  const now = engine.config.now();
   return {
     accounts: await Promise.all(
       accounts.map(async ({ value: account }) => {
-        const [health, pending, withings, garmin, intervals] = await Promise.all([
+        const [health, pending, withings, garmin, intervals, activity] = await Promise.all([
           store.get<HealthRecord>(keys.health(account.userId)),
           store.get<PendingRecord>(keys.pending(account.userId)),
           store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
           store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
           store.get<{ savedAt?: string }>(keys.intervalsCredentials(account.userId)),
+          store.get<ActivityRecord>(keys.activity(account.userId)),
         ]);
-        return {
+        const entry: Omit<AccountStatus, 'health'> = {
           userId: account.userId,
           linkedAt: account.linkedAt,
           ...(account.unlinkedAt ? { unlinkedAt: account.unlinkedAt } : {}),
@@ -104,8 +159,51 @@ export async function status(engine: Engine): Promise<StatusReport> {
           ...(intervals
             ? { intervals: { accessTokenExpiresAt: null, refreshedAt: intervals.value.savedAt ?? null } }
             : {}),
+          lastNotificationAt: latest(pending?.value.lastAt, activity?.value.lastNotificationAt),
+          recentSyncs: activity?.value.syncs ?? [],
+          destinations: holdings(engine, activity?.value, { garmin: !!garmin, intervals: !!intervals }),
+          ...(trendDays === undefined ? {} : { trend: trendOf(activity?.value, trendDays, now) }),
+        };
+        return {
+          ...entry,
+          health: accountHealth(entry, { now, staleAfterDays: engine.config.staleAfterDays }),
         };
       }),
     ),
   };
+}
+
+function latest(...instants: Array<string | undefined>): string | null {
+  const known = instants.filter((x): x is string => !!x).sort();
+  return known[known.length - 1] ?? null;
+}
+
+/** Garmin and intervals.icu when the account links them (or they hold something); yours always. */
+function holdings(
+  engine: Engine,
+  activity: ActivityRecord | undefined,
+  linked: Record<'garmin' | 'intervals', boolean>,
+): DestinationHolding[] {
+  return engine.destinations
+    .filter((d) => !(d.id in linked) || linked[d.id as keyof typeof linked] || activity?.holds[d.id])
+    .map((d) => {
+      const hold = activity?.holds[d.id];
+      return {
+        id: d.id,
+        weighIns: hold ? hold.weighIns : activity ? 0 : null,
+        lastWriteAt: hold?.lastWriteAt ?? null,
+      };
+    });
+}
+
+function trendOf(activity: ActivityRecord | undefined, days: number, now: Date): TrendPoint[] {
+  const oldest = now.getTime() / 1000 - days * 86_400;
+  return (activity?.trend ?? [])
+    .filter(([t]) => t >= oldest)
+    .map(([t, kg, fat, written]) => ({
+      takenAt: new Date(t * 1000).toISOString(),
+      weightKg: kg,
+      ...(fat === null ? {} : { fatPercent: fat }),
+      writtenTo: written ? written.split(',') : [],
+    }));
 }

@@ -19,6 +19,8 @@ export const keys = {
   pending: (userId: string) => `pending/${userId}`,
   health: (userId: string) => `health/${userId}`,
   debounce: (userId: string) => `debounce/${userId}`,
+  /** Recent syncs, holdings and the weight trend, for the status page (`ActivityRecord`). */
+  activity: (userId: string) => `activity/${userId}`,
 };
 
 /** A linked account: one Withings user mapped to one Garmin account. */
@@ -241,6 +243,16 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
     key: /^(recent\/[^/]+|destinations\/[^/]+\/recent\/[^/]+)$/,
     what: 'a recent-weigh-ins index',
     schema: z.looseObject({ groups: z.record(text, z.looseObject({ takenAt: text, how: text })) }),
+  },
+  {
+    key: /^activity\/[^/]+$/,
+    what: 'an activity record',
+    schema: z.looseObject({
+      syncs: z.array(z.looseObject({ at: text, result: text, synced: z.number() })),
+      holds: z.record(text, z.looseObject({ weighIns: z.number(), lastWriteAt: instant })),
+      lastNotificationAt: instant,
+      trend: z.array(z.tuple([z.number(), z.number(), z.nullable(z.number()), text])),
+    }),
   },
   {
     key: /^(ledger\/[^/]+\/[^/]+|destinations\/[^/]+\/ledger\/[^/]+\/[^/]+)$/,

@@ -1,0 +1,215 @@
+import type { Engine } from '../../context.js';
+import type { Sync } from '../../create-sync.js';
+import { resubscribe } from '../../engine/reconcile.js';
+import { status } from '../../observability/status.js';
+import type { HandlerContext } from '../handler.js';
+import { errorResponse, readBody, secretEquals } from '../responses.js';
+import { type Flash, renderSignIn, renderStatusPage } from './render.js';
+import {
+  clearedSessionCookie,
+  type PageSession,
+  PageSessions,
+  sessionCookie,
+  sessionCookieValue,
+} from './session.js';
+
+/** The syncs the page's actions start (those of the handler's own `Sync`). */
+export type PageSyncs = Pick<Sync, 'syncManual' | 'reconcile'>;
+
+const MAX_FORM_BODY = 4096;
+/** Days a "sync now" looks back (as `POST /sync/manual` without `days`). */
+const SYNC_NOW_DAYS = 7;
+const FLASHES: ReadonlySet<string> = new Set<Flash>([
+  'synced',
+  'sync-failed',
+  'sync-queued',
+  'reconciled',
+  'reconcile-failed',
+  'subscribed',
+  'subscribe-failed',
+  'signed-in',
+]);
+
+/**
+ * Headers of every page answer: a strict Content-Security-Policy (scripts and styles from this
+ * deployment only, no inline script, no request elsewhere), never cached, never framed.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+const html = (body: string, status = 200, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { ...PAGE_HEADERS, ...headers } });
+
+const seeOther = (location: string, headers: Record<string, string> = {}) =>
+  new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', ...headers } });
+
+/** Whether the request is for the page: `GET /`, `POST /`, `/page/*`, or `GET /status` asking for HTML. */
+export function isPageRequest(request: Request, path: string): boolean {
+  if (path === '/' || path.startsWith('/page/')) return true;
+  return path === '/status' && request.method === 'GET' && wantsHtml(request);
+}
+
+/** `Accept` prefers `text/html` to JSON (what a browser's navigation sends). */
+function wantsHtml(request: Request): boolean {
+  const accept = (request.headers.get('accept') ?? '').toLowerCase();
+  return accept.includes('text/html');
+}
+
+/**
+ * The status page's routes: `GET /` (and `GET /status` for `Accept: text/html`) shows the page to a
+ * signed-in person or a Bearer caller and the sign-in form to anyone else; `POST /` signs in and out
+ * and runs the actions (CSRF-checked); `GET /page/<file>` serves its stylesheet and scripts.
+ */
+export function createPageRoute(engine: Engine, sync: PageSyncs) {
+  const token = engine.config.apiToken;
+  const sessions = token ? new PageSessions(token, () => engine.config.now().getTime()) : undefined;
+
+  return async function page(request: Request, ctx: HandlerContext, path: string): Promise<Response> {
+    if (path.startsWith('/page/')) return asset(request, path);
+    const { assetUrls } = await import('./assets.js');
+    const assets = assetUrls();
+    if (!token || !sessions) {
+      // As the other admin routes: no token configured, no data (and the page says why).
+      return html(renderSignIn(assets, { disabled: true }), 404);
+    }
+    if (request.method !== 'GET' && request.method !== 'POST') {
+      return errorResponse(405, 'METHOD_NOT_ALLOWED', 'use GET or POST', {
+        headers: { allow: 'GET, HEAD, POST' },
+      });
+    }
+    const source = ctx.clientAddress ?? 'unknown';
+    const throttled = () => engine.authThrottle.retryAfterMs(source);
+    const bearer = /^Bearer (.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+    let bearerOk = false;
+    if (bearer !== undefined) {
+      const wait = throttled();
+      if (wait > 0) return tooMany(assets, wait);
+      bearerOk = secretEquals(bearer, token);
+      if (!bearerOk) {
+        const failures = engine.authThrottle.fail(source);
+        engine.log.warn('auth.failed', { path, source, failures, scheme: 'bearer' });
+        return html(renderSignIn(assets, { error: 'wrong' }), 401);
+      }
+    }
+    const session = sessions.verify(sessionCookieValue(request.headers.get('cookie')));
+
+    if (request.method === 'GET') {
+      if (!bearerOk && !session) return html(renderSignIn(assets));
+      const url = new URL(request.url);
+      const trendDays = url.searchParams.get('days') === '365' ? 365 : 90;
+      const done = url.searchParams.get('done') ?? '';
+      const report = await status(engine, { trendDays });
+      return html(
+        renderStatusPage({
+          report,
+          now: engine.config.now(),
+          trendDays,
+          ...(session ? { csrf: sessions.csrf(session) } : {}),
+          ...(FLASHES.has(done) ? { flash: done as Flash } : {}),
+          assets,
+          webhookUrlSet: !!engine.config.publicUrl,
+          names: Object.fromEntries(engine.destinations.map((d) => [d.id, d.name ?? d.id])),
+          // Issue 18 §2 (hold and ask) fills `held` from the engine's held weigh-ins.
+        }),
+      );
+    }
+
+    // POST: a form of the page.
+    if (request.headers.get('sec-fetch-site') === 'cross-site')
+      return errorResponse(403, 'CROSS_SITE', 'forms of this page are posted from this page only');
+    const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded')
+      return errorResponse(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'post the page form (application/x-www-form-urlencoded)',
+      );
+    const body = await readBody(request, MAX_FORM_BODY, ctx.body);
+    if (body === undefined)
+      return errorResponse(413, 'BODY_TOO_LARGE', `forms are at most ${MAX_FORM_BODY} bytes`);
+    const form = new URLSearchParams(body);
+    const action = form.get('action');
+
+    if (action === 'sign-in') {
+      const wait = throttled();
+      if (wait > 0) return tooMany(assets, wait);
+      if (!secretEquals(form.get('token') ?? '', token)) {
+        const failures = engine.authThrottle.fail(source);
+        // Never the attempt itself: a typo'd token is one character away from the real one.
+        engine.log.warn('auth.failed', { path, source, failures, scheme: 'sign-in' });
+        return html(renderSignIn(assets, { error: 'wrong' }), 401);
+      }
+      engine.log.info('page.signed-in', { source });
+      return seeOther('./', { 'set-cookie': sessionCookie(sessions.issue().value) });
+    }
+    // Every other form acts: a Bearer caller (no ambient credential) or the session's CSRF token.
+    if (!bearerOk && !(session && sessions.csrfMatches(session, form.get('csrf') ?? undefined))) {
+      return html(renderSignIn(assets, { error: 'expired' }), 403, { 'set-cookie': clearedSessionCookie() });
+    }
+    if (action === 'sign-out') return seeOther('./', { 'set-cookie': clearedSessionCookie() });
+    const done = await act(engine, sync, ctx, action, form.get('userId'), session);
+    if (!done) return errorResponse(400, 'BAD_REQUEST', 'unknown action or account');
+    return seeOther(`./?done=${done}`);
+  };
+}
+
+async function act(
+  engine: Engine,
+  sync: PageSyncs,
+  ctx: HandlerContext,
+  action: string | null,
+  userId: string | null,
+  session: PageSession | undefined,
+): Promise<Flash | undefined> {
+  const account = userId && /^\d{1,20}$/.test(userId) ? userId : undefined;
+  engine.log.info('page.action', { action, userId: account, via: session ? 'session' : 'bearer' });
+  if (action === 'reconcile') {
+    const report = await sync.reconcile();
+    return report.ok ? 'reconciled' : 'reconcile-failed';
+  }
+  if (action === 'sync' && account) {
+    if (ctx.queueManualSync) {
+      await ctx.queueManualSync({ days: SYNC_NOW_DAYS, userId: account });
+      return 'sync-queued';
+    }
+    const reports = await sync.syncManual({ days: SYNC_NOW_DAYS, userId: account });
+    return reports.some((r) => r.failed.length > 0) ? 'sync-failed' : 'synced';
+  }
+  if (action === 'resubscribe' && account) {
+    try {
+      const done = await resubscribe(engine, account);
+      return done === 'skipped' ? 'subscribe-failed' : 'subscribed';
+    } catch {
+      return 'subscribe-failed'; // recorded on the account (its subscription shows lost, with why)
+    }
+  }
+  return undefined;
+}
+
+function tooMany(assets: ReturnType<typeof import('./assets.js').assetUrls>, waitMs: number): Response {
+  return html(renderSignIn(assets, { error: 'throttled' }), 429, {
+    'retry-after': String(Math.ceil(waitMs / 1000)),
+  });
+}
+
+async function asset(request: Request, path: string): Promise<Response> {
+  if (request.method !== 'GET')
+    return errorResponse(405, 'METHOD_NOT_ALLOWED', 'use GET', { headers: { allow: 'GET, HEAD' } });
+  const { PAGE_ASSETS } = await import('./assets.js');
+  const file = PAGE_ASSETS.get(path);
+  if (!file) return errorResponse(404, 'NOT_FOUND', 'no such route');
+  return new Response(file.body, {
+    headers: {
+      'content-type': file.type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}

@@ -1,0 +1,329 @@
+import type { SyncOutcome } from '../../observability/activity.js';
+import type { AccountStatus, CredentialStatus, StatusReport } from '../../observability/status.js';
+
+/** Where the page's own files are served (content-hashed paths, relative to the page). */
+export interface PageAssetUrls {
+  css: string;
+  uplotCss: string;
+  uplotJs: string;
+  script: string;
+}
+
+/**
+ * A weigh-in held for a person to assign (issue 18 §2, not built yet): when the engine provides held
+ * items, the page lists them in a "Held weigh-ins" section.
+ */
+export interface HeldItem {
+  id: string;
+  takenAt: string;
+  weightKg?: number;
+  reason: string;
+}
+
+/** A message after an action (from a closed list: nothing a request sends is echoed). */
+export type Flash =
+  | 'synced'
+  | 'sync-failed'
+  | 'sync-queued'
+  | 'reconciled'
+  | 'reconcile-failed'
+  | 'subscribed'
+  | 'subscribe-failed'
+  | 'signed-in';
+
+/** What the status page shows. */
+export interface PageModel {
+  report: StatusReport;
+  now: Date;
+  trendDays: 90 | 365;
+  /** The session's CSRF token: with it the action forms are shown (a Bearer caller gets none). */
+  csrf?: string;
+  flash?: Flash;
+  assets: PageAssetUrls;
+  /** Whether the webhook has a public URL to subscribe (re-subscribe is offered only then). */
+  webhookUrlSet: boolean;
+  /** Display names of destinations by id. */
+  names: Record<string, string>;
+  /** Held weigh-ins per account, once the engine keeps them (§2). */
+  held?: Record<string, HeldItem[]>;
+}
+
+const FLASH: Record<Flash, { text: string; ok: boolean }> = {
+  synced: { text: 'Sync finished: see the latest line under "Last syncs".', ok: true },
+  'sync-failed': { text: 'The sync failed: see the latest line under "Last syncs".', ok: false },
+  'sync-queued': { text: 'The sync is queued: reload in a minute to see it.', ok: true },
+  reconciled: { text: 'Reconcile finished.', ok: true },
+  'reconcile-failed': { text: 'Reconcile finished with failures: see each account.', ok: false },
+  subscribed: { text: 'The webhook subscription is in place.', ok: true },
+  'subscribe-failed': {
+    text: 'Re-subscribing failed: Withings must reach the public URL; see the account.',
+    ok: false,
+  },
+  'signed-in': { text: 'Signed in.', ok: true },
+};
+
+const SKIP_WORDS: Record<string, string> = {
+  'duplicate-ledger': 'already synced',
+  'duplicate-garmin': 'already in the destination',
+  ambiguous: 'ambiguous (a shared scale)',
+  manual: 'entered by hand',
+  'no-weight': 'no weight',
+  cap: 'over the per-sync cap (next sync)',
+  attribution: "someone else's",
+  objective: 'a goal, not a weigh-in',
+  superseded: 'a later weigh-in that day',
+  'not-created': 'not created by wg-sync',
+  'changed-in-destination': 'changed in the destination',
+  'deletion-cap': 'over the deletion cap (next sync)',
+  'not-deletable': 'the destination cannot delete',
+};
+
+const TRIGGER_WORDS: Record<string, string> = {
+  webhook: 'Withings notification',
+  manual: 'manual',
+  recent: 'sync recent',
+  backfill: 'backfill',
+  reconcile: 'reconcile',
+  pending: 'pending notifications',
+};
+
+const LEVEL = {
+  ok: { word: 'OK', mark: '✓' },
+  attention: { word: 'Needs attention', mark: '!' },
+  broken: { word: 'Broken', mark: '✕' },
+} as const;
+
+/** Escapes text for HTML content and quoted attributes. */
+export function esc(value: unknown): string {
+  return String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}
+
+/** `<time>` of an instant, in UTC (the page's script shows it in the reader's zone). */
+function when(iso: string | null | undefined): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return 'never';
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return `<time datetime="${esc(iso)}">${esc(text)}</time>`;
+}
+
+/** "3 h 5 min", "2 days": a duration in words, to the two largest units. */
+export function span(ms: number): string {
+  const minutes = Math.max(0, Math.round(Math.abs(ms) / 60_000));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  if (days >= 2) return `${days} days`;
+  if (days === 1) return hours ? `1 day ${hours} h` : '1 day';
+  if (hours) return mins ? `${hours} h ${mins} min` : `${hours} h`;
+  return `${mins} min`;
+}
+
+/** A countdown to `iso`, server-rendered; the script ticks it. */
+function countdown(iso: string | null, now: Date, past: string): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return 'no expiry recorded';
+  const left = Date.parse(iso) - now.getTime();
+  const text = left > 0 ? `expires in ${span(left)}` : `expired ${span(left)} ago${past}`;
+  return `<time datetime="${esc(iso)}" data-countdown="${esc(past)}">${esc(text)}</time>`;
+}
+
+function ago(iso: string | null | undefined, now: Date): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return 'never';
+  return `${when(iso)} (${esc(span(now.getTime() - Date.parse(iso)))} ago)`;
+}
+
+function credential(name: string, c: CredentialStatus | null | undefined, now: Date, renews: string) {
+  if (!c) return `<dt>${esc(name)}</dt><dd>not linked</dd>`;
+  const expiry = c.accessTokenExpiresAt ? countdown(c.accessTokenExpiresAt, now, renews) : 'does not expire';
+  return `<dt>${esc(name)}</dt><dd>${expiry}; saved ${ago(c.refreshedAt, now)}</dd>`;
+}
+
+function subscription(a: AccountStatus, now: Date): string {
+  const s = a.subscription;
+  if (!s) return 'not checked yet (reconcile checks it when a public URL is set)';
+  if (s.present) return `in place (checked ${ago(s.checkedAt, now)})`;
+  const why = s.error ? `: ${esc(s.error.message)}` : '';
+  return `<strong>lost</strong> since ${when(s.lostAt ?? s.checkedAt)}${why}`;
+}
+
+function outcomeCell(s: SyncOutcome): string {
+  const skipped = s.skipped.map((k) => `${k.count} ${esc(SKIP_WORDS[k.reason] ?? k.reason)}`).join(', ');
+  const parts: string[] = [];
+  if (s.synced) parts.push(`${s.synced} synced`);
+  if (skipped) parts.push(`skipped: ${skipped}`);
+  for (const f of s.failed)
+    parts.push(`failed${f.destination ? ` (${esc(f.destination)})` : ''}: ${esc(f.message)}`);
+  const word = s.result === 'synced' ? 'Synced' : s.result === 'failed' ? 'Failed' : 'Nothing new';
+  const mark = s.result === 'failed' ? '✕' : '✓';
+  return `<td class="r-${s.result}"><span class="mark" aria-hidden="true">${mark}</span> ${word}</td><td>${parts.join('; ') || '—'}</td>`;
+}
+
+function syncsTable(a: AccountStatus): string {
+  if (a.recentSyncs.length === 0) return '<p>No sync recorded yet.</p>';
+  const rows = a.recentSyncs
+    .map(
+      (s) =>
+        `<tr><td>${when(s.at)}</td><td>${esc(TRIGGER_WORDS[s.trigger] ?? s.trigger)}</td>${outcomeCell(s)}</tr>`,
+    )
+    .join('');
+  return `<div class="scroll"><table><caption>The last ${a.recentSyncs.length} syncs, newest first</caption><thead><tr><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Outcome</th><th scope="col">Details</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+function destinationsTable(a: AccountStatus, model: PageModel): string {
+  if (a.destinations.length === 0) return '<p>No destination linked.</p>';
+  const rows = a.destinations
+    .map((d) => {
+      const count = d.weighIns === null ? 'counted at the next sync' : `${d.weighIns}`;
+      return `<tr><th scope="row">${esc(model.names[d.id] ?? d.id)}</th><td>${count}</td><td>${when(d.lastWriteAt)}</td></tr>`;
+    })
+    .join('');
+  return `<table><caption>What each destination holds</caption><thead><tr><th scope="col">Destination</th><th scope="col">Weigh-ins</th><th scope="col">Last write</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The trend's data for the script: columns, in a non-executed JSON block (`<` escaped). */
+function trendData(a: AccountStatus, model: PageModel): { json: string; count: number; summary: string } {
+  const points = a.trend ?? [];
+  const ids = [...new Set(points.flatMap((p) => p.writtenTo))];
+  const data = {
+    days: model.trendDays,
+    t: points.map((p) => Math.round(Date.parse(p.takenAt) / 1000)),
+    kg: points.map((p) => p.weightKg),
+    fat: points.map((p) => p.fatPercent ?? null),
+    written: ids.map((id) => ({
+      name: model.names[id] ?? id,
+      at: points.flatMap((p, i) => (p.writtenTo.includes(id) ? [i] : [])),
+    })),
+  };
+  const weights = points.map((p) => p.weightKg);
+  const summary =
+    points.length === 0
+      ? `No weigh-in in the last ${model.trendDays} days.`
+      : `${points.length} weigh-ins in the last ${model.trendDays} days, from ${Math.min(...weights)} to ${Math.max(...weights)} kg; latest ${weights[weights.length - 1]} kg on ${when(points[points.length - 1]?.takenAt)}.`;
+  return { json: JSON.stringify(data).replace(/</g, '\\u003c'), count: points.length, summary };
+}
+
+function trend(a: AccountStatus, model: PageModel, n: number): string {
+  const { json, count, summary } = trendData(a, model);
+  const link = (days: 90 | 365, label: string) =>
+    days === model.trendDays
+      ? `<a href="?days=${days}" aria-current="true">${label}</a>`
+      : `<a href="?days=${days}">${label}</a>`;
+  return `<section aria-labelledby="trend-h-${n}"><h3 id="trend-h-${n}">Weight and body fat</h3>
+<p class="ranges">Show: ${link(90, '90 days')} · ${link(365, '1 year')}</p>
+<figure><div class="chart" id="chart-${n}" data-trend="trend-${n}" data-count="${count}" role="img" aria-label="Weight and body fat chart; the summary below says the same in words"></div>
+<figcaption>${summary} Filled markers: weigh-ins wg-sync wrote to a destination.</figcaption></figure>
+<script type="application/json" id="trend-${n}">${json}</script></section>`;
+}
+
+function actions(a: AccountStatus, model: PageModel): string {
+  if (!model.csrf) return '<p class="note">Sign in with the form to use the actions.</p>';
+  const form = (action: string, label: string, disabled = false) =>
+    `<form method="post" action="./"><input type="hidden" name="csrf" value="${esc(model.csrf)}"><input type="hidden" name="action" value="${action}"><input type="hidden" name="userId" value="${esc(a.userId)}"><button type="submit"${disabled ? ' disabled' : ''}>${label}</button></form>`;
+  const resubscribe = model.webhookUrlSet
+    ? form('resubscribe', 'Re-subscribe the webhook')
+    : `${form('resubscribe', 'Re-subscribe the webhook', true)}<p class="note">Set a public URL (WG_SYNC_PUBLIC_URL) to subscribe.</p>`;
+  return `<div class="actions">${form('sync', 'Sync now')}${resubscribe}</div>`;
+}
+
+function held(a: AccountStatus, model: PageModel, n: number): string {
+  const items = model.held?.[a.userId];
+  if (!items?.length) return '';
+  const rows = items
+    .map(
+      (h) =>
+        `<li>${when(h.takenAt)}${h.weightKg === undefined ? '' : `, ${esc(h.weightKg)} kg`}: ${esc(h.reason)}</li>`,
+    )
+    .join('');
+  return `<section aria-labelledby="held-h-${n}"><h3 id="held-h-${n}">Held weigh-ins</h3><ul>${rows}</ul></section>`;
+}
+
+function account(a: AccountStatus, model: PageModel, n: number): string {
+  const { now } = model;
+  const level = LEVEL[a.health.level];
+  const reasons = a.health.reasons.length
+    ? `<ul class="reasons">${a.health.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`
+    : '';
+  const pending = a.pending ? `${a.pending.count} waiting since ${when(a.pending.since)}` : 'none waiting';
+  return `<section class="account" aria-labelledby="acct-h-${n}">
+<h2 id="acct-h-${n}">Withings user ${esc(a.userId)}</h2>
+<p class="health h-${a.health.level}"><span class="mark" aria-hidden="true">${level.mark}</span> Health: <strong>${level.word}</strong></p>${reasons}
+<dl>
+${credential('Withings token', a.withings, now, ' (renewed at the next sync)')}
+${credential('Garmin session', a.garmin, now, ' (renewed at the next sync)')}
+${a.intervals ? credential('intervals.icu key', a.intervals, now, '') : ''}
+<dt>Webhook subscription</dt><dd>${subscription(a, now)}</dd>
+<dt>Withings last called</dt><dd>${ago(a.lastNotificationAt, now)}</dd>
+<dt>Pending notifications</dt><dd>${pending}</dd>
+<dt>Last successful sync</dt><dd>${ago(a.lastSuccessAt, now)}</dd>
+</dl>
+${actions(a, model)}
+${held(a, model, n)}
+${trend(a, model, n)}
+<section aria-labelledby="dest-h-${n}"><h3 id="dest-h-${n}">Destinations</h3>${destinationsTable(a, model)}</section>
+<section aria-labelledby="syncs-h-${n}"><h3 id="syncs-h-${n}">Last syncs</h3>${syncsTable(a)}</section>
+</section>`;
+}
+
+function layout(title: string, body: string, assets: PageAssetUrls, chart: boolean): string {
+  const chartFiles = chart
+    ? `<link rel="stylesheet" href="${esc(assets.uplotCss)}"><script src="${esc(assets.uplotJs)}" defer></script>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${esc(title)}</title>
+<link rel="stylesheet" href="${esc(assets.css)}">${chartFiles}<script src="${esc(assets.script)}" defer></script></head>
+<body><main>${body}</main></body></html>`;
+}
+
+/** The status page for a signed-in person (or a Bearer caller). */
+export function renderStatusPage(model: PageModel): string {
+  const flash = model.flash ? FLASH[model.flash] : undefined;
+  const top = `<header><h1>wg-sync status</h1><p>As of ${when(model.now.toISOString())}. ${model.report.accounts.length} account(s).</p>${
+    model.csrf
+      ? `<form method="post" action="./" class="top-actions"><input type="hidden" name="csrf" value="${esc(model.csrf)}"><button type="submit" name="action" value="reconcile">Reconcile now</button> <button type="submit" name="action" value="sign-out">Sign out</button></form>`
+      : ''
+  }</header>${
+    flash
+      ? `<p role="status" class="flash ${flash.ok ? 'ok' : 'bad'}"><span class="mark" aria-hidden="true">${flash.ok ? '✓' : '✕'}</span> ${esc(flash.text)}</p>`
+      : ''
+  }`;
+  const accounts = model.report.accounts.length
+    ? model.report.accounts.map((a, i) => account(a, model, i + 1)).join('\n')
+    : '<p>No account is linked yet: run wg-sync withings auth, then wg-sync garmin login.</p>';
+  return layout('wg-sync status', `${top}${accounts}`, model.assets, true);
+}
+
+/** The sign-in form (no data), or the note that the page is off. */
+export function renderSignIn(
+  assets: PageAssetUrls,
+  options: { error?: 'wrong' | 'throttled' | 'expired'; disabled?: boolean } = {},
+): string {
+  if (options.disabled) {
+    return layout(
+      'wg-sync status: disabled',
+      '<h1>wg-sync status</h1><p>The status page is disabled: no API token is configured. Set WG_SYNC_API_TOKEN (or <code>apiToken</code>) to turn it on.</p>',
+      assets,
+      false,
+    );
+  }
+  const error =
+    options.error === 'wrong'
+      ? 'That is not the API token.'
+      : options.error === 'throttled'
+        ? 'Too many failed attempts: try again in a few minutes.'
+        : options.error === 'expired'
+          ? 'The form expired: sign in again.'
+          : undefined;
+  return layout(
+    'wg-sync status: sign in',
+    `<h1>wg-sync status</h1>${error ? `<p role="alert" class="flash bad"><span class="mark" aria-hidden="true">✕</span> ${esc(error)}</p>` : ''}
+<form method="post" action="./" class="sign-in"><input type="hidden" name="action" value="sign-in">
+<label for="token">API token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required maxlength="512">
+<button type="submit">Sign in</button></form>
+<p class="note">The token is WG_SYNC_API_TOKEN of this deployment. Signing in sets a cookie for 12 hours.</p>`,
+    assets,
+    false,
+  );
+}
