@@ -13,6 +13,8 @@ import { intervalsDestination } from './destinations/intervals/intervals-destina
 import { type Accounts, createAccounts, LinkedAccounts } from './engine/accounts.js';
 import { garminClientFor, withingsClientFor } from './engine/clients.js';
 import { SyncCoordinator } from './engine/coordinator.js';
+import type { HeldWeighIns } from './engine/held.js';
+import { createHeld } from './engine/held-assign.js';
 import { reconcile } from './engine/reconcile.js';
 import { type BackfillProgress, emptyReport, type SyncRequest } from './engine/run.js';
 import { syncAccount } from './engine/sync-account.js';
@@ -121,6 +123,13 @@ export interface Sync {
    * such a sync is still not lost, its notification waits in the store for the next sync or reconcile.
    */
   flush(): Promise<void>;
+  /**
+   * Weigh-ins held for a person to answer: ambiguous ones (Withings' attrib 1) and, with
+   * `weightBand`, those outside the person's usual weight. `list`, then `assign(id)` ("this was
+   * me": written to every destination with its original instant and fields) or `dismiss(id)` ("not
+   * me"). See {@link HeldWeighIns}.
+   */
+  held: HeldWeighIns;
 }
 
 /**
@@ -263,6 +272,7 @@ export function createSync(input: SyncConfig): Sync {
       dedupe: async ({ userId, ...options } = {}) => garminDedupe(engine, await resolveUser(userId), options),
     },
     flush: () => engine.debounce.flush(),
+    held: createHeld(engine),
   };
   return Object.assign(sync, { handler: createHandler(engine, sync) });
 }

@@ -71,7 +71,7 @@ export const SYNC_ERROR_CODES = [
   'AUTH_EXPIRED',
   /** Garmin's API answered 403. */
   'FORBIDDEN',
-  /** Garmin's API answered 404 (a wrong date or id). */
+  /** Garmin's API answered 404 (a wrong date or id); or no account holds the held weigh-in named (`HeldNotFoundError`). */
   'NOT_FOUND',
   /** Garmin sent an answer that cannot be trusted: empty, not JSON, the wrong shape. */
   'PROTOCOL',

@@ -139,3 +139,27 @@ export class UserIdRequiredError extends SyncError {
     this.userIds = userIds;
   }
 }
+
+/**
+ * `sync.held.assign` or `sync.held.dismiss` named a weigh-in no account holds: an unknown id, one
+ * dismissed or expired (`resolution` says which; it cannot be assigned any more), or, for a dismiss,
+ * one already synced (`assigned`, `reattributed`). `wg-sync held list` shows the ids held now.
+ */
+export class HeldNotFoundError extends SyncError {
+  readonly code = 'NOT_FOUND' as const;
+  readonly id: string;
+  /** How it was answered, when it was: `dismissed`, `expired`, `assigned`, … */
+  readonly resolution: string | undefined;
+
+  constructor(id: string, resolution?: string) {
+    super(
+      resolution === 'assigned' || resolution === 'reattributed'
+        ? `held weigh-in ${id} was already synced (${resolution === 'assigned' ? 'assigned' : 'Withings attributed it to the account'}): delete it in the destination instead`
+        : resolution
+          ? `held weigh-in ${id} is no longer held (${resolution.replace('-', ' ')})`
+          : `no held weigh-in ${id}`,
+    );
+    this.id = id;
+    this.resolution = resolution;
+  }
+}

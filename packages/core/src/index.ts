@@ -47,6 +47,7 @@ export {
 } from './destinations/garmin/login-cooldown.js';
 export { FIELD_MAP, type GarminWeightEntry } from './destinations/garmin/weight-entry.js';
 export type { AccountSummary, Accounts } from './engine/accounts.js';
+export type { HeldFields, HeldReason, HeldWeighIn, HeldWeighIns } from './engine/held.js';
 export type { BackfillProgress } from './engine/run.js';
 export {
   isSyncErrorCode,
@@ -57,6 +58,7 @@ export {
 export {
   AccountNotFoundError,
   ConfigError,
+  HeldNotFoundError,
   isSyncError,
   isSyncErrorWithCode,
   StoreConflictError,
@@ -85,6 +87,7 @@ export type {
   DoctorReport,
   EditedEntry,
   FailedEntry,
+  HeldChanges,
   ReconcileFailure,
   ReconcileReport,
   SkippedEntry,

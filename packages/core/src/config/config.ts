@@ -137,6 +137,14 @@ export interface SyncConfig {
   maxDeletionsPerSync?: number;
   /** Raise `STALE` after this many days without a successful sync (default 7). */
   staleAfterDays?: number;
+  /**
+   * Each person's usual weight, by Withings user id: a weigh-in of theirs outside `minKg`–`maxKg` is
+   * held instead of synced (reason `out-of-band`), like an ambiguous one (attrib 1), until a person
+   * assigns or dismisses it (`sync.held`). Users without a band are not checked.
+   */
+  weightBand?: Record<string, { minKg: number; maxKg: number }>;
+  /** How long a held weigh-in waits for an answer before it expires (default 30 days, 1–365). */
+  heldForDays?: number;
 }
 
 /** The configuration with every default filled in. */
@@ -155,6 +163,7 @@ export interface ResolvedConfig extends SyncConfig {
   deletionWindowDays: number;
   maxDeletionsPerSync: number;
   staleAfterDays: number;
+  heldForDays: number;
   allowUnauthenticatedWebhook: boolean;
   webhookDebounceSeconds: number;
   /** The upload caps, defaults filled in. */
@@ -221,6 +230,14 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
   )
     problems.push('garmin.clientIds must be a non-empty list of DI client ids (A-Z a-z 0-9 _ . -)');
   problems.push(...destinationProblems(config.destinations));
+  const heldForDays = config.heldForDays ?? 30;
+  if (!Number.isInteger(heldForDays) || heldForDays < 1 || heldForDays > 365)
+    problems.push('heldForDays must be a whole number of days from 1 to 365');
+  for (const [userId, band] of Object.entries(config.weightBand ?? {})) {
+    const { minKg, maxKg } = band ?? {};
+    if (!(Number.isFinite(minKg) && Number.isFinite(maxKg) && minKg > 0 && minKg < maxKg))
+      problems.push(`weightBand.${userId} must be { minKg, maxKg } with 0 < minKg < maxKg`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     ...config,
@@ -243,6 +260,7 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     deletionWindowDays,
     maxDeletionsPerSync: maxDeletions,
     staleAfterDays: config.staleAfterDays ?? 7,
+    heldForDays,
     allowUnauthenticatedWebhook: config.allowUnauthenticatedWebhook ?? false,
     webhookDebounceSeconds: debounce,
     upload,

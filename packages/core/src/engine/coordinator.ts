@@ -43,6 +43,23 @@ export class SyncCoordinator {
     }
   }
 
+  /**
+   * Like {@link SyncCoordinator.run}, but never joins a sync already running for the user in this
+   * process: waits for it to end, then runs `execute` under the user's lease (triggers that arrive
+   * meanwhile join this run and make it call `execute` once more). For `sync.held.assign`, which must
+   * run itself, after any sync that could be writing the same weigh-in.
+   */
+  async runAlone(
+    userId: string,
+    execute: () => Promise<SyncReport>,
+    busy: () => SyncReport,
+  ): Promise<SyncReport> {
+    for (let running = this.#running.get(userId); running; running = this.#running.get(userId))
+      await running.done.catch(() => undefined);
+    // No await between the check above and run(): it takes the slot before anything else can.
+    return this.run(userId, execute, busy);
+  }
+
   async #leased(
     userId: string,
     slot: { again: boolean },
@@ -139,6 +156,23 @@ export function mergeReports(first: SyncReport, second: SyncReport): SyncReport 
     upstreamCalls: {
       withings: first.upstreamCalls.withings + second.upstreamCalls.withings,
       garmin: first.upstreamCalls.garmin + second.upstreamCalls.garmin,
+    },
+    ...mergedHeld(first, second),
+  };
+}
+
+function mergedHeld(first: SyncReport, second: SyncReport): Pick<SyncReport, 'held'> {
+  if (!first.held) return second.held ? { held: second.held } : {};
+  if (!second.held) return { held: first.held };
+  const a = first.held;
+  const b = second.held;
+  return {
+    held: {
+      held: [...a.held, ...b.held],
+      expired: [...a.expired, ...b.expired],
+      reattributed: [...a.reattributed, ...b.reattributed],
+      assigned: [...a.assigned, ...b.assigned],
+      dismissed: [...a.dismissed, ...b.dismissed],
     },
   };
 }

@@ -3,6 +3,7 @@ import { findMatch } from '../destinations/match.js';
 import type { SkipReason } from '../observability/report.js';
 import type { LedgerRecord } from '../store/state.js';
 import { replaceEdited } from './deletions.js';
+import { holdWeighIns } from './held.js';
 import {
   type DestinationRun,
   groupIdsOf,
@@ -63,10 +64,24 @@ export async function fetchAndSort(run: SyncRun): Promise<boolean> {
   }
   const { groups, updateTime, timeZone } = measured.value;
   const { toWeighIns } = await import('@wg-sync/withings');
-  const { weighIns, excluded } = toWeighIns(groups, {
+  const sorted = toWeighIns(groups, {
     attributions: engine.config.attributions,
     includeManual: engine.config.includeManual,
   });
+  const { excluded } = sorted;
+  // Ambiguous (and out-of-band) weigh-ins are held for a person to answer, never dropped.
+  const holding = await holdWeighIns(engine, { ...request, groups, ...sorted });
+  const { weighIns, heldIds } = holding;
+  if (holding.changes) run.report.held = holding.changes;
+  for (const w of holding.outOfBand) {
+    const heldId = heldIds.get(w.groupIds[0] as string);
+    recordSkip(run, undefined, {
+      groupIds: w.groupIds,
+      takenAt: w.takenAt.toISOString(),
+      reason: 'out-of-band',
+      ...(heldId ? { heldId } : {}),
+    });
+  }
   const bloodPressure: MeasureGroup[] = [];
   for (const { groupId, reason } of excluded) {
     const group = groups.find((g) => g.groupId === groupId);
@@ -74,10 +89,12 @@ export async function fetchAndSort(run: SyncRun): Promise<boolean> {
       bloodPressure.push(group);
       continue;
     }
+    const heldId = heldIds.get(groupId);
     recordSkip(run, undefined, {
       groupIds: [groupId],
       ...(group ? { takenAt: group.takenAt.toISOString() } : {}),
       reason: reason as SkipReason,
+      ...(heldId ? { heldId } : {}),
     });
   }
   const heightM = heightFrom(height) ?? account.heightM;

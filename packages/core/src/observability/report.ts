@@ -1,7 +1,15 @@
 import type { SyncErrorCode } from '../error-codes.js';
 
 /** What started a sync. */
-export type SyncTrigger = 'webhook' | 'manual' | 'recent' | 'backfill' | 'reconcile' | 'pending';
+export type SyncTrigger =
+  | 'webhook'
+  | 'manual'
+  | 'recent'
+  | 'backfill'
+  | 'reconcile'
+  | 'pending'
+  /** A person assigned a held weigh-in (`sync.held.assign`): only that weigh-in is written. */
+  | 'assign';
 
 /** Why a weigh-in was not uploaded. */
 export type SkipReason =
@@ -31,7 +39,12 @@ export type SkipReason =
   /** With `syncDeletions`: more deletions than `maxDeletionsPerSync`; the rest waits for the next sync. */
   | 'deletion-cap'
   /** With `syncDeletions`: the destination cannot delete records (its session has no `delete`). */
-  | 'not-deletable';
+  | 'not-deletable'
+  /**
+   * Outside the person's usual weight (`weightBand`): held for a person to assign or dismiss, like an
+   * ambiguous one (see {@link SkippedEntry.heldId}).
+   */
+  | 'out-of-band';
 
 /** A weigh-in that reached Garmin (or would have, in a dry run) and was read back. */
 export interface SyncedEntry {
@@ -59,6 +72,29 @@ export interface SkippedEntry {
   reason: SkipReason;
   /** The destination that skipped it (when the sync writes to more than one); absent when all did. */
   destination?: string;
+  /**
+   * Set when the weigh-in is held (`ambiguous`, `out-of-band`): the id a person answers with,
+   * `sync.held.assign(id)` or `sync.held.dismiss(id)` (`wg-sync held list`). Absent when it was
+   * answered before (dismissed, expired): it is not held again.
+   */
+  heldId?: string;
+}
+
+/**
+ * What a sync (or an answer) did with held weigh-ins: ids of `HeldWeighIn`s (`sync.held.list()`). Present in a
+ * report only when something changed.
+ */
+export interface HeldChanges {
+  /** Newly held (a `HELD` alert is raised the first time). */
+  held: string[];
+  /** Unanswered for `heldForDays`: dismissed (they are not held again). */
+  expired: string[];
+  /** Withings re-attributed them to the account (attrib 0): synced as usual, no longer held. */
+  reattributed: string[];
+  /** Assigned by a person (`sync.held.assign`) and written to every destination. */
+  assigned: string[];
+  /** Dismissed because the same weigh-in (instant and weight within `dedup`) went to another account. */
+  dismissed: string[];
 }
 
 /** A weigh-in (or a whole step) that failed; it is retried on the next sync. */
@@ -170,6 +206,8 @@ export interface SyncReport {
   coalesced: boolean;
   /** The Withings cursor after the sync (ISO), when every destination's moved (the earliest of them). */
   cursor?: string;
+  /** Held weigh-ins this sync held, expired or resolved (absent when none). */
+  held?: HeldChanges;
 }
 
 /**
@@ -184,6 +222,7 @@ export interface SyncReport {
  * | `NOT_STORED` | Garmin accepted an upload but does not hold the weigh-in | see the message |
  * | `STALE` | no successful sync for `staleAfterDays` | `wg-sync doctor` |
  * | `UNLINKED` | the user unlinked wg-sync in Withings | link again: `wg-sync withings auth` |
+ * | `HELD` | a weigh-in was held: Withings could not tell whose it is (attrib 1), or it is outside the person's `weightBand` | `wg-sync held list`, then `wg-sync held assign <id>` ("this was me") or `wg-sync held dismiss <id>` |
  */
 export type AlertType =
   | 'REAUTH_REQUIRED'
@@ -199,7 +238,13 @@ export type AlertType =
   | 'SUBSCRIPTION_LOST'
   | 'NOT_STORED'
   | 'STALE'
-  | 'UNLINKED';
+  | 'UNLINKED'
+  /**
+   * One or more weigh-ins are held for a person to answer (raised when they are first held; it
+   * expires after `heldForDays`). Fix: `wg-sync held list`, then `wg-sync held assign <id>` or
+   * `wg-sync held dismiss <id>` (or `sync.held` in code, or the status page).
+   */
+  | 'HELD';
 
 /** Something a person should know about, before data is missed. */
 export interface SyncAlert {

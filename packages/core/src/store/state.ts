@@ -19,6 +19,8 @@ export const keys = {
   pending: (userId: string) => `pending/${userId}`,
   health: (userId: string) => `health/${userId}`,
   debounce: (userId: string) => `debounce/${userId}`,
+  /** The account's held weigh-ins and the answers given (`HeldRecord`). */
+  held: (userId: string) => `held/${userId}`,
   /** Recent syncs, holdings and the weight trend, for the status page (`ActivityRecord`). */
   activity: (userId: string) => `activity/${userId}`,
 };
@@ -124,6 +126,49 @@ export interface HealthRecord {
   };
   /** Set while a side needs the user to authorize again. */
   reauth?: { withings?: string; garmin?: string };
+}
+
+/** Why a weigh-in is held: Withings' attrib 1, or outside the account's `weightBand`. */
+export type HeldReason = 'ambiguous' | 'out-of-band';
+
+/**
+ * How a held weigh-in was answered: `assigned` by a person, `reattributed` by Withings (attrib 0),
+ * `dismissed` by a person ("not me"), `expired` unanswered, `assigned-elsewhere` the same weigh-in
+ * was assigned (or re-attributed) to another account of the deployment.
+ */
+export type HeldResolution = 'assigned' | 'reattributed' | 'dismissed' | 'expired' | 'assigned-elsewhere';
+
+/** One held weigh-in as stored: every field of the merged weigh-in, its original instant. */
+export interface StoredHeldWeighIn {
+  reason: HeldReason;
+  heldAt: string;
+  takenAt: string;
+  weightKg: number;
+  groupIds: string[];
+  modifiedAt: string;
+  deviceId: string | null;
+  model: string | null;
+  attributions: number[];
+  /** The body-composition and other measures (`WeighIn` field names) it has. */
+  fields: Record<string, number>;
+}
+
+/** An answer: the weigh-in is never held again. */
+export interface HeldTombstone {
+  how: HeldResolution;
+  at: string;
+  takenAt: string;
+  weightKg: number;
+  groupIds: string[];
+}
+
+/**
+ * An account's held weigh-ins (`held/<user>`), by id, and the answers given (bounded: at most 100
+ * held, 500 answers, the oldest dropped first). Stores of earlier versions have no such key.
+ */
+export interface HeldRecord {
+  items: Record<string, StoredHeldWeighIn>;
+  resolved: Record<string, HeldTombstone>;
 }
 
 /** Tokens as JSON (dates as ISO strings). */
@@ -252,6 +297,27 @@ const SHAPES: Array<{ key: RegExp; what: string; schema: z.ZodMiniType }> = [
       holds: z.record(text, z.looseObject({ weighIns: z.number(), lastWriteAt: instant })),
       lastNotificationAt: instant,
       trend: z.array(z.tuple([z.number(), z.number(), z.nullable(z.number()), text])),
+    }),
+  },
+  {
+    key: /^held\/[^/]+$/,
+    what: 'a held weigh-ins record',
+    schema: z.looseObject({
+      items: z.record(
+        text,
+        z.looseObject({
+          reason: text,
+          heldAt: text,
+          takenAt: text,
+          weightKg: z.number(),
+          groupIds: z.array(text),
+          fields: z.optional(z.record(text, z.number())),
+        }),
+      ),
+      resolved: z.record(
+        text,
+        z.looseObject({ how: text, at: text, takenAt: text, weightKg: z.number(), groupIds: z.array(text) }),
+      ),
     }),
   },
   {
