@@ -68,6 +68,7 @@ export const rootCommand = defineCommand({
     backfill: () => import('./commands/backfill.js').then((m) => m.backfill),
     doctor: () => import('./commands/doctor.js').then((m) => m.doctor),
     accounts: () => import('./commands/accounts.js').then((m) => m.accounts),
+    held: () => import('./commands/held.js').then((m) => m.held),
     serve: () => import('./commands/serve.js').then((m) => m.serve),
     demo: () => import('./commands/demo.js').then((m) => m.demo),
     help,

@@ -23,7 +23,10 @@ export function describeReport(report: SyncReport): string[] {
     lines.push(
       `  ${report.dryRun ? 'would replace' : 'replaced'}  ${e.takenAt}  ${e.previousWeightKg ?? '?'} → ${e.weightKg} kg  in ${e.destination}`,
     );
-  for (const s of report.skipped) lines.push(`  skipped ${s.takenAt ?? ''}  ${s.reason}`);
+  for (const s of report.skipped)
+    lines.push(
+      `  skipped ${s.takenAt ?? ''}  ${s.reason}${s.heldId ? `  held: wg-sync held assign|dismiss ${s.heldId}` : ''}`,
+    );
   for (const f of report.failed) lines.push(`  FAILED  ${f.takenAt ?? ''}  ${f.code}: ${f.message}`);
   return lines;
 }
