@@ -1110,6 +1110,81 @@ export const scenarios: Scenario[] = [
       );
     },
   },
+  {
+    id: 42,
+    name: 'hold and ask: an assign racing the same weigh-in arriving re-attributed (attrib 0) from Withings',
+    async run(world) {
+      const ana = world.person();
+      await world.serve();
+      // Someone on the scale: Withings cannot tell whose (attrib 1). It was Ana: it must reach Garmin once.
+      const { groupIds } = world.weighIn(ana, {
+        minutesAgo: 12,
+        weightKg: 71.3,
+        fatPercent: 22.1,
+        muscleMassKg: 52.4,
+        heartRate: 64,
+        layout: 'body-cardio',
+        attrib: 1,
+      });
+      await world.settle();
+      const [held] = (await world.run(world.sync.held.list(ana.userId))) ?? [];
+      world.expectSurfaced('held, not dropped', held?.weightKg === 71.3 && held.fields.fatPercent === 22.1);
+      world.expectSurfaced('HELD alert', hasAlert(world, 'HELD'));
+      world.expectSurfaced('nothing synced yet', world.garmin.weighIns(ana.email).length === 0);
+      // Ana re-attributes it in the Withings app (a notification) while she clicks "this was me" in
+      // another process.
+      for (const groupId of groupIds.slice(0, 2)) world.withings.updateGroup(groupId, { attrib: 0 });
+      const assigned = world.run(world.engine().held.assign(held?.id ?? ''));
+      await world.settle();
+      const report = await assigned;
+      world.expectSurfaced('the assign did not fail', report !== undefined && report.failed.length === 0);
+      world.expectSurfaced(
+        'no longer held',
+        ((await world.run(world.sync.held.list())) ?? ['?']).length === 0,
+      );
+      const [stored] = world.garmin.weighIns(ana.email);
+      world.expectSurfaced(
+        'its own instant and fields',
+        stored?.timestampGMT === Date.parse(held?.takenAt ?? '') && stored.bodyFat === 22.1,
+      );
+      await world.run(world.sync.reconcile());
+    },
+  },
+  {
+    id: 43,
+    name: 'hold and ask, a household: two accounts hold one weigh-in; assigning it to one dismisses it for the other',
+    options: { people: 2 },
+    async run(world) {
+      const ana = world.person(0);
+      const bo = world.person(1);
+      await world.serve();
+      // A shared scale gave both accounts the same ambiguous weigh-in. It was Bo's.
+      const mine = world.weighIn(bo, { minutesAgo: 8, weightKg: 88.6, fatPercent: 18.2, attrib: 1 });
+      const theirs = world.weighIn(
+        ana,
+        { minutesAgo: 8, weightKg: 88.6, fatPercent: 18.2, attrib: 1 },
+        false,
+      );
+      await world.settle();
+      const held = (await world.run(world.sync.held.list())) ?? [];
+      world.expectSurfaced('held for both', held.length === 2);
+      const report = await world.run(world.sync.held.assign(`${bo.userId}-${mine.groupIds[0]}`));
+      const anaId = `${ana.userId}-${theirs.groupIds[0]}`;
+      world.expectSurfaced('dismissed for the other', !!report?.held?.dismissed.includes(anaId));
+      world.expectSurfaced(
+        'nothing left held',
+        ((await world.run(world.sync.held.list())) ?? ['?']).length === 0,
+      );
+      // Withings sends Ana's copy again (modified): it is not held again, and never reaches her Garmin.
+      world.withings.updateGroup(theirs.groupIds[0] as string, { fatPercent: 18.2 });
+      await world.settle();
+      world.expectSurfaced(
+        'not held again',
+        ((await world.run(world.sync.held.list(ana.userId))) ?? ['?']).length === 0,
+      );
+      await world.run(world.sync.reconcile());
+    },
+  },
 ];
 
 const DAY_MINUTES = 24 * 60;
