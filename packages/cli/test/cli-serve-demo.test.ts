@@ -167,7 +167,7 @@ describe('wg-sync serve', () => {
 });
 
 describe('wg-sync demo', () => {
-  it('--json: four webhook syncs, two weigh-ins in Garmin with body composition and in intervals.icu, nothing failed', async () => {
+  it('--json: four webhook syncs and an assign, three weigh-ins in Garmin (one held, then assigned), nothing failed', async () => {
     const { env } = await cliWorld();
     const demo = await run(['demo', '--json'], env);
     expect(demo.code, demo.stderr).toBe(0);
@@ -176,7 +176,7 @@ describe('wg-sync demo', () => {
       garmin: Array<Record<string, unknown>>;
       intervals: Array<Record<string, unknown>>;
     };
-    expect(reports.map((r) => r.trigger)).toEqual(['webhook', 'webhook', 'webhook', 'webhook']);
+    expect(reports.map((r) => r.trigger)).toEqual(['webhook', 'webhook', 'webhook', 'webhook', 'assign']);
     expect(reports.flatMap((r) => r.failed)).toEqual([]);
     // Each real weigh-in lands in both destinations, in the same sync.
     expect(reports.map((r) => r.synced.map((s) => s.destination).sort())).toEqual([
@@ -184,18 +184,25 @@ describe('wg-sync demo', () => {
       ['garmin', 'intervals'],
       [],
       [],
+      // The assigned one: Garmin; intervals.icu keeps the day's later weigh-in (superseded).
+      expect.arrayContaining(['garmin']),
     ]);
     // The Body Cardio weigh-in arrives as three Withings groups and leaves as one Garmin entry.
     expect(reports[1]?.synced.find((s) => s.destination === 'garmin')?.groupIds).toHaveLength(3);
     expect(reports[2]?.skipped.map((s) => s.reason)).toContain('ambiguous');
+    // Held, not dropped, then assigned with its own instant.
+    const heldId = reports[2]?.held?.held[0];
+    expect(reports[2]?.skipped.find((s) => s.reason === 'ambiguous')?.heldId).toBe(heldId);
+    expect(reports[4]?.held?.assigned).toEqual([heldId]);
     expect(
       reports[3]?.skipped.filter((s) => s.reason === 'duplicate-ledger').map((s) => s.destination),
     ).toEqual(expect.arrayContaining(['garmin', 'garmin', 'intervals', 'intervals']));
     // One wellness record a day, holding the day's latest weigh-in (two days only just after midnight).
     expect(intervals.at(-1)).toMatchObject({ weight: 81.12, bodyFat: 21.1 });
     expect(intervals.length).toBeLessThanOrEqual(2);
-    expect(garmin).toHaveLength(2);
-    expect(garmin[1]).toMatchObject({
+    expect(garmin).toHaveLength(3);
+    expect(garmin[1]).toMatchObject({ weightKg: 81.3, fatPercent: 21.3 });
+    expect(garmin[2]).toMatchObject({
       weightKg: 81.12,
       fatPercent: 21.1,
       muscleMassKg: 60.9,
@@ -216,6 +223,8 @@ describe('wg-sync demo', () => {
       /upload weight\.fit \(\d+ bytes, 1 weigh-in\(s\) stored\) → 202/,
       /weight range read .* — read-back/,
       /ambiguous: Withings could not tell whose weigh-in it is/,
+      /held, not dropped: \d+-\d+, with its own time and every field/,
+      /\d+-\d+ assigned: written with the weigh-in's own time, and no longer held/,
       /intervals\.icu: API key checked with GET \/api\/v1\/athlete\/i\d+ \(200, days in Europe\/Berlin\)/,
       /wg-sync → intervals\.icu {2}PUT wellness \d{4}-\d{2}-\d{2} \(weight, bodyFat\) → 200/,
       /intervals\.icu: \d{4}-\d{2}-\d{2} weight 81\.12 kg, body fat 21\.1 %/,

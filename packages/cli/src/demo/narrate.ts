@@ -148,7 +148,7 @@ export function describeStep(report: SyncReport, marks: Marks, sims: DemoSims): 
   events.sort((a, b) => a.at - b.at);
   const origin = events[0]?.at ?? marks.startedAt;
   const lines = events.map((e) => `+${String(e.at - origin).padStart(4)} ms  ${e.line}`);
-  if (withings.deliveries.length === marks.deliveries)
+  if (report.trigger === 'webhook' && withings.deliveries.length === marks.deliveries)
     lines.unshift('(the notification was POSTed to /webhook/withings again)');
 
   for (const entry of report.synced) {

@@ -29,7 +29,7 @@ const STEP_TIMEOUT_MS = 15_000;
 /**
  * The offline demo: the three simulators and `wg-sync serve` on loopback, an account linked through
  * the simulated consent page, Garmin sign-in and an intervals.icu API key, the webhook subscribed,
- * then four weigh-ins on the simulated scale, narrated step by step. No network, no accounts.
+ * then four weigh-ins on the simulated scale (one held until it is assigned), narrated step by step. No network, no accounts.
  */
 export async function runDemo(say: (line: string) => void): Promise<DemoResult> {
   const { startGarminSim, startIntervalsSim, startWithingsSim } = await import('@wg-sync/testkit');
@@ -126,9 +126,14 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
         },
       },
       {
-        title: 'A guest steps on the scale (Withings cannot tell whose weigh-in it is: attrib 1)',
+        title: 'Someone steps on the shared scale, and Withings cannot tell whose weigh-in it is (attrib 1)',
         act: async () => {
-          withings.addWeighIn(userId, { takenAt: new Date(now - 10 * MINUTE), weightKg: 64.5, attrib: 1 });
+          withings.addWeighIn(userId, {
+            takenAt: new Date(now - 25 * MINUTE),
+            weightKg: 81.3,
+            fatPercent: 21.3,
+            attrib: 1,
+          });
         },
       },
       {
@@ -144,6 +149,14 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
           await response.arrayBuffer();
         },
       },
+      {
+        title: 'It was you: "this was me" (wg-sync held assign <id>, or sync.held.assign(id) in code)',
+        act: async () => {
+          const [held] = await sync.held.list(userId);
+          if (!held) throw new Error('nothing is held');
+          await sync.held.assign(held.id);
+        },
+      },
     ];
 
     for (const [index, step] of steps.entries()) {
@@ -154,7 +167,14 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
       await arrived;
       await withings.settled();
       const sims = { withings, garmin, intervals, athleteId: intervals.athlete.id };
-      for (const line of describeStep(reports.at(-1) as SyncReport, marks, sims)) say(`   ${line}`);
+      const report = reports.at(-1) as SyncReport;
+      for (const line of describeStep(report, marks, sims)) say(`   ${line}`);
+      for (const held of report.held?.held ?? [])
+        say(
+          `   held, not dropped: ${held}, with its own time and every field (HELD alert: wg-sync held list)`,
+        );
+      for (const assigned of report.held?.assigned ?? [])
+        say(`   ${assigned} assigned: written with the weigh-in's own time, and no longer held`);
       say('');
     }
 
@@ -187,8 +207,8 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     say('');
     say(
       `${held.length} weigh-ins in Garmin from ${reports.length} syncs and ${uploads} uploads, ` +
-        `${days.length} day(s) in intervals.icu from ${puts} writes: the guest's weigh-in was left out, ` +
-        'the repeated notification wrote nothing.',
+        `${days.length} day(s) in intervals.icu from ${puts} writes: the weigh-in Withings could not ` +
+        'attribute was held until you assigned it, the repeated notification wrote nothing.',
     );
     return { reports, garmin: held, intervals: days };
   } finally {
