@@ -24,8 +24,8 @@ import { createHandler, type HandlerContext, type ManualSyncRequest } from './ht
 import { PendingWriter } from './http/pending-writer.js';
 import { WebhookDebounce } from './http/webhook-debounce.js';
 import { webhookUrl } from './http/webhook-url.js';
-import { doctor } from './observability/doctor.js';
 import { lastNotificationBefore, recordActivity } from './observability/activity.js';
+import { doctor } from './observability/doctor.js';
 import { raiseAlert } from './observability/health.js';
 import { jsonLogger } from './observability/logger.js';
 import { Redactor } from './observability/redact.js';

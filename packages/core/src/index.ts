@@ -70,6 +70,7 @@ export {
 } from './errors.js';
 export type { HandlerContext, ManualSyncRequest } from './http/handler.js';
 export { type ErrorResponseOptions, errorResponse, jsonResponse } from './http/responses.js';
+export type { DestinationHolding, SyncOutcome } from './observability/activity.js';
 export {
   jsonLogger,
   type LogFields,
@@ -97,7 +98,6 @@ export type {
   SyncReport,
   SyncTrigger,
 } from './observability/report.js';
-export type { DestinationHolding, SyncOutcome } from './observability/activity.js';
 export type {
   AccountHealth,
   AccountStatus,

@@ -14,7 +14,7 @@ export const ACTIVITY_TREND_MAX_POINTS = 1500;
 /** Failures kept per remembered sync. */
 const FAILURES_PER_SYNC = 3;
 
-/** One sync as the status page and `GET /status` remember it (the last {@link ACTIVITY_SYNCS}). */
+/** One sync as the status page and `GET /status` remember it (the last 20). */
 export interface SyncOutcome {
   /** When it started (ISO 8601). */
   at: string;

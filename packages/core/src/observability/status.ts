@@ -31,7 +31,7 @@ export interface TrendPoint {
   writtenTo: string[];
 }
 
-/** Options of {@link status}. */
+/** Options of `Sync.status()` (and `GET /status?trend=N`). */
 export interface StatusOptions {
   /** Also return each account's weigh-ins of the last N days (1–400) as `trend`. */
   trendDays?: number;
