@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm demo [--json]`: builds what the demo runs (the CLI and its workspace dependencies, JavaScript
-// only: the demo needs no declarations), skipping every package whose build is newer than its sources,
-// then runs `wg-sync demo`. It is a bin rather than a package.json script because pnpm prints a
+// `pnpm demo [--json] [--serve]`: builds what the demo runs (the CLI and its workspace dependencies,
+// JavaScript only: the demo needs no declarations), skipping every package whose build is newer than
+// its sources, then runs `wg-sync demo`. It is a bin rather than a package.json script because pnpm prints a
 // "> wg-sync@ demo" banner on stdout before every script, which would break `pnpm demo --json | jq .`;
 // a command that is not a script is run without one. Build output goes to stderr, and only on failure.
 import { spawn } from 'node:child_process';
@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { staleBuilds } from './stale-builds.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// `pnpm demo -- --serve`: pnpm hands a command that is not a script the `--` too, and after it the
+// CLI would read `--serve` as an argument rather than a flag.
 const args = process.argv.slice(2);
+if (args[0] === '--') args.shift();
 const t0 = performance.now();
 
 const stale = staleBuilds(root, '@wg-sync/cli');
@@ -28,6 +31,10 @@ process.stderr.write(
 const demo = spawn(process.execPath, [`${root}packages/cli/dist/bin.js`, 'demo', ...args], {
   stdio: 'inherit',
 });
+// `--serve` runs until Ctrl-C: the terminal sends SIGINT to this process and the demo alike, and a
+// `kill` reaches this one only. Either way the demo closes its servers and says so, and this exits
+// with its code once it has, rather than leaving it to finish behind the shell's prompt.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => demo.kill(signal));
 demo.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 
 /** tsup without declarations (WG_SYNC_JS_ONLY, read by tsup.shared.ts); its output only on failure. */

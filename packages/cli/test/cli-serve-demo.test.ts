@@ -244,5 +244,99 @@ describe('wg-sync demo', () => {
     expect(first).toMatch(/intervals\.icu: \d{4}-\d{2}-\d{2} weight 81\.37 kg, body fat 21\.4 %/);
     // The secret (64 hex digits, like openssl rand -hex 32) is never printed, nor the intervals.icu key.
     expect(demo.stdout + demo.stderr).not.toMatch(/[0-9a-f]{64}|Basic |API_KEY/);
+    // Without --serve it ends by itself (run() awaited its exit), offering no page to open.
+    expect(demo.stdout).not.toMatch(/Status page|API token|Ctrl-C/);
+  });
+
+  it('--serve: stays up with the status page (sign in with the printed token, the demo account), SIGINT closes every port, exit 0', {
+    timeout: 60_000,
+  }, async () => {
+    const { env } = await cliWorld();
+    const demo = start(['demo', '--serve'], env);
+    const [, pageUrl = '', token = ''] = await demo.waitFor(
+      /Status page {3}(http:\/\/127\.0\.0\.1:\d+\/)\n {2}API token {5}(\S+)\n/,
+      30_000,
+    );
+    await demo.waitFor(/demo-only[\s\S]*Press Ctrl-C to stop\./);
+    const [, userId] = (demo.stdout().match(/tokens \(.*\) for user (\d+)\./) ?? []) as string[];
+    expect(userId).toMatch(/^\d+$/);
+    const ports = [
+      ...demo.stdout().matchAll(/(?:simulator|wg-sync serve) +http:\/\/127\.0\.0\.1:(\d+)/g),
+    ].map((m) => Number(m[1]));
+    expect(ports).toHaveLength(4);
+    expect(ports).toContain(Number(new URL(pageUrl).port));
+    // Stays up after the story.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(demo.child.exitCode).toBeNull();
+
+    // The sign-in page, no data.
+    const signInPage = await fetch(pageUrl);
+    expect(signInPage.status).toBe(200);
+    const signInHtml = await signInPage.text();
+    expect(signInHtml).toMatch(/<input type="hidden" name="action" value="sign-in">/);
+    expect(signInHtml).toMatch(/<input id="token" name="token" type="password"/);
+    expect(signInHtml).not.toContain(userId);
+    // Sign in as the page's form does: a wrong token is refused, the printed one sets the session.
+    const signIn = (value: string) =>
+      fetch(pageUrl, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ action: 'sign-in', token: value }).toString(),
+      });
+    expect((await signIn(`${token}x`)).status).toBe(401);
+    const signedIn = await signIn(token);
+    expect(signedIn.status).toBe(303);
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^wg_sync_session=v1\./);
+    const page = await fetch(new URL(signedIn.headers.get('location') ?? './', pageUrl), {
+      headers: { cookie },
+    });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    // The demo account after the story: healthy, three weigh-ins in Garmin, the held one assigned.
+    expect(html).toContain(`Withings user ${userId}`);
+    expect(html).toMatch(/Health: <strong>OK</);
+    expect(html).toContain('held weigh-in assigned');
+    expect(html).toMatch(/<th[^>]*>Garmin<\/th><td>3<\/td>/);
+    expect(html).not.toContain(token);
+
+    const stopping = Date.now();
+    demo.child.kill('SIGINT');
+    const done = await demo.done;
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/SIGINT: closing wg-sync serve and the simulators\.\nStopped\.\n$/);
+    expect(await Promise.all(ports.map(refused))).toEqual(ports.map(() => true));
+  });
+
+  it('--serve --json: the JSON alone on stdout, the page on stderr, then up until SIGTERM (exit 0)', {
+    timeout: 60_000,
+  }, async () => {
+    const { env } = await cliWorld();
+    const demo = start(['demo', '--serve', '--json'], env);
+    const [, pageUrl = ''] = await demo.waitFor(/Status page {3}(http:\/\/\S+)\n[\s\S]*Ctrl-C/, 30_000);
+    expect(demo.stderr()).toMatch(/API token {5}\S+/);
+    const { reports, garmin } = JSON.parse(demo.stdout()) as { reports: unknown[]; garmin: unknown[] };
+    expect(reports).toHaveLength(5);
+    expect(garmin).toHaveLength(3);
+    expect((await fetch(pageUrl)).status).toBe(200);
+    demo.child.kill('SIGTERM');
+    const done = await demo.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/SIGTERM: closing .*\nStopped\.\n$/);
+    expect(await refused(Number(new URL(pageUrl).port))).toBe(true);
   });
 });
+
+/** Whether nothing listens on the loopback port any more. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}

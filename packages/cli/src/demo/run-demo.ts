@@ -26,18 +26,44 @@ const GARMIN_EMAIL = 'demo@example.com';
 const MINUTE = 60_000;
 const STEP_TIMEOUT_MS = 15_000;
 
+/** A demo whose story has been told and whose servers are still up (`wg-sync demo --serve`). */
+export interface RunningDemo {
+  /** What the story ended with (what `--json` prints). */
+  result: DemoResult;
+  /** The status page of the demo's `wg-sync serve`: `http://127.0.0.1:<port>/`. */
+  pageUrl: string;
+  /** The demo's API token, random for this run: what the page's sign-in form asks for. */
+  apiToken: string;
+  /** Closes `wg-sync serve` (letting syncs finish), then the simulators, then removes the state. */
+  close(): Promise<void>;
+}
+
 /**
  * The offline demo: the three simulators and `wg-sync serve` on loopback, an account linked through
  * the simulated consent page, Garmin sign-in and an intervals.icu API key, the webhook subscribed,
  * then four weigh-ins on the simulated scale (one held until it is assigned), narrated step by step. No network, no accounts.
+ * Everything is closed again before it answers.
  */
 export async function runDemo(say: (line: string) => void): Promise<DemoResult> {
+  const demo = await startDemo(say);
+  await demo.close();
+  return demo.result;
+}
+
+/**
+ * {@link runDemo}, leaving the simulators and `wg-sync serve` (with its status page) up for the
+ * caller to {@link RunningDemo.close}. If the story fails, everything is closed before it throws.
+ */
+export async function startDemo(say: (line: string) => void): Promise<RunningDemo> {
   const { startGarminSim, startIntervalsSim, startWithingsSim } = await import('@wg-sync/testkit');
   const dir = await mkdtemp(join(tmpdir(), 'wg-sync-demo-'));
   const garminPassword = randomBytes(12).toString('base64url');
   // The safe setup, as `wg-sync serve` requires it: Withings signs nothing, the secret path is what
   // keeps strangers out. Like `openssl rand -hex 32`; never printed (the narration shows <secret>).
   const webhookSecret = randomBytes(32).toString('hex');
+  // Turns the status page on (GET / of wg-sync serve). Random for this run and only ever on
+  // 127.0.0.1, so `--serve` may print it for the page's sign-in form.
+  const apiToken = `demo-${randomBytes(18).toString('base64url')}`;
   const withings = await startWithingsSim();
   const garmin = await startGarminSim({
     accounts: [{ email: GARMIN_EMAIL, password: garminPassword, timeZone: TIME_ZONE }],
@@ -52,6 +78,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     intervals: { baseUrl: intervals.url },
     store: fileStore(join(dir, 'state')),
     webhookSecret,
+    apiToken,
     hooks: {
       onReport(report) {
         reports.push(report);
@@ -73,6 +100,16 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
       }),
       STEP_TIMEOUT_MS,
     );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await server.close();
+      await Promise.all([withings.close(), garmin.close(), intervals.close()]);
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return closing;
+  };
 
   try {
     say('wg-sync demo: everything below runs on this machine (127.0.0.1), against simulated Withings,');
@@ -210,11 +247,15 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
         `${days.length} day(s) in intervals.icu from ${puts} writes: the weigh-in Withings could not ` +
         'attribute was held until you assigned it, the repeated notification wrote nothing.',
     );
-    return { reports, garmin: held, intervals: days };
-  } finally {
-    await server.close();
-    await Promise.all([withings.close(), garmin.close(), intervals.close()]);
-    await rm(dir, { recursive: true, force: true });
+    return {
+      result: { reports, garmin: held, intervals: days },
+      pageUrl: `${server.url}/`,
+      apiToken,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
