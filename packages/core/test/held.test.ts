@@ -71,6 +71,10 @@ describe('hold and ask: ambiguous weigh-ins are held, not dropped', () => {
       muscleMass: 46100,
     });
     expect(await h.sync.held.list()).toEqual([]);
+    // In the account's activity record (the status page's "last syncs"), as any sync.
+    const [account] = (await h.sync.status({ trendDays: 1 })).accounts;
+    expect(account?.recentSyncs[0]).toMatchObject({ trigger: 'assign', result: 'synced', synced: 1 });
+    expect(account?.trend).toMatchObject([{ weightKg: 64.5, writtenTo: ['garmin'] }]);
 
     // Never twice: assigning again reports it synced; the next sync neither holds nor writes it.
     const twice = await h.sync.held.assign(id);

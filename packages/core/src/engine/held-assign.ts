@@ -1,5 +1,6 @@
 import type { Engine } from '../context.js';
 import { HeldNotFoundError, isSyncError, StoreConflictError } from '../errors.js';
+import { lastNotificationBefore, recordActivity } from '../observability/activity.js';
 import type { SyncReport } from '../observability/report.js';
 import { type AccountRecord, type HeldRecord, keys, type StoredHeldWeighIn } from '../store/state.js';
 import { finishRun } from './commit.js';
@@ -49,13 +50,19 @@ export function createHeld(engine: Engine): HeldWeighIns {
         maxEntries: engine.config.maxEntriesPerSync,
       };
       let first = true;
+      // Each run goes into the account's activity record, as every sync does (the page's "last syncs").
       const execute = async () => {
         if (!first) {
           // A trigger joined the assign: the sync it asked for.
-          return syncAccount(engine, { ...request, trigger: 'pending' });
+          const notifiedAt = await lastNotificationBefore(engine, userId);
+          const report = await syncAccount(engine, { ...request, trigger: 'pending' });
+          await recordActivity(engine, report, notifiedAt);
+          return report;
         }
         first = false;
-        return assignUnderLease(engine, request, id);
+        const report = await assignUnderLease(engine, request, id);
+        await recordActivity(engine, report, undefined);
+        return report;
       };
       for (let i = 0; i < BUSY_TRIES; i += 1) {
         const busy = emptyReport(request, engine.config.now(), true);
