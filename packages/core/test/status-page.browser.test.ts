@@ -13,7 +13,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 describe('the status page in headless Chromium', () => {
   it(
-    'signs in, draws the trend with one point per weigh-in, runs "sync now", passes axe, makes no outside request',
+    'signs in, draws the trend with one point per weigh-in, assigns a held weigh-in with a click, runs "sync now", passes axe, makes no outside request',
     async () => {
       const { executablePath, args } = await testChromium(); // first: unpacking may take seconds
       const h = await harness({ config: { apiToken: API_TOKEN } });
@@ -26,8 +26,20 @@ describe('the status page in headless Chromium', () => {
           fatPercent: 23.1 - i * 0.05,
         });
       }
+      // A guest on the shared scale (attrib 1: Withings could not tell whose): held, not synced.
+      const guestAt = new Date(Math.floor(minutesAgo(3 * 1440 + 75).getTime() / 1000) * 1000);
+      h.withings.addWeighIn(h.userId, {
+        takenAt: guestAt,
+        weightKg: 64.5,
+        fatPercent: 24.2,
+        muscleMassKg: 46.1,
+        layout: 'body-cardio',
+        attrib: 1,
+        notify: false,
+      });
       await h.sync.backfill({ from: minutesAgo(60 * 1440) });
       expect(h.garmin.weighIns(h.email)).toHaveLength(days.length);
+      expect(await h.sync.held.list()).toHaveLength(1);
       const server = await serveHandler(h.sync);
       const origin = new URL(server.url).origin;
 
@@ -80,13 +92,41 @@ describe('the status page in headless Chromium', () => {
         await page.screenshot({ path: `${mkdir(ARTIFACTS)}status-page.png`, fullPage: true });
         expect(transferred).toBeLessThanOrEqual(100 * 1024);
 
-        // Accessibility: axe-core in the page, no serious or critical violation.
+        // The held weigh-in is listed, its buttons named with its date and weight.
+        await page.getByRole('heading', { name: 'Held weigh-ins' }).waitFor();
+        const assign = page.getByRole('button', { name: /^This was me: the weigh-in of .*, 64\.5 kg$/ });
+        const dismiss = page.getByRole('button', { name: /^Not me: the weigh-in of .*, 64\.5 kg$/ });
+        expect(await assign.count()).toBe(1);
+        expect(await dismiss.count()).toBe(1);
+        expect(await page.textContent('section[aria-labelledby="held-h-1"]')).toContain(
+          guestAt.toISOString(),
+        );
+
+        // Accessibility (the held list shown): axe-core in the page, no serious or critical violation.
         await page.evaluate(axeSource);
         const axe = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
           violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }>;
         };
         const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
         expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+        // "This was me" is reachable from the keyboard; a click assigns it, and the simulated Garmin
+        // then holds it with the original instant.
+        let reached = false;
+        for (let i = 0; i < 20 && !reached; i += 1) {
+          await page.keyboard.press('Tab');
+          reached = await assign.evaluate((el) => el === document.activeElement);
+        }
+        expect(reached).toBe(true);
+        await assign.click();
+        await page.waitForSelector('[role="status"]:has-text("Assigned")');
+        const guest = h.garmin.weighIns(h.email).find((w) => w.weight === 64500);
+        expect(guest).toMatchObject({ timestampGMT: guestAt.getTime(), bodyFat: 24.2, muscleMass: 46100 });
+        expect(await h.sync.held.list()).toEqual([]);
+        expect(await page.getByRole('heading', { name: 'Held weigh-ins' }).count()).toBe(0);
+        const lastSync = page.locator('section[aria-labelledby="syncs-h-1"] tbody tr').first();
+        expect(await lastSync.textContent()).toMatch(/held weigh-in assigned.*Synced/);
+        await page.screenshot({ path: `${mkdir(ARTIFACTS)}status-page-assigned.png`, fullPage: true });
 
         // "Sync now": a new weigh-in reaches the simulated Garmin with its instant.
         const takenAt = minutesAgo(25);
@@ -95,17 +135,17 @@ describe('the status page in headless Chromium', () => {
         await page.getByRole('button', { name: 'Sync now' }).click();
         await page.waitForSelector('[role="status"]:has-text("Sync finished")');
         const stored = h.garmin.weighIns(h.email);
-        expect(stored).toHaveLength(days.length + 1);
+        expect(stored).toHaveLength(days.length + 2);
         const added = stored.find((w) => Math.abs(w.weight / 1000 - 79.6) < 0.01);
         expect(added?.timestampGMT).toBe(takenAt.getTime());
         await page.locator('.chart[data-points]').waitFor();
-        expect(await page.locator('.chart').getAttribute('data-points')).toBe(String(days.length + 1));
+        expect(await page.locator('.chart').getAttribute('data-points')).toBe(String(days.length + 2));
         expect(await page.locator('tbody tr').first().textContent()).toBeTruthy();
 
         // The year view is a link, no script needed.
         await page.getByRole('link', { name: '1 year' }).click();
         await page.waitForURL(/days=365/);
-        expect(await page.locator('.chart').getAttribute('data-count')).toBe(String(days.length + 1));
+        expect(await page.locator('.chart').getAttribute('data-count')).toBe(String(days.length + 2));
 
         expect(outside).toEqual([]);
         expect(problems).toEqual([]);

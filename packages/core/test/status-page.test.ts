@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { esc } from '../src/http/page/render.js';
 import { StoreCorruptError } from '../src/index.js';
 import { ACTIVITY_SYNCS } from '../src/observability/activity.js';
 import { type Harness, harness, minutesAgo } from './harness.js';
@@ -44,6 +45,25 @@ function visitor(h: Harness, address = '203.0.113.7') {
     },
     signIn: () => post({ action: 'sign-in', token: API_TOKEN }),
   };
+}
+
+/** A guest's weigh-in on a Body Cardio (attrib 1: Withings could not tell whose), held at the next sync. */
+async function heldGuest(h: Harness, minutes = 20) {
+  const takenAt = new Date(Math.floor(minutesAgo(minutes).getTime() / 1000) * 1000);
+  const { groupIds } = h.withings.addWeighIn(h.userId, {
+    takenAt,
+    weightKg: 64.5,
+    fatPercent: 24.2,
+    muscleMassKg: 46.1,
+    heartRate: 71,
+    layout: 'body-cardio',
+    attrib: 1,
+    notify: false,
+  });
+  await h.sync.syncRecent();
+  const id = `${h.userId}-${groupIds[0]}`;
+  expect((await h.sync.held.list()).map((x) => x.id)).toEqual([id]);
+  return { takenAt, id };
 }
 
 async function pageWorld(config: Parameters<typeof harness>[0] = {}) {
@@ -269,5 +289,211 @@ describe('the status page: what it holds', () => {
       total += new TextEncoder().encode(body).byteLength;
     }
     expect(total).toBeLessThanOrEqual(100 * 1024);
+  });
+});
+
+describe('the status page: held weigh-ins (hold and ask)', () => {
+  it('lists each held weigh-in: its instant in words and ISO, weight, fields, why, expiry, and two named buttons', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const v = visitor(h);
+    await v.signIn();
+    const { body } = await v.send('/');
+    const section = body.slice(body.indexOf('<h3 id="held-h-1">'), body.indexOf('<h3 id="trend-h-1">'));
+    expect(section).toMatch(/Held weigh-ins<\/h3>/);
+    const iso = g.takenAt.toISOString();
+    expect(section).toContain(`<time datetime="${iso}">`);
+    expect(section).toContain(`<code>${iso}</code>`);
+    expect(section).toMatch(/: 64\.5 kg<\/strong>/);
+    expect(section).toMatch(/Withings could not tell who stepped on the scale/);
+    expect(section).toMatch(/body fat 24\.2 %/);
+    expect(section).toMatch(/muscle mass 46\.1 kg/);
+    expect(section).toMatch(/heart rate 71 bpm/);
+    expect(section).toMatch(/expires in 30 days/);
+    // One form each, with the session's CSRF token and the id; buttons named with date and weight.
+    const forms = [...section.matchAll(/<form method="post" action=".\/">(.*?)<\/form>/g)].map((m) => m[1]);
+    expect(forms).toHaveLength(2);
+    for (const form of forms) {
+      expect(form).toMatch(/name="csrf" value="[\w-]{43}"/);
+      expect(form).toContain(`name="heldId" value="${g.id}"`);
+    }
+    const buttons = forms.map((f) =>
+      /<button type="submit" aria-label="([^"]+)">([^<]+)<\/button>/.exec(f ?? ''),
+    );
+    const day = /\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC, 64\.5 kg$/;
+    // The accessible name starts with the visible words (WCAG 2.5.3), then says which weigh-in.
+    expect(buttons.map((b) => b?.[2])).toEqual(['This was me', 'Not me']);
+    expect(buttons[0]?.[1]).toMatch(/^This was me: the weigh-in of \w{3}, /);
+    expect(buttons[1]?.[1]).toMatch(/^Not me: the weigh-in of \w{3}, /);
+    for (const b of buttons) expect(b?.[1]).toMatch(day);
+    // A Bearer caller sees the list, with no forms (it has no CSRF token).
+    const bearer = await visitor(h).send('/', { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect(bearer.body).toMatch(/Held weigh-ins/);
+    expect(bearer.body).not.toContain('name="heldId"');
+    // The out-of-band words too.
+    const band = h.another({ weightBand: { [h.userId]: { minKg: 75, maxKg: 90 } } });
+    h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(10), weightKg: 52.4, notify: false });
+    await band.syncRecent();
+    expect((await v.send('/')).body).toMatch(/outside your usual weight range/);
+  });
+
+  it('"This was me" (with the CSRF token) sends it to Garmin with its original instant and fields, and shows as a sync', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const v = visitor(h);
+    await v.signIn();
+    const done = await v.post({ action: 'assign', heldId: g.id, csrf: await v.csrf() });
+    expect(done.response.status).toBe(303);
+    expect(done.response.headers.get('location')).toBe(`./?done=assigned&held=${g.id}`);
+    expect(h.garmin.weighIns(h.email)).toEqual([
+      expect.objectContaining({
+        timestampGMT: g.takenAt.getTime(),
+        weight: 64500,
+        bodyFat: 24.2,
+        muscleMass: 46100,
+      }),
+    ]);
+    expect(await h.sync.held.list()).toEqual([]);
+    const page = await v.send(done.response.headers.get('location')?.slice(1) ?? '');
+    expect(page.body).toMatch(/role="status"[^>]*>.*Assigned: the weigh-in went to your destinations/);
+    expect(page.body).not.toMatch(/Held weigh-ins/);
+    // The assign is in the activity record: the first of "Last syncs".
+    const [account] = (await h.sync.status()).accounts;
+    expect(account?.recentSyncs[0]).toMatchObject({ trigger: 'assign', result: 'synced', synced: 1 });
+    expect(page.body).toMatch(/<td>held weigh-in assigned<\/td><td class="r-synced">/);
+    // Again: it was synced, nothing is written twice.
+    const again = await v.post({ action: 'assign', heldId: g.id, csrf: await v.csrf() });
+    expect(again.response.headers.get('location')).toBe(`./?done=already-synced&held=${g.id}`);
+    expect(h.garmin.weighIns(h.email)).toHaveLength(1);
+  });
+
+  it('an assign that fails says why (the failure in plain words) and the weigh-in stays held', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const v = visitor(h);
+    await v.signIn();
+    h.garmin.faults.add('upload-failure', 10);
+    const done = await v.post({ action: 'assign', heldId: g.id, csrf: await v.csrf() });
+    expect(done.response.headers.get('location')).toBe(`./?done=assign-failed&held=${g.id}`);
+    const [account] = (await h.sync.status()).accounts;
+    const failure = account?.recentSyncs[0]?.failed[0];
+    expect(account?.recentSyncs[0]).toMatchObject({ trigger: 'assign', result: 'failed' });
+    expect(failure?.message).toBeTruthy();
+    const page = await v.send(`/?done=assign-failed&held=${g.id}`);
+    expect(page.body).toMatch(
+      /role="status" class="flash bad">.*The assign failed, and the weigh-in stays held/,
+    );
+    const where = failure?.destination ? ` (${failure.destination})` : '';
+    expect(page.body).toContain(`What went wrong${where}: ${esc(failure?.message ?? '')}`);
+    expect(failure?.message).toMatch(/Garmin refused the upload/);
+    expect((await h.sync.held.list()).map((x) => x.id)).toEqual([g.id]);
+    h.garmin.faults.clear();
+  });
+
+  it('"Not me" dismisses it for good; answering it again says it is no longer held', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const v = visitor(h);
+    await v.signIn();
+    const done = await v.post({ action: 'dismiss', heldId: g.id, csrf: await v.csrf() });
+    expect(done.response.headers.get('location')).toBe(`./?done=dismissed&held=${g.id}`);
+    expect(await h.sync.held.list()).toEqual([]);
+    expect((await v.send('/?done=dismissed')).body).toMatch(
+      /Dismissed: that weigh-in will not be held again/,
+    );
+    const late = await v.post({ action: 'assign', heldId: g.id, csrf: await v.csrf() });
+    expect(late.response.headers.get('location')).toBe(`./?done=not-found&held=${g.id}&why=dismissed`);
+    const page = await v.send(`/?done=not-found&held=${g.id}&why=dismissed`);
+    expect(page.body).toMatch(
+      new RegExp(
+        `role="status" class="flash bad">.*Held weigh-in ${g.id} is no longer held \\(dismissed\\)\\.`,
+      ),
+    );
+    expect(h.garmin.weighIns(h.email)).toEqual([]);
+  });
+
+  it('a forged, malformed or unknown id is not-found and changes nothing; nothing of it is echoed raw', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const other = h.withings.addUser(); // a Withings user this deployment has not linked
+    const v = visitor(h);
+    await v.signIn();
+    const csrf = await v.csrf();
+    const hostile = [
+      '<script>alert(1)</script>',
+      `${h.userId}-1"><img src=x onerror=alert(1)>`,
+      `${h.userId}-${'9'.repeat(300)}`,
+      `../${g.id}`,
+      '',
+    ];
+    for (const heldId of hostile) {
+      for (const action of ['assign', 'dismiss']) {
+        const answer = await v.post({ action, heldId, csrf });
+        expect(answer.response.status).toBe(303);
+        expect(answer.response.headers.get('location')).toBe('./?done=not-found');
+      }
+    }
+    const missing = await v.post({ action: 'assign', csrf });
+    expect(missing.response.headers.get('location')).toBe('./?done=not-found');
+    const unknown = await v.post({ action: 'assign', heldId: `${h.userId}-424242`, csrf });
+    expect(unknown.response.headers.get('location')).toBe(`./?done=not-found&held=${h.userId}-424242`);
+    expect((await v.send(`/?done=not-found&held=${h.userId}-424242`)).body).toMatch(
+      new RegExp(`role="status" class="flash bad">.*No held weigh-in ${h.userId}-424242\\.`),
+    );
+    const elsewhere = await v.post({ action: 'dismiss', heldId: `${other}-1`, csrf });
+    expect(elsewhere.response.headers.get('location')).toBe(`./?done=not-found&held=${other}-1`);
+    // The page's URL is hostile input too: a malformed id or reason is left out, never echoed.
+    const reflected = await v.send(
+      `/?done=not-found&held=${encodeURIComponent('<img src=x onerror=alert(1)>')}&why=${encodeURIComponent('<b>')}`,
+    );
+    expect(reflected.body).not.toMatch(/<img src=x|<b>|&lt;img/);
+    const why = await v.send(`/?done=not-found&held=${g.id}&why=${encodeURIComponent('<b>x</b>')}`);
+    expect(why.body).toContain(`No held weigh-in ${g.id}.`);
+    expect(why.body).not.toMatch(/&lt;b&gt;|<b>x/);
+    // Nothing changed.
+    expect((await h.sync.held.list()).map((x) => x.id)).toEqual([g.id]);
+    expect(h.garmin.weighIns(h.email)).toEqual([]);
+  });
+
+  it('without the CSRF token, or with a wrong one, "This was me" and "Not me" are refused and change nothing', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const v = visitor(h);
+    for (const action of ['assign', 'dismiss']) {
+      await v.signIn();
+      const missing = await v.post({ action, heldId: g.id });
+      expect(missing.response.status).toBe(403);
+      expect(missing.body).toMatch(/The form expired: sign in again/);
+      await v.signIn();
+      const wrong = await v.post({ action, heldId: g.id, csrf: 'x'.repeat(43) });
+      expect(wrong.response.status).toBe(403);
+      await v.signIn();
+      const crossSite = await v.post(
+        { action, heldId: g.id, csrf: await v.csrf() },
+        { 'sec-fetch-site': 'cross-site' },
+      );
+      expect(crossSite.response.status).toBe(403);
+    }
+    // A session's token is no good with another session's cookie.
+    await v.signIn();
+    const stolen = await v.csrf();
+    const w = visitor(h, '203.0.113.8');
+    await w.signIn();
+    expect((await w.post({ action: 'assign', heldId: g.id, csrf: stolen })).response.status).toBe(403);
+    expect((await h.sync.held.list()).map((x) => x.id)).toEqual([g.id]);
+    expect(h.garmin.weighIns(h.email)).toEqual([]);
+  });
+
+  it('has no secret in the HTML with the held list shown and answered', async () => {
+    const h = await pageWorld();
+    const g = await heldGuest(h);
+    const v = visitor(h);
+    await v.signIn();
+    await v.send('/');
+    await v.post({ action: 'assign', heldId: g.id, csrf: await v.csrf() });
+    await v.send(`/?done=assigned&held=${g.id}`);
+    const everything = v.seen.join('\n');
+    const secrets = [...h.withings.secrets(), ...h.garmin.secrets(), API_TOKEN, h.email];
+    expect(secrets.filter((s) => everything.includes(s))).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 import type { Engine } from '../../context.js';
 import type { Sync } from '../../create-sync.js';
+import type { HeldWeighIn } from '../../engine/held.js';
 import { resubscribe } from '../../engine/reconcile.js';
-import { status } from '../../observability/status.js';
+import { HeldNotFoundError, isSyncErrorWithCode } from '../../errors.js';
+import { type StatusReport, status } from '../../observability/status.js';
+import { type AccountRecord, type HeldResolution, keys } from '../../store/state.js';
 import type { HandlerContext } from '../handler.js';
 import { errorResponse, readBody, secretEquals } from '../responses.js';
 import { type Flash, renderSignIn, renderStatusPage } from './render.js';
@@ -14,7 +17,7 @@ import {
 } from './session.js';
 
 /** The syncs the page's actions start (those of the handler's own `Sync`). */
-export type PageSyncs = Pick<Sync, 'syncManual' | 'reconcile'>;
+export type PageSyncs = Pick<Sync, 'syncManual' | 'reconcile' | 'held'>;
 
 const MAX_FORM_BODY = 4096;
 /** Days a "sync now" looks back (as `POST /sync/manual` without `days`). */
@@ -28,7 +31,41 @@ const FLASHES: ReadonlySet<string> = new Set<Flash>([
   'subscribed',
   'subscribe-failed',
   'signed-in',
+  'assigned',
+  'already-synced',
+  'assign-failed',
+  'assign-busy',
+  'dismissed',
+  'not-found',
 ]);
+/**
+ * A held weigh-in's id as the engine makes them (`<Withings user>-<measure group>`), bounded: it
+ * comes from a form or a URL, and is acted on, logged and shown only in this shape.
+ */
+const HELD_ID = /^(\d{1,20})-([A-Za-z0-9_]{1,40})$/;
+const MAX_HELD_ID = 64;
+/** Why a weigh-in is not held (a {@link HeldNotFoundError}'s `resolution`), as the redirect carries it. */
+const NOT_HELD: ReadonlySet<string> = new Set<HeldResolution>([
+  'assigned',
+  'reattributed',
+  'dismissed',
+  'expired',
+  'assigned-elsewhere',
+]);
+
+/** The id of a held weigh-in, when `value` has the shape of one; `undefined` for anything else. */
+function heldIdOf(value: string | null): { id: string; userId: string } | undefined {
+  if (!value || value.length > MAX_HELD_ID) return undefined;
+  const userId = HELD_ID.exec(value)?.[1];
+  return userId ? { id: value, userId } : undefined;
+}
+
+/** What an action redirects to: a flash of the closed list, and for held weigh-ins the id and why. */
+interface Done {
+  flash: Flash;
+  heldId?: string;
+  why?: HeldResolution;
+}
 
 /**
  * Headers of every page answer: a strict Content-Security-Policy (scripts and styles from this
@@ -105,18 +142,21 @@ export function createPageRoute(engine: Engine, sync: PageSyncs) {
       const url = new URL(request.url);
       const trendDays = url.searchParams.get('days') === '365' ? 365 : 90;
       const done = url.searchParams.get('done') ?? '';
+      const flash = FLASHES.has(done) ? (done as Flash) : undefined;
       const report = await status(engine, { trendDays });
+      const detail = flash ? flashDetail(report, flash, url.searchParams) : undefined;
       return html(
         renderStatusPage({
           report,
           now: engine.config.now(),
           trendDays,
           ...(session ? { csrf: sessions.csrf(session) } : {}),
-          ...(FLASHES.has(done) ? { flash: done as Flash } : {}),
+          ...(flash ? { flash } : {}),
+          ...(detail ? { flashDetail: detail } : {}),
           assets,
           webhookUrlSet: !!engine.config.publicUrl,
           names: Object.fromEntries(engine.destinations.map((d) => [d.id, d.name ?? d.id])),
-          // Issue 18 §2 (hold and ask) fills `held` from the engine's held weigh-ins.
+          held: await heldByAccount(sync, report),
         }),
       );
     }
@@ -154,10 +194,92 @@ export function createPageRoute(engine: Engine, sync: PageSyncs) {
       return html(renderSignIn(assets, { error: 'expired' }), 403, { 'set-cookie': clearedSessionCookie() });
     }
     if (action === 'sign-out') return seeOther('./', { 'set-cookie': clearedSessionCookie() });
-    const done = await act(engine, sync, ctx, action, form.get('userId'), session);
+    const done: Done | undefined =
+      action === 'assign' || action === 'dismiss'
+        ? await answerHeld(engine, sync, action, form.get('heldId'), session)
+        : await act(engine, sync, ctx, action, form.get('userId'), session).then((flash) =>
+            flash ? { flash } : undefined,
+          );
     if (!done) return errorResponse(400, 'BAD_REQUEST', 'unknown action or account');
-    return seeOther(`./?done=${done}`);
+    const query = new URLSearchParams({ done: done.flash });
+    if (done.heldId) query.set('held', done.heldId);
+    if (done.why) query.set('why', done.why);
+    return seeOther(`./?${query}`);
   };
+}
+
+/** The held weigh-ins of each linked account in the report. */
+async function heldByAccount(sync: PageSyncs, report: StatusReport): Promise<Record<string, HeldWeighIn[]>> {
+  const linked = new Set(report.accounts.filter((a) => !a.unlinkedAt).map((a) => a.userId));
+  const held: Record<string, HeldWeighIn[]> = {};
+  if (linked.size === 0) return held;
+  for (const item of await sync.held.list()) {
+    if (linked.has(item.userId)) held[item.userId] = [...(held[item.userId] ?? []), item];
+  }
+  return held;
+}
+
+/**
+ * The plain words after a held weigh-in's flash, from what the deployment knows (of the request only
+ * an id of the engine's shape, escaped when shown): why it is not held (the {@link HeldNotFoundError}
+ * message, `why` from a closed list), or the failure of the account's last assign (its activity record).
+ */
+function flashDetail(report: StatusReport, flash: Flash, params: URLSearchParams): string | undefined {
+  const held = heldIdOf(params.get('held'));
+  if (!held) return undefined;
+  if (flash === 'not-found') {
+    const why = params.get('why') ?? '';
+    return sentence(new HeldNotFoundError(held.id, NOT_HELD.has(why) ? why : undefined).message);
+  }
+  if (flash !== 'assign-failed') return undefined;
+  const account = report.accounts.find((a) => a.userId === held.userId);
+  const failure = account?.recentSyncs.find((s) => s.trigger === 'assign')?.failed[0];
+  if (!failure) return undefined;
+  return sentence(
+    `what went wrong${failure.destination ? ` (${failure.destination})` : ''}: ${failure.message}`,
+  );
+}
+
+const sentence = (text: string) =>
+  `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
+/**
+ * "This was me" (`assign`) and "Not me" (`dismiss`) on a held weigh-in. Only an id of the engine's
+ * shape, of an account linked to this deployment, is acted on; any other is `not-found`.
+ */
+async function answerHeld(
+  engine: Engine,
+  sync: PageSyncs,
+  action: 'assign' | 'dismiss',
+  value: string | null,
+  session: PageSession | undefined,
+): Promise<Done> {
+  const held = heldIdOf(value);
+  engine.log.info('page.action', {
+    action,
+    ...(held ? { userId: held.userId, heldId: held.id } : { heldId: 'malformed' }),
+    via: session ? 'session' : 'bearer',
+  });
+  if (!held) return { flash: 'not-found' };
+  const account = (await engine.config.store.get<AccountRecord>(keys.account(held.userId)))?.value;
+  if (!account || account.unlinkedAt) return { flash: 'not-found', heldId: held.id };
+  try {
+    if (action === 'dismiss') {
+      await sync.held.dismiss(held.id);
+      return { flash: 'dismissed', heldId: held.id };
+    }
+    const report = await sync.held.assign(held.id);
+    if (report.failed.length > 0) return { flash: 'assign-failed', heldId: held.id };
+    if (report.held?.assigned.includes(held.id)) return { flash: 'assigned', heldId: held.id };
+    return { flash: 'already-synced', heldId: held.id };
+  } catch (error) {
+    if (error instanceof HeldNotFoundError) {
+      const why = error.resolution && NOT_HELD.has(error.resolution) ? error.resolution : undefined;
+      return { flash: 'not-found', heldId: held.id, ...(why ? { why: why as HeldResolution } : {}) };
+    }
+    if (isSyncErrorWithCode(error, 'STORE_CONFLICT')) return { flash: 'assign-busy', heldId: held.id };
+    throw error;
+  }
 }
 
 async function act(

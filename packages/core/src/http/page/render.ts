@@ -1,3 +1,4 @@
+import type { HeldWeighIn } from '../../engine/held.js';
 import type { SyncOutcome } from '../../observability/activity.js';
 import type { AccountStatus, CredentialStatus, StatusReport } from '../../observability/status.js';
 
@@ -10,17 +11,9 @@ export interface PageAssetUrls {
 }
 
 /**
- * A weigh-in held for a person to assign (issue 18 §2, not built yet): when the engine provides held
- * items, the page lists them in a "Held weigh-ins" section.
+ * A message after an action (from a closed list: nothing a request sends is echoed as is; the
+ * detail some carry is escaped plain words, see {@link PageModel.flashDetail}).
  */
-export interface HeldItem {
-  id: string;
-  takenAt: string;
-  weightKg?: number;
-  reason: string;
-}
-
-/** A message after an action (from a closed list: nothing a request sends is echoed). */
 export type Flash =
   | 'synced'
   | 'sync-failed'
@@ -29,7 +22,13 @@ export type Flash =
   | 'reconcile-failed'
   | 'subscribed'
   | 'subscribe-failed'
-  | 'signed-in';
+  | 'signed-in'
+  | 'assigned'
+  | 'already-synced'
+  | 'assign-failed'
+  | 'assign-busy'
+  | 'dismissed'
+  | 'not-found';
 
 /** What the status page shows. */
 export interface PageModel {
@@ -39,13 +38,15 @@ export interface PageModel {
   /** The session's CSRF token: with it the action forms are shown (a Bearer caller gets none). */
   csrf?: string;
   flash?: Flash;
+  /** Plain words after the flash's own (a failure's message, why a weigh-in is not held); escaped. */
+  flashDetail?: string;
   assets: PageAssetUrls;
   /** Whether the webhook has a public URL to subscribe (re-subscribe is offered only then). */
   webhookUrlSet: boolean;
   /** Display names of destinations by id. */
   names: Record<string, string>;
-  /** Held weigh-ins per account, once the engine keeps them (§2). */
-  held?: Record<string, HeldItem[]>;
+  /** Held weigh-ins per account (`sync.held.list()`), each with "This was me" and "Not me". */
+  held?: Record<string, HeldWeighIn[]>;
 }
 
 const FLASH: Record<Flash, { text: string; ok: boolean }> = {
@@ -60,6 +61,40 @@ const FLASH: Record<Flash, { text: string; ok: boolean }> = {
     ok: false,
   },
   'signed-in': { text: 'Signed in.', ok: true },
+  assigned: {
+    text: 'Assigned: the weigh-in went to your destinations with its original time (see "Last syncs").',
+    ok: true,
+  },
+  'already-synced': { text: 'That weigh-in was already synced: nothing was written again.', ok: true },
+  'assign-failed': { text: 'The assign failed, and the weigh-in stays held: try again.', ok: false },
+  'assign-busy': {
+    text: 'Another sync of this account kept running: assign the weigh-in again in a minute.',
+    ok: false,
+  },
+  dismissed: { text: 'Dismissed: that weigh-in will not be held again.', ok: true },
+  'not-found': { text: 'That weigh-in is not held (any more): the list below is current.', ok: false },
+};
+
+const HELD_WHY: Record<HeldWeighIn['reason'], string> = {
+  ambiguous: 'Withings could not tell who stepped on the scale',
+  'out-of-band': 'outside your usual weight range',
+};
+
+/** The measures a held weigh-in carries besides its weight, in words, with their units. */
+const FIELD_WORDS: Record<string, [words: string, unit: string]> = {
+  fatPercent: ['body fat', '%'],
+  fatMassKg: ['fat mass', 'kg'],
+  fatFreeMassKg: ['fat-free mass', 'kg'],
+  muscleMassKg: ['muscle mass', 'kg'],
+  hydrationKg: ['body water', 'kg'],
+  hydrationPercent: ['body water', '%'],
+  boneMassKg: ['bone mass', 'kg'],
+  visceralFatIndex: ['visceral fat index', ''],
+  basalMetKcal: ['basal metabolism', 'kcal a day'],
+  metabolicAge: ['metabolic age', 'years'],
+  heartRate: ['heart rate', 'bpm'],
+  pulseWaveVelocity: ['pulse wave velocity', 'm/s'],
+  heightM: ['height', 'm'],
 };
 
 const SKIP_WORDS: Record<string, string> = {
@@ -76,6 +111,7 @@ const SKIP_WORDS: Record<string, string> = {
   'changed-in-destination': 'changed in the destination',
   'deletion-cap': 'over the deletion cap (next sync)',
   'not-deletable': 'the destination cannot delete',
+  'out-of-band': 'outside the usual weight (held)',
 };
 
 const TRIGGER_WORDS: Record<string, string> = {
@@ -85,6 +121,7 @@ const TRIGGER_WORDS: Record<string, string> = {
   backfill: 'backfill',
   reconcile: 'reconcile',
   pending: 'pending notifications',
+  assign: 'held weigh-in assigned',
 };
 
 const LEVEL = {
@@ -226,16 +263,57 @@ function actions(a: AccountStatus, model: PageModel): string {
   return `<div class="actions">${form('sync', 'Sync now')}${resubscribe}</div>`;
 }
 
+const DAY_WORDS = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
+
+/** "Tue, 3 Mar 2026, 07:12 UTC": an instant in words (the page's script shows it in the reader's zone). */
+function inWords(iso: string): string {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : `${DAY_WORDS.format(at)} UTC`;
+}
+
+const kg = (value: number) => `${Math.round(value * 100) / 100} kg`;
+
+function fieldList(h: HeldWeighIn): string {
+  const parts = Object.entries(h.fields)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([name, value]) => {
+      const [words, unit] = FIELD_WORDS[name] ?? [name, ''];
+      return `${words} ${Math.round(value * 100) / 100}${unit ? (unit === '%' ? ' %' : ` ${unit}`) : ''}`;
+    });
+  return parts.length ? esc(parts.join(', ')) : 'nothing else';
+}
+
+function heldItem(h: HeldWeighIn, model: PageModel): string {
+  const words = inWords(h.takenAt);
+  const name = `${words}, ${kg(h.weightKg)}`;
+  const form = (action: 'assign' | 'dismiss', label: string) =>
+    `<form method="post" action="./"><input type="hidden" name="csrf" value="${esc(model.csrf)}"><input type="hidden" name="action" value="${action}"><input type="hidden" name="heldId" value="${esc(h.id)}"><button type="submit" aria-label="${label}: the weigh-in of ${esc(name)}">${label}</button></form>`;
+  const answer = model.csrf
+    ? `<div class="actions">${form('assign', 'This was me')}${form('dismiss', 'Not me')}</div>`
+    : '<p class="note">Sign in with the form to answer.</p>';
+  return `<li><p><strong><time datetime="${esc(h.takenAt)}">${esc(words)}</time>: ${esc(kg(h.weightKg))}</strong> <span class="note">(<code>${esc(h.takenAt)}</code>)</span></p>
+<dl><dt>Why held</dt><dd>${esc(HELD_WHY[h.reason] ?? h.reason)}</dd>
+<dt>Also measured</dt><dd>${fieldList(h)}</dd>
+<dt>If unanswered</dt><dd>${countdown(h.expiresAt, model.now, ' (dismissed at the next sync)')} (${when(h.expiresAt)})</dd></dl>
+${answer}</li>`;
+}
+
 function held(a: AccountStatus, model: PageModel, n: number): string {
   const items = model.held?.[a.userId];
   if (!items?.length) return '';
-  const rows = items
-    .map(
-      (h) =>
-        `<li>${when(h.takenAt)}${h.weightKg === undefined ? '' : `, ${esc(h.weightKg)} kg`}: ${esc(h.reason)}</li>`,
-    )
-    .join('');
-  return `<section aria-labelledby="held-h-${n}"><h3 id="held-h-${n}">Held weigh-ins</h3><ul>${rows}</ul></section>`;
+  const rows = items.map((h) => heldItem(h, model)).join('');
+  return `<section aria-labelledby="held-h-${n}"><h3 id="held-h-${n}">Held weigh-ins</h3>
+<p>wg-sync did not send these on its own: say whether each was you. "This was me" sends it to your destinations with its original time and every measure; "Not me" dismisses it for good.</p>
+<ul class="held">${rows}</ul></section>`;
 }
 
 function account(a: AccountStatus, model: PageModel, n: number): string {
@@ -285,7 +363,7 @@ export function renderStatusPage(model: PageModel): string {
       : ''
   }</header>${
     flash
-      ? `<p role="status" class="flash ${flash.ok ? 'ok' : 'bad'}"><span class="mark" aria-hidden="true">${flash.ok ? '✓' : '✕'}</span> ${esc(flash.text)}</p>`
+      ? `<p role="status" class="flash ${flash.ok ? 'ok' : 'bad'}"><span class="mark" aria-hidden="true">${flash.ok ? '✓' : '✕'}</span> ${esc(flash.text)}${model.flashDetail ? ` ${esc(model.flashDetail)}` : ''}</p>`
       : ''
   }`;
   const accounts = model.report.accounts.length
