@@ -87,6 +87,23 @@ describe('hold and ask: ambiguous weigh-ins are held, not dropped', () => {
     await expect(h.sync.held.dismiss(id)).rejects.toThrow(/already synced/);
   });
 
+  it('status (the JSON of GET /status) shows what is held, and the account needs attention until it is resolved', async () => {
+    const h = await harness();
+    guest(h);
+    await h.sync.syncRecent();
+    const [held] = await h.sync.held.list();
+    const before = (await h.sync.status()).accounts[0];
+    expect(before?.held).toEqual([held]);
+    expect(before?.health).toMatchObject({
+      level: 'attention',
+      reasons: [expect.stringContaining('1 held weigh-in')],
+    });
+    await h.sync.held.dismiss(held?.id as string);
+    const after = (await h.sync.status()).accounts[0];
+    expect(after?.held).toEqual([]);
+    expect(after?.health.level).toBe('ok');
+  });
+
   it('"not me": dismissed for good, never held again', async () => {
     const h = await harness();
     const g = guest(h);

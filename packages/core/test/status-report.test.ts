@@ -25,6 +25,7 @@ const FIELDS: Record<keyof AccountStatus, true> = {
   recentSyncs: true,
   destinations: true,
   trend: true,
+  held: true,
 };
 
 describe('sync.status()', () => {

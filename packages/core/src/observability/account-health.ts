@@ -37,6 +37,10 @@ export function accountHealth(
     attention.push('The Withings webhook subscription is lost: new weigh-ins wait for the next reconcile.');
   if (account.pending && now.getTime() - Date.parse(account.pending.since) > PENDING_TOO_LONG_MS)
     attention.push(`${account.pending.count} notification(s) have waited for more than an hour.`);
+  if (account.held.length > 0)
+    attention.push(
+      `${account.held.length} held weigh-in(s) wait for you to say whose they are (wg-sync held list, or this page).`,
+    );
   if (broken.length) return { level: 'broken', reasons: [...broken, ...attention] };
   if (attention.length) return { level: 'attention', reasons: attention };
   return { level: 'ok', reasons: [] };

@@ -1,4 +1,5 @@
 import type { Engine } from '../context.js';
+import { type HeldWeighIn, listHeld } from '../engine/held.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
 import { accountHealth } from './account-health.js';
 import {
@@ -103,6 +104,11 @@ export interface AccountStatus {
   destinations: DestinationHolding[];
   /** With `trendDays`: the weigh-ins of that many days, oldest first. */
   trend?: TrendPoint[];
+  /**
+   * Weigh-ins held for a person to say whose they are (`sync.held`), oldest first: the same list the
+   * status page shows with its "This was me" / "Not me" buttons. Empty when none wait.
+   */
+  held: HeldWeighIn[];
 }
 
 /** What `GET /status` answers and `Sync.status()` returns: every account's health, no secret. */
@@ -126,13 +132,14 @@ export async function status(engine: Engine, options: StatusOptions = {}): Promi
   return {
     accounts: await Promise.all(
       accounts.map(async ({ value: account }) => {
-        const [health, pending, withings, garmin, intervals, activity] = await Promise.all([
+        const [health, pending, withings, garmin, intervals, activity, held] = await Promise.all([
           store.get<HealthRecord>(keys.health(account.userId)),
           store.get<PendingRecord>(keys.pending(account.userId)),
           store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
           store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
           store.get<{ savedAt?: string }>(keys.intervalsCredentials(account.userId)),
           store.get<ActivityRecord>(keys.activity(account.userId)),
+          listHeld(engine, account.userId),
         ]);
         const entry: Omit<AccountStatus, 'health'> = {
           userId: account.userId,
@@ -163,6 +170,7 @@ export async function status(engine: Engine, options: StatusOptions = {}): Promi
           recentSyncs: activity?.value.syncs ?? [],
           destinations: holdings(engine, activity?.value, { garmin: !!garmin, intervals: !!intervals }),
           ...(trendDays === undefined ? {} : { trend: trendOf(activity?.value, trendDays, now) }),
+          held: account.unlinkedAt ? [] : held,
         };
         return {
           ...entry,

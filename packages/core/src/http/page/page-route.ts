@@ -156,7 +156,7 @@ export function createPageRoute(engine: Engine, sync: PageSyncs) {
           assets,
           webhookUrlSet: !!engine.config.publicUrl,
           names: Object.fromEntries(engine.destinations.map((d) => [d.id, d.name ?? d.id])),
-          held: await heldByAccount(sync, report),
+          held: heldByAccount(report),
         }),
       );
     }
@@ -208,15 +208,9 @@ export function createPageRoute(engine: Engine, sync: PageSyncs) {
   };
 }
 
-/** The held weigh-ins of each linked account in the report. */
-async function heldByAccount(sync: PageSyncs, report: StatusReport): Promise<Record<string, HeldWeighIn[]>> {
-  const linked = new Set(report.accounts.filter((a) => !a.unlinkedAt).map((a) => a.userId));
-  const held: Record<string, HeldWeighIn[]> = {};
-  if (linked.size === 0) return held;
-  for (const item of await sync.held.list()) {
-    if (linked.has(item.userId)) held[item.userId] = [...(held[item.userId] ?? []), item];
-  }
-  return held;
+/** The held weigh-ins of each linked account, from the report (the JSON shows the same). */
+function heldByAccount(report: StatusReport): Record<string, HeldWeighIn[]> {
+  return Object.fromEntries(report.accounts.filter((a) => a.held.length > 0).map((a) => [a.userId, a.held]));
 }
 
 /**
