@@ -25,7 +25,6 @@ import { PendingWriter } from './http/pending-writer.js';
 import { WebhookDebounce } from './http/webhook-debounce.js';
 import { webhookUrl } from './http/webhook-url.js';
 import { lastNotificationBefore, recordActivity } from './observability/activity.js';
-import { doctor } from './observability/doctor.js';
 import { raiseAlert } from './observability/health.js';
 import { jsonLogger } from './observability/logger.js';
 import { Redactor } from './observability/redact.js';
@@ -262,7 +261,8 @@ export function createSync(input: SyncConfig): Sync {
       reconcile(engine, (userId) =>
         run({ userId, trigger: 'reconcile', dryRun: false, maxEntries: config.maxEntriesPerSync }),
       ),
-    doctor: () => doctor(engine),
+    // Loaded on use: a doctor run is rare, and never on a webhook's cold start.
+    doctor: async () => (await import('./observability/doctor.js')).doctor(engine),
     status: (options) => status(engine, options),
     accounts: createAccounts(engine),
     webhookUrl: webhookUrl(config),

@@ -1,7 +1,8 @@
 import type { WithingsNotification } from '@wg-sync/withings/notification';
 import type { Engine } from '../context.js';
 import { status } from '../observability/status.js';
-import { createPageRoute, isPageRequest, type PageSyncs } from './page/page-route.js';
+import { isPageRequest } from './page/page-request.js';
+import type { PageSyncs } from './page/page-route.js';
 import { errorResponse, json, secretEquals } from './responses.js';
 import { type Syncs, webhook } from './webhook-route.js';
 
@@ -72,7 +73,12 @@ export function createHandler(engine: Engine, sync: Syncs & PageSyncs) {
 }
 
 function createRoutes(engine: Engine, sync: Syncs & PageSyncs) {
-  const page = createPageRoute(engine, sync);
+  // The page loads on its first request, so a webhook's cold start never pays for it.
+  let page: Promise<ReturnType<typeof import('./page/page-route.js').createPageRoute>> | undefined;
+  const pageRoute = () => {
+    page ??= import('./page/page-route.js').then((m) => m.createPageRoute(engine, sync));
+    return page;
+  };
   return async function route(request: Request, ctx: HandlerContext): Promise<Response> {
     let path: string;
     try {
@@ -95,7 +101,7 @@ function createRoutes(engine: Engine, sync: Syncs & PageSyncs) {
         return await webhook(engine, sync, request, ctx);
       }
       // The status page (`GET|POST /`, its files, `GET /status` for a browser): see page-route.ts.
-      if (isPageRequest(request, path)) return await page(request, ctx, path);
+      if (isPageRequest(request, path)) return await (await pageRoute())(request, ctx, path);
       if (path === '/sync/manual' || path === '/status') {
         if (!engine.config.apiToken) return errorResponse(404, 'NOT_FOUND', 'no such route');
         const wrong = allow(request, path === '/status' ? ['GET', 'HEAD'] : ['POST']);

@@ -8,6 +8,9 @@ import { type AccountRecord, type HeldResolution, keys } from '../../store/state
 import type { HandlerContext } from '../handler.js';
 import { errorResponse, readBody, secretEquals } from '../responses.js';
 import { type Flash, renderSignIn, renderStatusPage } from './render.js';
+
+export { isPageRequest } from './page-request.js';
+
 import {
   clearedSessionCookie,
   type PageSession,
@@ -86,18 +89,6 @@ const html = (body: string, status = 200, headers: Record<string, string> = {}) 
 
 const seeOther = (location: string, headers: Record<string, string> = {}) =>
   new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', ...headers } });
-
-/** Whether the request is for the page: `GET /`, `POST /`, `/page/*`, or `GET /status` asking for HTML. */
-export function isPageRequest(request: Request, path: string): boolean {
-  if (path === '/' || path.startsWith('/page/')) return true;
-  return path === '/status' && request.method === 'GET' && wantsHtml(request);
-}
-
-/** `Accept` prefers `text/html` to JSON (what a browser's navigation sends). */
-function wantsHtml(request: Request): boolean {
-  const accept = (request.headers.get('accept') ?? '').toLowerCase();
-  return accept.includes('text/html');
-}
 
 /**
  * The status page's routes: `GET /` (and `GET /status` for `Accept: text/html`) shows the page to a
