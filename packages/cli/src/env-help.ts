@@ -30,6 +30,8 @@ const CORE: Record<string, string> = {
   WG_SYNC_SYNC_DELETIONS: 'true: follow deletions and edits made in Withings (as --sync-deletions)',
   WG_SYNC_DELETION_WINDOW_DAYS: 'with deletions followed: how many days back (default 30)',
   WG_SYNC_MAX_DELETIONS: 'with deletions followed: records deleted per sync at most (default 5)',
+  WG_SYNC_HELD_FOR_DAYS: 'held weigh-ins wait this many days for wg-sync held assign (default 30)',
+  WG_SYNC_WEIGHT_BAND: 'hold weigh-ins outside a band: <user>:<min>-<max>,… such as 37012345:55-75',
   WG_SYNC_LOG_LEVEL: 'debug, info (default), warn or error',
   WG_SYNC_READBACK_ATTEMPTS: 'reads of Garmin after an upload (default 3)',
   WG_SYNC_READBACK_DELAY_MS: 'first wait before reading back (default 1500)',

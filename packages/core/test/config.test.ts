@@ -96,6 +96,29 @@ describe('loadConfigFromEnv', () => {
     ).toThrow(/garmin.clientIds must be a non-empty list/);
   });
 
+  it('reads how long held weigh-ins wait and each account’s weight band, so wg-sync serve can use them', () => {
+    const config = loadConfigFromEnv({
+      ...base,
+      WG_SYNC_STATE_DIR: '/tmp/wg-sync-test-state',
+      WG_SYNC_HELD_FOR_DAYS: '14',
+      WG_SYNC_WEIGHT_BAND: '37012345:55-75, 37012346:70.5-95',
+    });
+    expect(config.heldForDays).toBe(14);
+    expect(config.weightBand).toEqual({
+      '37012345': { minKg: 55, maxKg: 75 },
+      '37012346': { minKg: 70.5, maxKg: 95 },
+    });
+    expect(() => loadConfigFromEnv({ ...base, WG_SYNC_WEIGHT_BAND: '37012345:heavy' })).toThrow(
+      /WG_SYNC_WEIGHT_BAND must be <Withings user>:<min kg>-<max kg>/,
+    );
+    expect(() =>
+      createSync({
+        ...loadConfigFromEnv({ ...base, WG_SYNC_WEIGHT_BAND: '37012345:90-60' }),
+        store: memoryStore(),
+      }),
+    ).toThrow(/weightBand.37012345 must be/);
+  });
+
   it('accepts SYNC_API_TOKEN as the API token name too', () => {
     expect(loadConfigFromEnv({ ...base, SYNC_API_TOKEN: 'api-token-0123456789' }).apiToken).toBe(
       'api-token-0123456789',

@@ -88,6 +88,29 @@ const envSchema = z.object({
   WG_SYNC_SYNC_DELETIONS: z.optional(bool),
   WG_SYNC_DELETION_WINDOW_DAYS: z.optional(positiveInt.check(z.lte(90))),
   WG_SYNC_MAX_DELETIONS: z.optional(positiveInt.check(z.lte(500))),
+  WG_SYNC_HELD_FOR_DAYS: z.optional(positiveInt.check(z.lte(365))),
+  // `<Withings user>:<min>-<max>` per account, comma-separated: 37012345:55-75,37012346:70-95
+  WG_SYNC_WEIGHT_BAND: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^\d{1,20}:\d{1,3}(\.\d+)?-\d{1,3}(\.\d+)?( *, *\d{1,20}:\d{1,3}(\.\d+)?-\d{1,3}(\.\d+)?)*$/,
+            'must be <Withings user>:<min kg>-<max kg>, comma-separated, such as 37012345:55-75',
+          ),
+        ),
+      z.transform((s) =>
+        Object.fromEntries(
+          s.split(',').map((entry) => {
+            const [userId, band] = entry.trim().split(':') as [string, string];
+            const [minKg, maxKg] = band.split('-').map(Number) as [number, number];
+            return [userId, { minKg, maxKg }];
+          }),
+        ),
+      ),
+    ),
+  ),
   WG_SYNC_LOG_LEVEL: z.optional(z.enum(['debug', 'info', 'warn', 'error'])),
   WG_SYNC_READBACK_ATTEMPTS: z.optional(positiveInt.check(z.lte(20))),
   WG_SYNC_READBACK_DELAY_MS: z.optional(
@@ -202,6 +225,8 @@ export function loadConfigFromEnv(
     ...(e.WG_SYNC_SYNC_DELETIONS === undefined ? {} : { syncDeletions: e.WG_SYNC_SYNC_DELETIONS }),
     ...(e.WG_SYNC_DELETION_WINDOW_DAYS ? { deletionWindowDays: e.WG_SYNC_DELETION_WINDOW_DAYS } : {}),
     ...(e.WG_SYNC_MAX_DELETIONS ? { maxDeletionsPerSync: e.WG_SYNC_MAX_DELETIONS } : {}),
+    ...(e.WG_SYNC_HELD_FOR_DAYS ? { heldForDays: e.WG_SYNC_HELD_FOR_DAYS } : {}),
+    ...(e.WG_SYNC_WEIGHT_BAND ? { weightBand: e.WG_SYNC_WEIGHT_BAND } : {}),
     logger,
     ...(e.WG_SYNC_READBACK_ATTEMPTS !== undefined || e.WG_SYNC_READBACK_DELAY_MS !== undefined
       ? {
