@@ -131,6 +131,41 @@ describe('syncDeletions: a weigh-in deleted in Withings', () => {
     );
   });
 
+  it('gives an intervals.icu day back to its earlier weigh-in when the one that won the day is deleted', async () => {
+    const h = await deletionWorld({ intervals: true });
+    const intervals = h.intervals as IntervalsSim;
+    // Yesterday 10:00 and 11:00 in Berlin (UTC+1 in December): one day, whenever the test runs.
+    const at = (hourUtc: number) => {
+      const d = new Date(Date.now() - 86_400_000);
+      d.setUTCHours(hourUtc, 0, 0, 0);
+      return d;
+    };
+    const day = at(9).toISOString().slice(0, 10);
+    const earlier = h.withings.addWeighIn(h.userId, { takenAt: at(9), weightKg: 80.9, fatPercent: 21.1 });
+    const later = h.withings.addWeighIn(h.userId, { takenAt: at(10), weightKg: 80.3 });
+    const first = await h.sync.syncRecent();
+    expect(first.skipped.filter((s) => s.destination === 'intervals').map((s) => s.reason)).toEqual([
+      'superseded',
+    ]);
+    expect(intervals.wellness('i4242').find((r) => r.id === day)).toMatchObject({ weight: 80.3 });
+
+    h.withings.deleteGroup(later.groupIds[0] as string, false);
+    const report = await h.sync.syncRecent();
+    expect(report.failed).toEqual([]);
+    expect(report.deleted.map((d) => d.destination).sort()).toEqual(['garmin', 'intervals']);
+    expect(report.synced).toMatchObject([{ destination: 'intervals', weightKg: 80.9, storedId: day }]);
+    expect(intervals.wellness('i4242').find((r) => r.id === day)).toMatchObject({
+      weight: 80.9,
+      bodyFat: 21.1,
+    });
+    expect(garminKg(h)).toEqual([80.9]);
+    expect((await ledgerOf(h, earlier.groupIds[0] as string, 'intervals'))?.how).toBe('uploaded');
+
+    const again = await h.sync.syncRecent();
+    expect(again.synced).toEqual([]);
+    expect(again.deleted).toEqual([]);
+  });
+
   it('leaves an intervals.icu day a person changed since, and says so', async () => {
     const h = await deletionWorld({ intervals: true });
     const intervals = h.intervals as IntervalsSim;

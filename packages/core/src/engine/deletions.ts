@@ -67,6 +67,35 @@ export async function followDeletions(run: SyncRun, dest: DestinationRun): Promi
 }
 
 /**
+ * A per-day destination (intervals.icu) whose day lost the weigh-in that won it: the weigh-ins it
+ * skipped as superseded around that instant, still in Withings' window, are planned again
+ * (`dest.restoring`). Its own `superseded()` then keeps the day's latest of them and skips the rest
+ * again; a crash before that write leaves the day empty, as it was before this step existed.
+ */
+async function restoreSuperseded(run: SyncRun, dest: DestinationRun, deleted: RecentGroup): Promise<void> {
+  const window = run.fetched?.deletionWindow;
+  if (!window || !dest.recent) return;
+  const at = Date.parse(deleted.takenAt);
+  const instants = new Set(
+    Object.entries(dest.recent.groups)
+      .filter(
+        ([id, g]) =>
+          g.how === 'superseded' &&
+          window.present.has(id) &&
+          Math.abs(Date.parse(g.takenAt) - at) < 1.5 * DAY_MS,
+      )
+      .map(([, g]) => Date.parse(g.takenAt)),
+  );
+  if (instants.size === 0) return;
+  const { toWeighIns } = await import('@wg-sync/withings');
+  const { weighIns } = toWeighIns(
+    window.groups.filter((g) => instants.has(g.takenAt.getTime())),
+    { attributions: run.engine.config.attributions, includeManual: run.engine.config.includeManual },
+  );
+  dest.restoring = [...(dest.restoring ?? []), ...weighIns];
+}
+
+/**
  * With `syncDeletions`, per destination, before its plan: the weigh-ins of this read that the ledger
  * has, whose `modified` is later than their entry and whose values differ, are edits. The record
  * wg-sync wrote is deleted and the weigh-in goes on to be written again (`dest.replacing`), so its
@@ -186,6 +215,7 @@ async function deleteGone(
   }
   await dest.ledger.tombstone(groupIds, at);
   if (outcome.outcome === 'kept') return;
+  if (outcome.outcome === 'deleted' && dest.session?.superseded) await restoreSuperseded(run, dest, group);
   run.report.deleted.push({
     ...entry,
     ...(outcome.outcome === 'gone' ? { alreadyGone: true as const } : {}),

@@ -172,7 +172,10 @@ export async function planDestination(run: SyncRun, dest: DestinationRun): Promi
     const synced = fetched.weighIns.filter((_, i) => missingPerWeighIn[i]?.length === 0);
     await replaceEdited(run, dest, synced);
   }
+  const restoring = new Set((dest.restoring ?? []).map((w) => w.groupIds[0]));
+  for (const w of dest.restoring ?? []) candidates.push(w);
   for (const [i, w] of fetched.weighIns.entries()) {
+    if (restoring.has(w.groupIds[0])) continue;
     const missing = missingPerWeighIn[i] as string[];
     if (missing.length === w.groupIds.length || dest.replacing.has(w)) {
       candidates.push(w);

@@ -100,6 +100,12 @@ export interface DestinationRun {
   deletions: number;
   /** Edited weigh-ins whose old record is gone: written again although the ledger has them. */
   replacing: Set<WeighIn>;
+  /**
+   * For a destination that keeps one record per day: weigh-ins it skipped as `superseded` whose
+   * day lost the weigh-in that won it (deleted in Withings). Planned again although the ledger has
+   * them, so the day's latest remaining weigh-in takes the day.
+   */
+  restoring?: WeighIn[];
   /** With `syncDeletions`: whether it looked for deletions (in its report entry). */
   deletionCheck?: DeletionCheck;
 }
