@@ -1,10 +1,10 @@
 import type { Engine } from '../context.js';
+import type { StoredWeighIn } from '../destinations/destination.js';
 import { HeldNotFoundError, isSyncError, StoreConflictError } from '../errors.js';
 import { lastNotificationBefore, recordActivity } from '../observability/activity.js';
 import type { SyncReport } from '../observability/report.js';
 import { type AccountRecord, type HeldRecord, keys, type StoredHeldWeighIn } from '../store/state.js';
 import { finishRun } from './commit.js';
-import { describeFailure } from './failures.js';
 import {
   dismissHeld,
   findHeld,
@@ -16,7 +16,15 @@ import {
 } from './held.js';
 import { openRun } from './open.js';
 import { planDestination } from './plan.js';
-import { emptyReport, recordError, recordSkip, type SyncRequest, type SyncRun } from './run.js';
+import {
+  emptyReport,
+  newRun,
+  recordSkip,
+  recordStoreFailure,
+  type SyncRequest,
+  type SyncRun,
+  takeListing,
+} from './run.js';
 import { syncAccount } from './sync-account.js';
 import { writeAndVerify } from './write.js';
 
@@ -115,16 +123,8 @@ async function assignUnderLease(engine: Engine, base: SyncRequest, id: string): 
       batchSize: 1,
     },
   };
-  const run: SyncRun = {
-    engine,
-    request,
-    now: engine.config.now(),
-    t0: performance.now(),
-    withingsCalls: { calls: 0 },
-    sharedFailures: 0,
-    destinations: [],
-    report: emptyReport(request, engine.config.now(), false),
-  };
+  const run = newRun(engine, request);
+
   run.report.trigger = 'assign';
   try {
     if (!(await openRun(run, engine.destinations))) return finishRun(run, { ok: false });
@@ -160,9 +160,7 @@ async function assignUnderLease(engine: Engine, base: SyncRequest, id: string): 
     return finishRun(run, { ok });
   } catch (error) {
     if (!isSyncError(error)) throw error;
-    run.report.failed.push({ groupIds: item.groupIds, ...describeFailure(engine, error) });
-    run.sharedFailures += 1;
-    run.outcomeRecorded = false;
+    recordStoreFailure(run, error, item.groupIds);
     return finishRun(run, { ok: false });
   }
 }
@@ -171,17 +169,9 @@ async function assignUnderLease(engine: Engine, base: SyncRequest, id: string): 
 async function listDestinations(run: SyncRun): Promise<void> {
   const window = run.window as NonNullable<SyncRun['window']>;
   const open = run.destinations.filter((dest) => !dest.stopped);
-  await Promise.all(
-    open.map(async (dest) => {
-      try {
-        const listed = (await dest.session?.list({ from: window.from, to: window.to })) ?? [];
-        dest.held = listed;
-        for (const record of listed) dest.existing.add(record.id);
-      } catch (error) {
-        // Without the destination's view a write could duplicate: nothing is written there.
-        await recordError(run, dest, error);
-        dest.stopped = true;
-      }
-    }),
+  const listed = await Promise.allSettled(
+    open.map(async (dest) => (await dest.session?.list({ from: window.from, to: window.to })) ?? []),
   );
+  for (const [i, dest] of open.entries())
+    await takeListing(run, dest, listed[i] as PromiseSettledResult<StoredWeighIn[]>);
 }

@@ -1,4 +1,5 @@
 import type { MeasureGroup, WeighIn } from '@wg-sync/withings';
+import type { StoredWeighIn } from '../destinations/destination.js';
 import { findMatch } from '../destinations/match.js';
 import type { SkipReason } from '../observability/report.js';
 import type { LedgerRecord } from '../store/state.js';
@@ -11,6 +12,7 @@ import {
   recordFailed,
   recordSkip,
   type SyncRun,
+  takeListing,
 } from './run.js';
 
 const DAY_MS = 86_400_000;
@@ -49,19 +51,8 @@ export async function fetchAndSort(run: SyncRun): Promise<boolean> {
     await recordError(run, undefined, measured.reason);
     return false;
   }
-  for (const [i, dest] of open.entries()) {
-    const result = listed[i] as PromiseSettledResult<
-      Awaited<ReturnType<NonNullable<DestinationRun['session']>['list']>>
-    >;
-    if (result.status === 'fulfilled') {
-      dest.held = result.value;
-      for (const record of result.value) dest.existing.add(record.id);
-      continue;
-    }
-    // Without the destination's view a retry could duplicate: nothing is written there this time.
-    await recordError(run, dest, result.reason);
-    dest.stopped = true;
-  }
+  for (const [i, dest] of open.entries())
+    await takeListing(run, dest, listed[i] as PromiseSettledResult<StoredWeighIn[]>);
   const { groups, updateTime, timeZone } = measured.value;
   const { toWeighIns } = await import('@wg-sync/withings');
   const sorted = toWeighIns(groups, {

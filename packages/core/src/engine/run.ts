@@ -210,3 +210,43 @@ export function emptyReport(request: SyncRequest, startedAt: Date, coalesced: bo
     coalesced,
   };
 }
+
+/** A run's start: nothing known yet but the request and the clock. */
+export function newRun(engine: Engine, request: SyncRequest): SyncRun {
+  return {
+    engine,
+    request,
+    now: engine.config.now(),
+    t0: performance.now(),
+    withingsCalls: { calls: 0 },
+    sharedFailures: 0,
+    destinations: [],
+    report: emptyReport(request, engine.config.now(), false),
+  };
+}
+
+/**
+ * A broken store (corrupt file, unreachable table) met mid-run: reported like any failure, surfaced,
+ * never hidden; a success written alongside the failing write is overwritten by the outcome.
+ */
+export function recordStoreFailure(run: SyncRun, error: unknown, groupIds: string[] = []): void {
+  run.report.failed.push({ groupIds, ...describeFailure(run.engine, error) });
+  run.sharedFailures += 1;
+  run.outcomeRecorded = false;
+}
+
+/** What a destination's `list` gave: its records for dedup, or (failed) nothing written there this run. */
+export async function takeListing(
+  run: SyncRun,
+  dest: DestinationRun,
+  result: PromiseSettledResult<StoredWeighIn[]>,
+): Promise<void> {
+  if (result.status === 'fulfilled') {
+    dest.held = [...result.value];
+    for (const record of result.value) dest.existing.add(record.id);
+    return;
+  }
+  // Without the destination's view a write could duplicate: nothing is written there this time.
+  await recordError(run, dest, result.reason);
+  dest.stopped = true;
+}

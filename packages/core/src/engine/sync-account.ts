@@ -4,10 +4,9 @@ import type { SyncReport } from '../observability/report.js';
 import { syncBloodPressure } from './blood-pressure.js';
 import { commitRun, finishRun } from './commit.js';
 import { followDeletions } from './deletions.js';
-import { describeFailure } from './failures.js';
 import { openRun } from './open.js';
 import { fetchAndSort, planDestination } from './plan.js';
-import { emptyReport, type SyncRequest, type SyncRun } from './run.js';
+import { newRun, recordStoreFailure, type SyncRequest } from './run.js';
 import { writeAndVerify } from './write.js';
 
 /**
@@ -39,24 +38,8 @@ export async function syncAccount(engine: Engine, request: SyncRequest): Promise
     );
     return finishRun(run, { ok: await commitRun(run) });
   } catch (error) {
-    // A broken store (corrupt file, unreachable table) is reported like any failure: surfaced, never hidden.
     if (!isSyncError(error)) throw error;
-    run.report.failed.push({ groupIds: [], ...describeFailure(engine, error) });
-    run.sharedFailures += 1;
-    run.outcomeRecorded = false; // a success written alongside the failing write is overwritten
+    recordStoreFailure(run, error);
     return finishRun(run, { ok: false });
   }
-}
-
-function newRun(engine: Engine, request: SyncRequest): SyncRun {
-  return {
-    engine,
-    request,
-    now: engine.config.now(),
-    t0: performance.now(),
-    withingsCalls: { calls: 0 },
-    sharedFailures: 0,
-    destinations: [],
-    report: emptyReport(request, engine.config.now(), false),
-  };
 }
