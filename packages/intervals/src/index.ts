@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { IntervalsClient, type IntervalsClientOptions } from './client.js';
-export { isDay, wellnessDay } from './days.js';
+export { isDay, wellnessDay, wellnessDayBounds } from './days.js';
 export {
   IntervalsApiError,
   type IntervalsApiErrorCode,

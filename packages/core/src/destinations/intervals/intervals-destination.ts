@@ -12,7 +12,6 @@ import type {
   StoredWeighIn,
   WriteOutcome,
 } from '../destination.js';
-import { addDays, type Day, dayPeriod, isTimeZone, localDay } from './local-day.js';
 
 /** The intervals.icu destination's id: its ledger and cursor live under `destinations/intervals/`. */
 export const INTERVALS_DESTINATION_ID = 'intervals';
@@ -57,9 +56,9 @@ export function intervalsDestination(engine: Engine): Destination {
       if (!stored) return null;
       const { apiKey, athleteId } = stored.value;
       engine.redactor.add(apiKey, basicOf(apiKey));
-      const { IntervalsClient } = await import('@wg-sync/intervals');
+      const intervals = await import('@wg-sync/intervals');
       const options = engine.config.intervals;
-      const client = new IntervalsClient({
+      const client = new intervals.IntervalsClient({
         apiKey,
         athleteId,
         fetch: account.fetch,
@@ -68,7 +67,7 @@ export function intervalsDestination(engine: Engine): Destination {
         ...(options?.retry?.retries === undefined ? {} : { retries: options.retry.retries }),
         ...(options?.retry?.delayMs === undefined ? {} : { retryDelayMs: options.retry.delayMs }),
       });
-      return intervalsSession(engine, client, account);
+      return intervalsSession(engine, { client, days: intervals }, account);
     },
   };
 }
@@ -76,19 +75,35 @@ export function intervalsDestination(engine: Engine): Destination {
 const weightOf = (record: IntervalsWellness) =>
   typeof record.weight === 'number' && record.weight > 0 ? record.weight : undefined;
 
+/** `YYYY-MM-DD`, a calendar day as intervals.icu keys its wellness records. */
+type Day = string;
+const DAY_MS = 86_400_000;
+const utcDay = (at: number): Day => new Date(at).toISOString().slice(0, 10);
+
 /** The UTC days around a range: enough to cover it in any time zone (UTC−12 to UTC+14). */
 function daysAround(range: { from: Date; to: Date }): { oldest: Day; newest: Day } {
-  return {
-    oldest: addDays(range.from.toISOString().slice(0, 10), -1),
-    newest: addDays(range.to.toISOString().slice(0, 10), 1),
-  };
+  return { oldest: utcDay(range.from.getTime() - DAY_MS), newest: utcDay(range.to.getTime() + DAY_MS) };
 }
+
+/** The day rules of `@wg-sync/intervals` (loaded with the client): which day an instant is, a day's bounds. */
+type DayRules = Pick<typeof import('@wg-sync/intervals'), 'wellnessDay' | 'wellnessDayBounds'>;
 
 function intervalsSession(
   engine: Engine,
-  client: IntervalsClient,
+  { client, days }: { client: IntervalsClient; days: DayRules },
   account: DestinationAccount,
 ): DestinationSession {
+  const localDay = days.wellnessDay;
+  const dayPeriod = days.wellnessDayBounds;
+  const isTimeZone = (timeZone: unknown): timeZone is string => {
+    if (typeof timeZone !== 'string' || timeZone === '') return false;
+    try {
+      localDay(new Date(0), timeZone);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const { store } = engine.config;
   const { userId } = account;
   const { weightToleranceKg } = engine.config.dedup;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayPeriod, localDay } from '../src/destinations/intervals/local-day.js';
+import { wellnessDayBounds as dayPeriod, wellnessDay as localDay } from '../src/index.js';
 
 const hours = (p: { from: Date; to: Date }) => (p.to.getTime() - p.from.getTime()) / 3_600_000;
 
