@@ -3,11 +3,7 @@ import type { WithingsClient } from '@wg-sync/withings';
 import type { WithingsNotification } from '@wg-sync/withings/notification';
 import { resolveConfig, type SyncConfig, upstreamOverrides } from './config/config.js';
 import type { Engine } from './context.js';
-import {
-  type GarminDedupeOptions,
-  type GarminDedupeReport,
-  garminDedupe,
-} from './destinations/garmin/dedupe.js';
+import type { GarminDedupeOptions, GarminDedupeReport } from './destinations/garmin/dedupe-plan.js';
 import { garminDestination } from './destinations/index.js';
 import { intervalsDestination } from './destinations/intervals/intervals-destination.js';
 import { type Accounts, createAccounts, LinkedAccounts } from './engine/accounts.js';
@@ -269,7 +265,11 @@ export function createSync(input: SyncConfig): Sync {
     withingsClient: (userId) => withingsClientFor(engine, userId, config.fetch ?? globalThis.fetch),
     garminClient: (userId) => garminClientFor(engine, userId, config.fetch ?? globalThis.fetch),
     garmin: {
-      dedupe: async ({ userId, ...options } = {}) => garminDedupe(engine, await resolveUser(userId), options),
+      // Loaded on use: a person's clean-up, never on a webhook's cold start.
+      dedupe: async ({ userId, ...options } = {}) => {
+        const { garminDedupe } = await import('./destinations/garmin/dedupe.js');
+        return garminDedupe(engine, await resolveUser(userId), options);
+      },
     },
     flush: () => engine.debounce.flush(),
     held: createHeld(engine),

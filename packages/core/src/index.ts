@@ -35,7 +35,7 @@ export {
   type GarminDedupeOptions,
   type GarminDedupeReport,
   type GarminDedupeSample,
-} from './destinations/garmin/dedupe.js';
+} from './destinations/garmin/dedupe-plan.js';
 export {
   GARMIN_LOGIN_COOLDOWN,
   type GarminLoginCooldown,
