@@ -5,8 +5,10 @@ export type {
   SimSubscription,
   SimWeighIn,
   SimWithingsTokens,
+  WithingsAppRateLimit,
   WithingsDeliveryOptions,
   WithingsFault,
+  WithingsRateStats,
   WithingsSim,
   WithingsSimOptions,
 } from './types.js';

@@ -24,10 +24,32 @@ export interface WithingsSimOptions {
   refreshGraceSec?: number;
   /** An identical request within this many seconds answers 601 "Same arguments…" (off by default). */
   sameArgumentsWindowSec?: number;
+  /**
+   * Withings' limit per application: past `perMinute` API calls in any 60 s of the simulator's clock
+   * (all users together), status 601 with `wait_seconds` (default: until a call is free). Off by
+   * default; the busiest minute is counted either way ({@link WithingsSim.rateStats}).
+   */
+  appRateLimit?: WithingsAppRateLimit;
   /** Enforce Withings' callback URL rules: https, port 443/80, no IP or localhost (off: tests use http://127.0.0.1). */
   strictCallbackUrls?: boolean;
   /** Webhook delivery: time limit per POST, retry schedule and when a subscription is dropped. */
   delivery?: WithingsDeliveryOptions;
+}
+
+/** {@link WithingsSimOptions.appRateLimit}. */
+export interface WithingsAppRateLimit {
+  /** API calls accepted in any 60 s (Withings documents 120 per application). */
+  perMinute: number;
+  /** The `wait_seconds` answered (default: the seconds until the oldest call counted leaves the minute). */
+  waitSeconds?: number;
+}
+
+/** What the application-wide limit saw ({@link WithingsSim.rateStats}). */
+export interface WithingsRateStats {
+  /** Calls answered 601 by {@link WithingsSimOptions.appRateLimit}. */
+  refused: number;
+  /** The most calls accepted within any 60 s of the simulator's clock. */
+  peakPerMinute: number;
 }
 
 /** How the simulator delivers notifications; the real schedule (hours) compressed to milliseconds. */
@@ -166,6 +188,8 @@ export interface WithingsSim {
   readonly faults: FaultQueue<WithingsFault>;
   /** Every notification delivery, oldest first. */
   readonly deliveries: SimDelivery[];
+  /** Calls refused by `appRateLimit`, and the busiest minute so far (live counters). */
+  readonly rateStats: WithingsRateStats;
   /** Delay before every answer (ms); settable. */
   latencyMs: number;
   /** Adds a user (a Withings account) and returns its id. */

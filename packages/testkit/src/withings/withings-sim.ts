@@ -4,6 +4,7 @@ import { FaultQueue } from '../shared/faults.js';
 import { startHttpServer } from '../shared/http-server.js';
 import { Deliverer } from './delivery.js';
 import { groupsForWeighIn } from './layouts.js';
+import { AppRateLimiter } from './rate-limit.js';
 import { getmeas } from './routes-measure.js';
 import { notify } from './routes-notify.js';
 import { authorizeDecision, authorizePage, requestToken } from './routes-oauth.js';
@@ -52,6 +53,7 @@ export async function startWithingsSim(options: WithingsSimOptions = {}): Promis
   state.deliverer = new Deliverer(clock, options.delivery, (dropped) => {
     state.subscriptions = state.subscriptions.filter((s) => s !== dropped);
   });
+  const limiter = new AppRateLimiter(clock, options.appRateLimit);
   let nextGroupId = 6_120_500_000;
   let nextUserId = 37_012_345;
 
@@ -65,6 +67,8 @@ export async function startWithingsSim(options: WithingsSimOptions = {}): Promis
       if (!['/v2/oauth2', '/measure', '/notify'].includes(endpoint))
         return new Response('Not Found', { status: 404 });
       if (request.method !== 'POST') return envelope(2554, {}, 'Not implemented');
+      const waitSeconds = limiter.admit();
+      if (waitSeconds !== undefined) return envelope(601, { wait_seconds: waitSeconds }, 'Too Many Requests');
       const fault = faults.take(endpoint);
       if (fault !== undefined && fault !== 'non-advancing-page') return faultResponse(fault);
       const text = await request.text();
@@ -125,6 +129,7 @@ export async function startWithingsSim(options: WithingsSimOptions = {}): Promis
     requests: server.requests,
     faults,
     deliveries: state.deliverer.deliveries,
+    rateStats: limiter.stats,
     get latencyMs() {
       return server.latencyMs;
     },
