@@ -6,6 +6,7 @@ import type { Engine } from './context.js';
 import type { GarminDedupeOptions, GarminDedupeReport } from './destinations/garmin/dedupe-plan.js';
 import { garminDestination } from './destinations/index.js';
 import { intervalsDestination } from './destinations/intervals/intervals-destination.js';
+import { linkedUserIds } from './engine/account-ids.js';
 import { type Accounts, createAccounts, LinkedAccounts } from './engine/accounts.js';
 import { garminClientFor, withingsClientFor } from './engine/clients.js';
 import { SyncCoordinator } from './engine/coordinator.js';
@@ -27,7 +28,6 @@ import { Redactor } from './observability/redact.js';
 import type { DoctorReport, ReconcileReport, SyncReport } from './observability/report.js';
 import { type StatusOptions, type StatusReport, status } from './observability/status.js';
 import { sharedReader } from './store/shared-read.js';
-import type { AccountRecord } from './store/state.js';
 
 const DAY_MS = 86_400_000;
 
@@ -199,10 +199,10 @@ export function createSync(input: SyncConfig): Sync {
 
   const resolveUser = async (userId: string | undefined): Promise<string> => {
     if (userId !== undefined) return userId;
-    const active = (await config.store.list<AccountRecord>('account/')).filter((a) => !a.value.unlinkedAt);
-    if (active.length === 1) return (active[0] as { value: AccountRecord }).value.userId;
+    const active = await linkedUserIds(config.store);
+    if (active.length === 1) return active[0] as string;
     if (active.length === 0) throw new AccountNotFoundError('(none linked)');
-    throw new UserIdRequiredError(active.map((a) => a.value.userId));
+    throw new UserIdRequiredError(active);
   };
   const checkDays = (days: number) => {
     if (!Number.isFinite(days) || days <= 0 || days > 3650)
@@ -231,11 +231,7 @@ export function createSync(input: SyncConfig): Sync {
       });
     },
     async syncManual({ days, userId }) {
-      const ids = userId
-        ? [userId]
-        : (await config.store.list<AccountRecord>('account/'))
-            .filter((a) => !a.value.unlinkedAt)
-            .map((a) => a.value.userId);
+      const ids = userId ? [userId] : await linkedUserIds(config.store);
       return Promise.all(ids.map((id) => sync.syncRecent({ userId: id, days })));
     },
     async backfill({ userId, from, to, dryRun = false, batchSize = 50, onProgress }) {

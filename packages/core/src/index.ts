@@ -107,6 +107,8 @@ export type {
   TrendPoint,
 } from './observability/status.js';
 export { fileStore } from './store/file-store.js';
+// Long listings (every account) a page at a time, whatever the store.
+export { listPages } from './store/list-pages.js';
 export { makeDirectories } from './store/make-directories.js';
 export { memoryStore } from './store/memory-store.js';
 export { defaultConfigDir, defaultStateDir } from './store/state-dir.js';
@@ -114,6 +116,8 @@ export { defaultConfigDir, defaultStateDir } from './store/state-dir.js';
 export {
   assertValidKey,
   firstVersion,
+  type ListPage,
+  type ListPageOptions,
   type PutOptions,
   type StateStore,
   type VersionedValue,

@@ -3,6 +3,7 @@ import type { WithingsTokens } from '@wg-sync/withings';
 import type { Engine } from '../context.js';
 import { destinationKeys, GARMIN_DESTINATION_ID } from '../destinations/ledger.js';
 import { AccountNotFoundError } from '../errors.js';
+import { listPages } from '../store/list-pages.js';
 import {
   type AccountRecord,
   type HealthRecord,
@@ -13,6 +14,8 @@ import {
 import {
   describeEntryLocations,
   entryLocation,
+  type ListPage,
+  type ListPageOptions,
   type StateStore,
   type VersionedValue,
 } from '../store/state-store.js';
@@ -212,7 +215,11 @@ export function createAccounts(engine: Engine): Accounts {
     },
 
     async list() {
-      return Promise.all((await store.list<AccountRecord>('account/')).map((entry) => summary(entry.value)));
+      const accounts: AccountSummary[] = [];
+      for await (const page of listPages<AccountRecord>(store, ACCOUNT_PREFIX)) {
+        accounts.push(...(await Promise.all(page.entries.map((entry) => summary(entry.value)))));
+      }
+      return accounts;
     },
 
     async unlink(userId) {
@@ -315,6 +322,10 @@ export class LinkedAccounts {
       delete: (key, options) => touched(key, () => store.delete(key, options)),
       list: (prefix) => store.list(prefix),
     };
+    const { listPage } = store;
+    if (listPage)
+      watched.listPage = async <T>(prefix: string, options?: ListPageOptions) =>
+        (await listPage.call(store, prefix, options)) as ListPage<T>;
     return describeEntryLocations(watched, (key) => entryLocation(store, key));
   }
 }

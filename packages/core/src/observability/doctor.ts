@@ -3,7 +3,9 @@ import { runningGarminLoginCooldowns } from '../destinations/garmin/login-cooldo
 import { describeFailure } from '../engine/failures.js';
 import { StoreCorruptError } from '../errors.js';
 import { webhookUrl } from '../http/webhook-url.js';
+import { listPages } from '../store/list-pages.js';
 import type { AccountRecord } from '../store/state.js';
+import type { ListPage } from '../store/state-store.js';
 import { accountChecks } from './doctor-account.js';
 import { fail, ok, warn } from './doctor-findings.js';
 import type { DoctorCheck, DoctorReport } from './report.js';
@@ -45,22 +47,30 @@ export async function doctor(engine: Engine): Promise<DoctorReport> {
   );
   checks.push(await storeCheck(engine));
   checks.push(...(await loginCooldownChecks(engine)));
-  let accounts: Array<{ value: AccountRecord }> = [];
-  try {
-    accounts = await config.store.list<AccountRecord>('account/');
-    checks.push(
-      accounts.length > 0
-        ? ok('accounts', `${accounts.length} linked`)
-        : fail('accounts', 'no account linked', 'run: wg-sync withings auth && wg-sync garmin login'),
-    );
-  } catch (error) {
-    const { code, message } = describeFailure(engine, error);
-    checks.push(fail('accounts', `${code}: ${message}`, 'fix or remove the file named in the message'));
-  }
+  // A page of account records at a time; only the listing's own failure is the 'accounts' check.
   const perAccount: DoctorReport['accounts'] = [];
-  for (const { value: account } of accounts) {
-    perAccount.push({ userId: account.userId, checks: await accountChecks(engine, account) });
+  const pages = listPages<AccountRecord>(config.store, 'account/');
+  let listing: DoctorCheck | undefined;
+  for (;;) {
+    let next: IteratorResult<ListPage<AccountRecord>>;
+    try {
+      next = await pages.next();
+    } catch (error) {
+      const { code, message } = describeFailure(engine, error);
+      listing = fail('accounts', `${code}: ${message}`, 'fix or remove the file named in the message');
+      break;
+    }
+    if (next.done) break;
+    for (const { value: account } of next.value.entries) {
+      perAccount.push({ userId: account.userId, checks: await accountChecks(engine, account) });
+    }
   }
+  checks.push(
+    listing ??
+      (perAccount.length > 0
+        ? ok('accounts', `${perAccount.length} linked`)
+        : fail('accounts', 'no account linked', 'run: wg-sync withings auth && wg-sync garmin login')),
+  );
   const all = [...checks, ...perAccount.flatMap((a) => a.checks)];
   const report: DoctorReport = {
     ok: all.every((c) => c.status !== 'fail'),

@@ -1,5 +1,6 @@
 import type { Engine } from '../context.js';
 import { type HeldWeighIn, listHeld } from '../engine/held.js';
+import { listPages } from '../store/list-pages.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
 import { accountHealth } from './account-health.js';
 import {
@@ -123,62 +124,63 @@ export interface StatusReport {
  */
 export async function status(engine: Engine, options: StatusOptions = {}): Promise<StatusReport> {
   const { store } = engine.config;
-  const accounts = await store.list<AccountRecord>('account/');
   const trendDays =
     options.trendDays === undefined
       ? undefined
       : Math.min(ACTIVITY_TREND_DAYS, Math.max(1, Math.floor(options.trendDays)));
   const now = engine.config.now();
-  return {
-    accounts: await Promise.all(
-      accounts.map(async ({ value: account }) => {
-        const [health, pending, withings, garmin, intervals, activity, held] = await Promise.all([
-          store.get<HealthRecord>(keys.health(account.userId)),
-          store.get<PendingRecord>(keys.pending(account.userId)),
-          store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
-          store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
-          store.get<{ savedAt?: string }>(keys.intervalsCredentials(account.userId)),
-          store.get<ActivityRecord>(keys.activity(account.userId)),
-          listHeld(engine, account.userId),
-        ]);
-        const entry: Omit<AccountStatus, 'health'> = {
-          userId: account.userId,
-          linkedAt: account.linkedAt,
-          ...(account.unlinkedAt ? { unlinkedAt: account.unlinkedAt } : {}),
-          lastSuccessAt: health?.value.lastSuccessAt ?? null,
-          lastAttemptAt: health?.value.lastAttemptAt ?? null,
-          lastError: health?.value.lastError ?? null,
-          reauthRequired: Object.keys(health?.value.reauth ?? {}),
-          subscription: health?.value.subscription ?? null,
-          pending: pending ? { count: pending.value.count, since: pending.value.firstAt } : null,
-          withings: withings
-            ? {
-                accessTokenExpiresAt: withings.value.expiresAt ?? null,
-                refreshedAt: withings.value.savedAt ?? null,
-              }
-            : null,
-          garmin: garmin
-            ? {
-                accessTokenExpiresAt: garmin.value.expiresAt ?? null,
-                refreshedAt: garmin.value.savedAt ?? null,
-              }
-            : null,
-          ...(intervals
-            ? { intervals: { accessTokenExpiresAt: null, refreshedAt: intervals.value.savedAt ?? null } }
-            : {}),
-          lastNotificationAt: latest(pending?.value.lastAt, activity?.value.lastNotificationAt),
-          recentSyncs: activity?.value.syncs ?? [],
-          destinations: holdings(engine, activity?.value, { garmin: !!garmin, intervals: !!intervals }),
-          ...(trendDays === undefined ? {} : { trend: trendOf(activity?.value, trendDays, now) }),
-          held: account.unlinkedAt ? [] : held,
-        };
-        return {
-          ...entry,
-          health: accountHealth(entry, { now, staleAfterDays: engine.config.staleAfterDays }),
-        };
-      }),
-    ),
+  const accountStatus = async ({ value: account }: { value: AccountRecord }): Promise<AccountStatus> => {
+    const [health, pending, withings, garmin, intervals, activity, held] = await Promise.all([
+      store.get<HealthRecord>(keys.health(account.userId)),
+      store.get<PendingRecord>(keys.pending(account.userId)),
+      store.get<{ expiresAt?: string; savedAt?: string }>(keys.withingsTokens(account.userId)),
+      store.get<{ expiresAt?: string | null; savedAt?: string }>(keys.garminSession(account.userId)),
+      store.get<{ savedAt?: string }>(keys.intervalsCredentials(account.userId)),
+      store.get<ActivityRecord>(keys.activity(account.userId)),
+      listHeld(engine, account.userId),
+    ]);
+    const entry: Omit<AccountStatus, 'health'> = {
+      userId: account.userId,
+      linkedAt: account.linkedAt,
+      ...(account.unlinkedAt ? { unlinkedAt: account.unlinkedAt } : {}),
+      lastSuccessAt: health?.value.lastSuccessAt ?? null,
+      lastAttemptAt: health?.value.lastAttemptAt ?? null,
+      lastError: health?.value.lastError ?? null,
+      reauthRequired: Object.keys(health?.value.reauth ?? {}),
+      subscription: health?.value.subscription ?? null,
+      pending: pending ? { count: pending.value.count, since: pending.value.firstAt } : null,
+      withings: withings
+        ? {
+            accessTokenExpiresAt: withings.value.expiresAt ?? null,
+            refreshedAt: withings.value.savedAt ?? null,
+          }
+        : null,
+      garmin: garmin
+        ? {
+            accessTokenExpiresAt: garmin.value.expiresAt ?? null,
+            refreshedAt: garmin.value.savedAt ?? null,
+          }
+        : null,
+      ...(intervals
+        ? { intervals: { accessTokenExpiresAt: null, refreshedAt: intervals.value.savedAt ?? null } }
+        : {}),
+      lastNotificationAt: latest(pending?.value.lastAt, activity?.value.lastNotificationAt),
+      recentSyncs: activity?.value.syncs ?? [],
+      destinations: holdings(engine, activity?.value, { garmin: !!garmin, intervals: !!intervals }),
+      ...(trendDays === undefined ? {} : { trend: trendOf(activity?.value, trendDays, now) }),
+      held: account.unlinkedAt ? [] : held,
+    };
+    return {
+      ...entry,
+      health: accountHealth(entry, { now, staleAfterDays: engine.config.staleAfterDays }),
+    };
   };
+  // A page of accounts at a time: the reads of one page run together, never every account's at once.
+  const accounts: AccountStatus[] = [];
+  for await (const page of listPages<AccountRecord>(store, 'account/')) {
+    accounts.push(...(await Promise.all(page.entries.map(accountStatus))));
+  }
+  return { accounts };
 }
 
 function latest(...instants: Array<string | undefined>): string | null {

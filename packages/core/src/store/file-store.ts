@@ -1,16 +1,18 @@
 import { type BigIntStats, constants } from 'node:fs';
-import { lstat, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, opendir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
 import { closeFd, errorCode, fstatFd, fsyncFd, openFd, readSized, writeFd } from './fd.js';
 import { assertPrivate, prepareDir } from './file-store-checks.js';
 import { GroupCommit } from './group-commit.js';
+import { KeySelection, pageRequest } from './list-pages.js';
 import { lockFile } from './lock-file.js';
 import { defaultStateDir } from './state-dir.js';
 import {
   assertValidKey,
   describeEntryLocations,
   firstVersion,
+  type ListPageOptions,
   type PutOptions,
   type StateStore,
   type VersionedValue,
@@ -26,6 +28,8 @@ interface Envelope {
 // pending record here, so the per-call cost matters.
 
 const SUFFIX = '.json';
+/** Entry files a page reads at once: a 1000-entry page must not open 1000 descriptors together. */
+const READ_AT_ONCE = 32;
 
 // Exported for tests only, from where they have always imported it.
 export { assertPrivate };
@@ -213,6 +217,27 @@ export function openFileStore(
       return entries.flatMap(({ key, entry }) =>
         entry ? [{ key, value: entry.value as T, version: entry.version }] : [],
       );
+    },
+    async listPage<T>(prefix: string, options?: ListPageOptions) {
+      const request = pageRequest(prefix, options);
+      await ensureDir();
+      // The directory is streamed, not read whole: a page holds at most 2 × limit names.
+      const selection = new KeySelection(prefix, request);
+      for await (const file of await opendir(dir)) {
+        if (file.name.endsWith(SUFFIX)) selection.offer(keyOf(file.name));
+      }
+      const { keys, more } = selection.result();
+      const entries: Array<{ key: string } & VersionedValue<T>> = [];
+      for (let start = 0; start < keys.length; start += READ_AT_ONCE) {
+        const read = await Promise.all(
+          keys.slice(start, start + READ_AT_ONCE).map(async (key) => ({ key, entry: await readEntry(key) })),
+        );
+        for (const { key, entry } of read) {
+          if (entry) entries.push({ key, value: entry.value as T, version: entry.version });
+        }
+      }
+      const last = keys.at(-1);
+      return more && last ? { entries, cursor: last } : { entries };
     },
   };
   // Errors about an entry's contents (a wrong shape, found above the store) name its file.

@@ -1,8 +1,10 @@
 import { StoreConflictError } from '../errors.js';
+import { KeySelection, pageRequest } from './list-pages.js';
 import {
   assertValidKey,
   describeEntryLocations,
   firstVersion,
+  type ListPageOptions,
   type PutOptions,
   type StateStore,
   type VersionedValue,
@@ -75,6 +77,18 @@ export function memoryStore(options: { now?: () => Date } = {}): StateStore {
           const entry = live(key);
           return entry ? [{ key, ...read<T>(entry) }] : [];
         });
+    },
+    async listPage<T>(prefix: string, options?: ListPageOptions) {
+      const request = pageRequest(prefix, options);
+      const selection = new KeySelection(prefix, request);
+      for (const key of entries.keys()) if (key.startsWith(prefix) && live(key)) selection.offer(key);
+      const { keys, more } = selection.result();
+      const page = keys.flatMap((key) => {
+        const entry = live(key);
+        return entry ? [{ key, ...read<T>(entry) }] : [];
+      });
+      const last = keys.at(-1);
+      return more && last ? { entries: page, cursor: last } : { entries: page };
     },
   };
   return describeEntryLocations(store, (key) => `memory store key ${key}`);

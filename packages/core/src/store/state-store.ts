@@ -19,6 +19,22 @@ export interface PutOptions {
   ttlSeconds?: number;
 }
 
+/** Options of {@link StateStore.listPage}. */
+export interface ListPageOptions {
+  /** Entries per page: 1–1000, default 100. A page may hold fewer (expired entries are skipped). */
+  limit?: number;
+  /** The `cursor` of the previous page, unchanged (opaque); omit for the first page. */
+  cursor?: string;
+}
+
+/** One page of {@link StateStore.listPage}. */
+export interface ListPage<T = unknown> {
+  /** Live entries, sorted by key; at most `limit`. */
+  entries: Array<{ key: string } & VersionedValue<T>>;
+  /** Pass it back for the next page; absent on the last page. */
+  cursor?: string;
+}
+
 /**
  * The small key-value store wg-sync keeps its state in: tokens, cursors, the upload ledger, leases.
  * Keys are `/`-separated paths such as `withings/37012345/tokens`; values are JSON.
@@ -42,6 +58,16 @@ export interface StateStore {
   delete(key: string, options?: { ifVersion?: number }): Promise<void>;
   /** Every live entry whose key starts with `prefix`, sorted by key. */
   list<T = unknown>(prefix: string): Promise<Array<{ key: string } & VersionedValue<T>>>;
+  /**
+   * One page of `list(prefix)`: the first `limit` live entries after `cursor`, sorted by key. Walking
+   * the pages, a key that is live for the whole walk appears exactly once; a key written or deleted
+   * meanwhile may or may not. Only one page is held in memory. Callers go through {@link listPages}.
+   *
+   * Optional, so stores written before it keep compiling ({@link listPages} then cuts `list()` into
+   * pages); every built-in store has it, and a store holding many accounts should.
+   * @throws RangeError for a `limit` outside 1–1000; TypeError for a cursor no page gave.
+   */
+  listPage?<T = unknown>(prefix: string, options?: ListPageOptions): Promise<ListPage<T>>;
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._@:=-]*(\/[A-Za-z0-9._@:=-]+)*$/;

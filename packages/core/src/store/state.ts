@@ -2,7 +2,13 @@ import type { WithingsTokens } from '@wg-sync/withings';
 import * as z from 'zod/mini';
 import { ENGLISH } from '../config/zod-english.js';
 import { isSyncErrorWithCode, StoreCorruptError } from '../errors.js';
-import { entryLocation, type StateStore, type VersionedValue } from './state-store.js';
+import {
+  entryLocation,
+  type ListPage,
+  type ListPageOptions,
+  type StateStore,
+  type VersionedValue,
+} from './state-store.js';
 
 /** Every key wg-sync writes; all are per Withings user id. */
 export const keys = {
@@ -347,9 +353,9 @@ export function stateShapeProblem(key: string, value: unknown): string | undefin
 const checked = new WeakSet<StateStore>();
 
 /**
- * `store`, with every entry the engine reads checked for its shape on `get` and `list`: one of the
- * wrong shape is a {@link StoreCorruptError} naming the key and where it lives, like one that does
- * not parse. Writes and other keys pass through unchanged. Wrapping twice is harmless.
+ * `store`, with every entry the engine reads checked for its shape on `get`, `list` and `listPage`:
+ * one of the wrong shape is a {@link StoreCorruptError} naming the key and where it lives, like one
+ * that does not parse. Writes and other keys pass through unchanged. Wrapping twice is harmless.
  * @internal
  */
 export function checkedStore(store: StateStore): StateStore {
@@ -371,6 +377,14 @@ export function checkedStore(store: StateStore): StateStore {
       return entries;
     },
   };
+  const { listPage } = store;
+  if (listPage) {
+    wrapped.listPage = async <T>(prefix: string, options?: ListPageOptions) => {
+      const page = await listPage.call(store, prefix, options);
+      for (const entry of page.entries) check(entry.key, entry);
+      return page as ListPage<T>;
+    };
+  }
   checked.add(wrapped);
   return wrapped;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError } from '../errors.js';
 import type { StateStore } from '../store/state-store.js';
+import { listPageContract } from './list-page-contract.js';
 
 /** What the contract hands your store factory: the clock TTL expiry must follow. */
 export interface StateStoreContractContext {
@@ -9,8 +10,9 @@ export interface StateStoreContractContext {
 
 /**
  * Registers the test suite every {@link StateStore} must pass (vitest): reads, versioned
- * compare-and-swap, deletes, prefix listing, TTL expiry and concurrent CAS races. Call it inside a
- * test file with a factory that returns a fresh, empty store using the given clock.
+ * compare-and-swap, deletes, prefix listing, paginated listing (`listPage`, or `list()` cut into
+ * pages by `listPages` when the store has no `listPage`), TTL expiry and concurrent CAS races.
+ * Call it inside a test file with a factory that returns a fresh, empty store using the given clock.
  *
  * @example
  * ```ts
@@ -174,6 +176,13 @@ export function runStateStoreContract(
       };
       await Promise.all(Array.from({ length: 10 }, increment));
       expect((await store.get('counter'))?.value).toBe(10);
+    });
+
+    listPageContract({
+      fresh,
+      advance: (ms) => {
+        clock += ms;
+      },
     });
   });
 }
