@@ -15,6 +15,8 @@ import { createHeld } from './engine/held-assign.js';
 import { reconcile } from './engine/reconcile.js';
 import { type BackfillProgress, emptyReport, type SyncRequest } from './engine/run.js';
 import { syncAccount } from './engine/sync-account.js';
+import { markLeaseHeld } from './engine/work.js';
+import { createWork, type SyncWork } from './engine/work-api.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
 import { AuthThrottle } from './http/auth-throttle.js';
 import { createHandler, type HandlerContext, type ManualSyncRequest } from './http/handler.js';
@@ -125,6 +127,12 @@ export interface Sync {
    * me"). See {@link HeldWeighIns}.
    */
   held: HeldWeighIns;
+  /**
+   * Per-account work through a queue ({@link SyncConfig.queue}, in-process by default): `run` one
+   * {@link WorkMessage} (what a queue's consumer calls), `enqueueDueReconciles` (what a 15-minute
+   * schedule calls). See {@link SyncWork}.
+   */
+  work: SyncWork;
 }
 
 /**
@@ -184,7 +192,7 @@ export function createSync(input: SyncConfig): Sync {
   ];
   warnAtStart(engine);
 
-  const run = (request: SyncRequest) =>
+  const run = (request: SyncRequest, busy = () => emptyReport(request, config.now(), true)) =>
     engine.coordinator.run(
       request.userId,
       async () => {
@@ -194,8 +202,35 @@ export function createSync(input: SyncConfig): Sync {
         await recordActivity(engine, report, notifiedAt);
         return report;
       },
-      () => emptyReport(request, config.now(), true),
+      busy,
     );
+
+  const notificationRequest = (notification: WithingsNotification): SyncRequest => ({
+    userId: notification.userId,
+    trigger: 'webhook',
+    dryRun: false,
+    maxEntries: config.maxEntriesPerSync,
+    since: notification.startDate,
+  });
+  const recentRequest = (userId: string, days: number): SyncRequest => {
+    checkDays(days);
+    return {
+      userId,
+      trigger: 'recent',
+      dryRun: false,
+      maxEntries: config.maxEntriesPerSync,
+      since: new Date(config.now().getTime() - days * DAY_MS),
+    };
+  };
+  const reconcileRequest = (userId: string): SyncRequest => ({
+    userId,
+    trigger: 'reconcile',
+    dryRun: false,
+    maxEntries: config.maxEntriesPerSync,
+  });
+  const reconcileSync = (userId: string) => run(reconcileRequest(userId));
+  const leased = (request: SyncRequest) =>
+    run(request, () => markLeaseHeld(emptyReport(request, config.now(), true)));
 
   const resolveUser = async (userId: string | undefined): Promise<string> => {
     if (userId !== undefined) return userId;
@@ -222,13 +257,7 @@ export function createSync(input: SyncConfig): Sync {
       });
     },
     syncNotification(notification) {
-      return run({
-        userId: notification.userId,
-        trigger: 'webhook',
-        dryRun: false,
-        maxEntries: config.maxEntriesPerSync,
-        since: notification.startDate,
-      });
+      return run(notificationRequest(notification));
     },
     async syncManual({ days, userId }) {
       const ids = userId ? [userId] : await linkedUserIds(config.store);
@@ -249,10 +278,7 @@ export function createSync(input: SyncConfig): Sync {
         backfill: { from, to: end, batchSize, ...(onProgress ? { onProgress } : {}) },
       });
     },
-    reconcile: () =>
-      reconcile(engine, (userId) =>
-        run({ userId, trigger: 'reconcile', dryRun: false, maxEntries: config.maxEntriesPerSync }),
-      ),
+    reconcile: () => reconcile(engine, reconcileSync),
     // Loaded on use: a doctor run is rare, and never on a webhook's cold start.
     doctor: async () => (await import('./observability/doctor.js')).doctor(engine),
     status: (options) => status(engine, options),
@@ -269,6 +295,12 @@ export function createSync(input: SyncConfig): Sync {
     },
     flush: () => engine.debounce.flush(),
     held: createHeld(engine),
+    work: createWork(engine, {
+      // A message's sync that finds the lease held elsewhere says so, so the queue tries it again.
+      notification: (notification) => leased(notificationRequest(notification)),
+      recent: async (userId, days = 7) => leased(recentRequest(userId, days)),
+      reconcile: (userId) => leased(reconcileRequest(userId)),
+    }),
   };
   return Object.assign(sync, { handler: createHandler(engine, sync) });
 }

@@ -35,6 +35,8 @@ export const SYNC_ERROR_CODES = [
   'UPLOAD_TIMEOUT',
   /** A value cannot go into a FIT file (a weight over 655.34 kg; also `FitEncodeError`). */
   'INVALID_VALUE',
+  /** A queue delivered something that is not a work message (`WorkMessageError`); it is dead-lettered. */
+  'INVALID_WORK_MESSAGE',
   /** Catch-all: an error without a code wg-sync knows (a bug, a platform error); see `originalCode`. */
   'INTERNAL',
 

@@ -48,7 +48,23 @@ export {
 export { FIELD_MAP, type GarminWeightEntry } from './destinations/garmin/weight-entry.js';
 export type { AccountSummary, Accounts } from './engine/accounts.js';
 export type { HeldFields, HeldReason, HeldWeighIn, HeldWeighIns } from './engine/held.js';
+export {
+  type DeadLetter,
+  type InProcessQueue,
+  type InProcessQueueOptions,
+  inProcessQueue,
+} from './engine/in-process-queue.js';
 export type { BackfillProgress } from './engine/run.js';
+export { type EnqueueOptions, type EnqueueReport, reconcileSlot } from './engine/slots.js';
+export type { WorkFailureCode, WorkOutcome, WorkQueue } from './engine/work.js';
+export type { SyncWork } from './engine/work-api.js';
+export {
+  MAX_WORK_MESSAGE_BYTES,
+  parseWorkMessage,
+  type WorkMessage,
+  WorkMessageError,
+  workMessageToJson,
+} from './engine/work-message.js';
 export {
   isSyncErrorCode,
   needsSignIn,

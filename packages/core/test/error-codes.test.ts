@@ -81,6 +81,7 @@ function category(
     case 'RECONCILE_FAILED':
     case 'BODY_TOO_LARGE':
     case 'CLIENT_CLOSED':
+    case 'INVALID_WORK_MESSAGE':
       return 'adapter';
     case 'INTERNAL':
       return 'bug';

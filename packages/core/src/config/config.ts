@@ -1,4 +1,5 @@
 import type { Destination } from '../destinations/destination.js';
+import type { WorkQueue } from '../engine/work.js';
 import type { SyncErrorCode } from '../error-codes.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -145,6 +146,24 @@ export interface SyncConfig {
   weightBand?: Record<string, { minKg: number; maxKg: number }>;
   /** How long a held weigh-in waits for an answer before it expires (default 30 days, 1–365). */
   heldForDays?: number;
+  /**
+   * Where per-account work goes (`sync.work.enqueueDueReconciles`, the Lambda adapter's webhooks and
+   * manual syncs): SQS on AWS (`sqsWorkQueue` of `@wg-sync/adapter-lambda`), or any {@link WorkQueue}
+   * whose consumer calls `sync.work.run`. Default: an in-process queue (`inProcessQueue`) of
+   * `queueConcurrency` that runs this engine's `sync.work.run`.
+   */
+  queue?: WorkQueue;
+  /**
+   * Work messages the default in-process queue runs at once, and accounts `sync.reconcile()`
+   * reconciles at once (default 4, 1–100). Syncs still wait for a turn of `maxConcurrentSyncs`.
+   */
+  queueConcurrency?: number;
+  /**
+   * Each account is reconciled once per this many hours, at its own stable slot in the interval
+   * (default 6, at most 168): `sync.work.enqueueDueReconciles`, called every 15 minutes, enqueues the
+   * accounts whose slot comes next.
+   */
+  reconcileIntervalHours?: number;
 }
 
 /** The configuration with every default filled in. */
@@ -164,6 +183,8 @@ export interface ResolvedConfig extends SyncConfig {
   maxDeletionsPerSync: number;
   staleAfterDays: number;
   heldForDays: number;
+  queueConcurrency: number;
+  reconcileIntervalHours: number;
   allowUnauthenticatedWebhook: boolean;
   webhookDebounceSeconds: number;
   /** The upload caps, defaults filled in. */
@@ -233,6 +254,7 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
   const heldForDays = config.heldForDays ?? 30;
   if (!Number.isInteger(heldForDays) || heldForDays < 1 || heldForDays > 365)
     problems.push('heldForDays must be a whole number of days from 1 to 365');
+  problems.push(...queueProblems(config));
   for (const [userId, band] of Object.entries(config.weightBand ?? {})) {
     const { minKg, maxKg } = band ?? {};
     if (!(Number.isFinite(minKg) && Number.isFinite(maxKg) && minKg > 0 && minKg < maxKg))
@@ -261,6 +283,8 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     maxDeletionsPerSync: maxDeletions,
     staleAfterDays: config.staleAfterDays ?? 7,
     heldForDays,
+    queueConcurrency: config.queueConcurrency ?? 4,
+    reconcileIntervalHours: config.reconcileIntervalHours ?? 6,
     allowUnauthenticatedWebhook: config.allowUnauthenticatedWebhook ?? false,
     webhookDebounceSeconds: debounce,
     upload,
@@ -295,6 +319,20 @@ export function upstreamUrlProblem(value: string): string | undefined {
   const loopback = LOOPBACK_HOSTS.has(parsed.hostname) || /^127(\.\d{1,3}){3}$/.test(parsed.hostname);
   if (parsed.protocol === 'http:' && loopback) return undefined;
   return 'must be an https URL (plain http only for 127.0.0.1 / localhost)';
+}
+
+/** What is wrong with the queue options (see {@link SyncConfig.queue}). */
+function queueProblems(config: SyncConfig): string[] {
+  const problems: string[] = [];
+  if (config.queue !== undefined && typeof config.queue?.send !== 'function')
+    problems.push('queue must be a WorkQueue (an object with send(items))');
+  const concurrency = config.queueConcurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
+    problems.push('queueConcurrency must be a whole number from 1 to 100');
+  const hours = config.reconcileIntervalHours ?? 6;
+  if (typeof hours !== 'number' || !(hours >= 0.25 && hours <= 168))
+    problems.push('reconcileIntervalHours must be a number of hours from 0.25 to 168');
+  return problems;
 }
 
 const DESTINATION_ID = /^[a-z][a-z0-9-]{0,31}$/;

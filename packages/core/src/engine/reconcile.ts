@@ -4,6 +4,7 @@ import { webhookUrl } from '../http/webhook-url.js';
 import { needsReauth, raiseAlert } from '../observability/health.js';
 import type { ReconcileFailure, ReconcileReport, SyncAlert, SyncReport } from '../observability/report.js';
 import { type AccountRecord, type HealthRecord, keys, update } from '../store/state.js';
+import { accountPages } from './account-pages.js';
 import { withingsClientFor } from './clients.js';
 import { describeFailure, isReauth } from './failures.js';
 
@@ -33,7 +34,16 @@ export async function reconcile(
   }
 }
 
-/** One pass over every account; `started` is when it began and where its alerts are collected. */
+/** Accounts reconciled at once by {@link reconcile} (each one's sync also waits for a coordinator turn). */
+const DEFAULT_CONCURRENCY = 4;
+
+/** One account's part of a reconcile: its report entry and its failures (one per step and code). */
+export interface AccountReconcile {
+  entry: ReconcileReport['accounts'][number];
+  failures: ReconcileFailure[];
+}
+
+/** One pass over every account, a page of account records at a time, `concurrency` accounts at once. */
 async function pass(
   engine: Engine,
   sync: (userId: string) => Promise<SyncReport>,
@@ -41,46 +51,18 @@ async function pass(
 ): Promise<ReconcileReport> {
   const accounts: ReconcileReport['accounts'] = [];
   const failures: ReconcileFailure[] = [];
-  const failed = (userId: string, step: ReconcileFailure['step'], code: SyncErrorCode, message: string) => {
-    if (!failures.some((f) => f.userId === userId && f.step === step && f.code === code))
-      failures.push({ userId, step, code, message });
-  };
-  for (const { value: account } of await engine.config.store.list<AccountRecord>('account/')) {
-    const userId = account.userId;
-    if (account.unlinkedAt) {
-      accounts.push({ userId, subscription: 'unlinked' });
-      continue;
+  const concurrency = engine.config.queueConcurrency ?? DEFAULT_CONCURRENCY;
+  for await (const page of accountPages(engine.config.store)) {
+    // Entries keep the listing's order whatever order the accounts finish in.
+    const done = await mapBounded(page, concurrency, async ({ value: account }) =>
+      account.unlinkedAt
+        ? { entry: { userId: account.userId, subscription: 'unlinked' as const }, failures: [] }
+        : reconcileAccount(engine, account.userId, sync),
+    );
+    for (const one of done) {
+      accounts.push(one.entry);
+      failures.push(...one.failures);
     }
-    const entry: ReconcileReport['accounts'][number] = { userId, subscription: 'skipped' };
-    try {
-      entry.subscription = await ensureSubscription(engine, userId);
-    } catch (error) {
-      entry.subscription = 'failed';
-      entry.error = entry.subscriptionError = describeFailure(engine, error);
-      failed(userId, 'subscription', entry.error.code, entry.error.message);
-      await subscriptionLost(engine, userId, entry.error);
-      if (isReauth(error)) await needsReauth(engine, userId, 'withings', entry.error.message);
-    }
-    try {
-      entry.report = await sync(userId);
-      for (const f of entry.report.failed) failed(userId, 'sync', f.code, f.message);
-      if (entry.report.failed.length > 0) {
-        // The sync logged its own line; this one ties it to the scheduled pass that must not look green.
-        engine.log.warn('reconcile.sync.failed', {
-          userId,
-          failed: entry.report.failed.length,
-          failures: [...new Set(entry.report.failed.map((f) => f.code))],
-        });
-      }
-    } catch (error) {
-      const failure = describeFailure(engine, error);
-      entry.error ??= failure;
-      failed(userId, 'sync', failure.code, failure.message);
-      engine.log.error('reconcile.sync.error', { userId, ...failure });
-    }
-    await staleAlert(engine, userId);
-    await expiryAlerts(engine, userId);
-    accounts.push(entry);
   }
   const report: ReconcileReport = {
     startedAt: startedAt.toISOString(),
@@ -102,6 +84,69 @@ async function pass(
   if (report.ok) engine.log.info('reconcile.completed', counts);
   else engine.log.warn('reconcile.completed', counts);
   return report;
+}
+
+/**
+ * Reconciles one linked account: makes sure its Withings subscription exists (re-subscribing when
+ * Withings dropped it), runs `sync` (the catch-up sync, which also drains received notifications)
+ * and raises `STALE` / `TOKEN_EXPIRING` alerts. Never throws for the account's own failures: they
+ * are in the result (and logged). What a `reconcile` work message runs.
+ */
+export async function reconcileAccount(
+  engine: Engine,
+  userId: string,
+  sync: (userId: string) => Promise<SyncReport>,
+): Promise<AccountReconcile> {
+  const failures: ReconcileFailure[] = [];
+  const failed = (step: ReconcileFailure['step'], code: SyncErrorCode, message: string) => {
+    if (!failures.some((f) => f.step === step && f.code === code))
+      failures.push({ userId, step, code, message });
+  };
+  const entry: ReconcileReport['accounts'][number] = { userId, subscription: 'skipped' };
+  try {
+    entry.subscription = await ensureSubscription(engine, userId);
+  } catch (error) {
+    entry.subscription = 'failed';
+    entry.error = entry.subscriptionError = describeFailure(engine, error);
+    failed('subscription', entry.error.code, entry.error.message);
+    await subscriptionLost(engine, userId, entry.error);
+    if (isReauth(error)) await needsReauth(engine, userId, 'withings', entry.error.message);
+  }
+  try {
+    entry.report = await sync(userId);
+    for (const f of entry.report.failed) failed('sync', f.code, f.message);
+    if (entry.report.failed.length > 0) {
+      // The sync logged its own line; this one ties it to the scheduled pass that must not look green.
+      engine.log.warn('reconcile.sync.failed', {
+        userId,
+        failed: entry.report.failed.length,
+        failures: [...new Set(entry.report.failed.map((f) => f.code))],
+      });
+    }
+  } catch (error) {
+    const failure = describeFailure(engine, error);
+    entry.error ??= failure;
+    failed('sync', failure.code, failure.message);
+    engine.log.error('reconcile.sync.error', { userId, ...failure });
+  }
+  await staleAlert(engine, userId);
+  await expiryAlerts(engine, userId);
+  return { entry, failures };
+}
+
+/** `task` over `items`, at most `limit` at once; results in the order of `items`. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await task(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 /**

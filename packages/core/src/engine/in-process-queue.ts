@@ -1,0 +1,214 @@
+import { jsonLogger, type Logger } from '../observability/logger.js';
+import type { WorkOutcome, WorkQueue } from './work.js';
+import { parseWorkMessage, type WorkMessage, workMessageToJson } from './work-message.js';
+
+/** A message the queue gave up on: its last failed outcome and how many times it was tried. */
+export interface DeadLetter {
+  message: WorkMessage;
+  /** The last attempt's outcome; its `code` is the dead letter's typed reason. */
+  outcome: Extract<WorkOutcome, { ok: false }>;
+  attempts: number;
+}
+
+/** Options of {@link inProcessQueue}. */
+export interface InProcessQueueOptions {
+  /** Runs one message (`sync.work.run`); a rejection counts as a retryable `INTERNAL` failure. */
+  run: (message: WorkMessage) => Promise<WorkOutcome>;
+  /** Messages run at once (default 4). */
+  concurrency?: number;
+  /** Attempts per message before it is dead-lettered (default 3). */
+  maxAttempts?: number;
+  /** The wait before attempt `n + 1` after `n` failed (default 1 s, doubling, at most 60 s). */
+  backoffMs?: (attempt: number) => number;
+  /** Called for every dead letter (after its `error` log line); a hook that throws is logged. */
+  onDeadLetter?: (letter: DeadLetter) => void | Promise<void>;
+  /** Where the dead-letter and hook lines go (default `jsonLogger()`). */
+  log?: Logger;
+  /** The timers delays and backoffs use (default the global ones; a simulated clock's in a bench). */
+  timers?: {
+    setTimeout(callback: () => void, ms: number): unknown;
+    clearTimeout(handle: unknown): void;
+  };
+}
+
+/** The queue {@link inProcessQueue} makes: a {@link WorkQueue} that can also be drained or closed. */
+export interface InProcessQueue extends WorkQueue {
+  /**
+   * Runs now whatever waits for its delay or its next attempt, and resolves once nothing is queued
+   * or running (messages sent meanwhile included). For tests and a graceful end of a script.
+   */
+  drain(): Promise<void>;
+  /**
+   * Stops accepting messages, drops those not started (logged with their count: a `reconcile` comes
+   * back next interval, a webhook's notification waits in the store for the next sync) and resolves
+   * once those running have ended. For a server's shutdown.
+   */
+  close(): Promise<void>;
+  /** Messages waiting (delayed, ready or between attempts) and running. */
+  readonly size: { waiting: number; running: number };
+}
+
+interface Entry {
+  text: string;
+  message: WorkMessage;
+  attempts: number;
+  timer?: unknown;
+}
+
+/** Backoff of attempt `n`: 1 s, 2 s, 4 s … at most 60 s. */
+const defaultBackoff = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1));
+
+/**
+ * A {@link WorkQueue} in this process, for `wg-sync serve`, the Express adapter and code: at most
+ * `concurrency` messages at once, `webhook` and `manual` ones (a person waits) before `reconcile`
+ * ones; a failed message is tried again after a backoff up to `maxAttempts` times (at once when its
+ * outcome is not `retryable`), then dead-lettered: an `error` log line `work.dead-letter` with its
+ * typed `code`, and `onDeadLetter`. A failing message never holds the others back. Messages are kept
+ * as the JSON a real queue would carry, so they behave the same here as on SQS; nothing is durable:
+ * what a process held when it died is recovered by the next reconcile (notifications wait in the store).
+ *
+ * @example
+ * ```ts
+ * const queue = inProcessQueue({
+ *   run: (message) => sync.work.run(message),
+ *   concurrency: 4,
+ *   onDeadLetter: ({ message, outcome }) => console.error('gave up', message.userId, outcome.code),
+ * });
+ * await queue.send([{ message: { v: 1, kind: 'manual', userId: '12345', days: 30 } }]);
+ * await queue.drain();
+ * ```
+ */
+export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
+  const concurrency = options.concurrency ?? 4;
+  const maxAttempts = options.maxAttempts ?? 3;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError('concurrency must be a positive integer');
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError('maxAttempts must be a positive integer');
+  const backoff = options.backoffMs ?? defaultBackoff;
+  const log = options.log ?? jsonLogger();
+  const timers = options.timers ?? {
+    setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+  };
+  const urgent: Entry[] = [];
+  const later: Entry[] = [];
+  const delayed = new Set<Entry>();
+  let running = 0;
+  let closed = false;
+  let draining = 0;
+  let idle: Array<() => void> = [];
+
+  const ready = (entry: Entry) => {
+    delayed.delete(entry);
+    (entry.message.kind === 'reconcile' ? later : urgent).push(entry);
+    pump();
+  };
+  const wait = (entry: Entry, ms: number) => {
+    // While draining, nothing waits for its delay or backoff.
+    if (ms <= 0 || draining > 0) return ready(entry);
+    delayed.add(entry);
+    entry.timer = timers.setTimeout(() => ready(entry), ms);
+  };
+  const settleIdle = () => {
+    if (running > 0 || urgent.length + later.length + delayed.size > 0) return;
+    const waiting = idle;
+    idle = [];
+    for (const resolve of waiting) resolve();
+  };
+  const pump = () => {
+    while (!closed && running < concurrency) {
+      const entry = urgent.shift() ?? later.shift();
+      if (!entry) break;
+      running += 1;
+      void attempt(entry).finally(() => {
+        running -= 1;
+        pump();
+        settleIdle();
+      });
+    }
+    settleIdle();
+  };
+  const attempt = async (entry: Entry) => {
+    entry.attempts += 1;
+    let outcome: WorkOutcome;
+    try {
+      // Read back from its text, as a real queue would deliver it.
+      outcome = await options.run(parseWorkMessage(entry.text));
+    } catch (error) {
+      const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      outcome = {
+        ok: false,
+        kind: entry.message.kind,
+        userId: entry.message.userId,
+        code: 'INTERNAL',
+        message,
+        retryable: true,
+      };
+    }
+    if (outcome.ok) return;
+    if (outcome.retryable && entry.attempts < maxAttempts && !closed)
+      return wait(entry, backoff(entry.attempts));
+    await deadLetter({ message: entry.message, outcome, attempts: entry.attempts });
+  };
+  const deadLetter = async (letter: DeadLetter) => {
+    const { message, outcome, attempts } = letter;
+    log.error('work.dead-letter', {
+      kind: message.kind,
+      userId: message.userId,
+      code: outcome.code,
+      attempts,
+      message: outcome.message,
+    });
+    try {
+      await options.onDeadLetter?.(letter);
+    } catch (error) {
+      log.error('work.dead-letter.hook-failed', { error });
+    }
+  };
+
+  return {
+    async send(items) {
+      if (closed) throw new Error('the in-process queue is closed');
+      // All or nothing: every message and delay is checked before any is accepted.
+      const entries = items.map(({ message, delaySeconds = 0 }) => {
+        if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)
+          throw new RangeError('delaySeconds must be a whole number from 0 to 900');
+        const text = workMessageToJson(message);
+        return { entry: { text, message: parseWorkMessage(text), attempts: 0 } as Entry, delaySeconds };
+      });
+      for (const { entry, delaySeconds } of entries) wait(entry, delaySeconds * 1000);
+    },
+    async drain() {
+      draining += 1;
+      try {
+        for (const entry of [...delayed]) {
+          timers.clearTimeout(entry.timer);
+          ready(entry);
+        }
+        const done = new Promise<void>((resolve) => idle.push(resolve));
+        settleIdle();
+        await done;
+      } finally {
+        draining -= 1;
+      }
+    },
+    async close() {
+      closed = true;
+      const dropped = urgent.length + later.length + delayed.size;
+      for (const entry of delayed) timers.clearTimeout(entry.timer);
+      delayed.clear();
+      urgent.length = 0;
+      later.length = 0;
+      if (dropped > 0)
+        log.warn('work.queue.closed', {
+          dropped,
+          message: 'messages not started were dropped; the next reconcile covers them',
+        });
+      if (running > 0) await new Promise<void>((resolve) => idle.push(resolve));
+    },
+    get size() {
+      return { waiting: urgent.length + later.length + delayed.size, running };
+    },
+  };
+}
