@@ -88,4 +88,56 @@ describe('nodeHttpHandler: the Request the engine gets', { timeout: 20_000 }, ()
     expect(seen[0]?.headers).toContainEqual(['cookie', 'a=1; b=2']);
     expect(addresses).toEqual(['10.0.0.7', '127.0.0.1']);
   });
+
+  it("hands core's own handler a light Request that is a Request in every respect; others get a real one", async () => {
+    const seen: Array<{
+      kind: string;
+      method: string;
+      url: string;
+      type: string | null;
+      body: string;
+      copy: string;
+    }> = [];
+    const look = async (kind: string, request: Request) => {
+      const copy = request.clone();
+      seen.push({
+        kind,
+        light: Object.getPrototypeOf(request) !== Request.prototype,
+        method: request.method,
+        url: request.url,
+        type: request.headers.get('content-type'),
+        body: await request.text(),
+        copy: await copy.text(),
+      });
+      expect(request).toBeInstanceOf(Request);
+      expect(request.bodyUsed).toBe(true);
+      return new Response('ok');
+    };
+    // What core's createHandler marks its handler with (see packages/core/src/http/handler.ts).
+    const core = Object.assign((request: Request) => look('core', request), {
+      [Symbol.for('wg-sync.handler.takes-adapter-requests')]: true,
+    });
+    // A wrapper may copy the request the standard way, which only a real Request survives.
+    const wrapped = (request: Request) => look('wrapped', new Request(request, { method: 'POST' }));
+    for (const handler of [core, wrapped]) {
+      const node = nodeHttpHandler({ handler });
+      const port = await serve((req, res) => void node(req, res));
+      await exchange(
+        port,
+        'POST /webhook/withings?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 8\r\nConnection: close',
+        'userid=1',
+      );
+    }
+    expect(seen).toEqual(
+      ['core', 'wrapped'].map((kind) => ({
+        kind,
+        light: kind === 'core',
+        method: 'POST',
+        url: 'http://h/webhook/withings?x=1',
+        type: 'application/x-www-form-urlencoded',
+        body: 'userid=1',
+        copy: 'userid=1',
+      })),
+    );
+  });
 });

@@ -86,6 +86,7 @@ export {
 } from './errors.js';
 export type { HandlerContext, ManualSyncRequest } from './http/handler.js';
 export { type ErrorResponseOptions, errorResponse, jsonResponse } from './http/responses.js';
+export { type WholeResponseParts, wholeResponseParts } from './http/whole-response.js';
 export type { DestinationHolding, SyncOutcome } from './observability/activity.js';
 export {
   jsonLogger,

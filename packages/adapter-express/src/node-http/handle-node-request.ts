@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorResponse, type HandlerContext, type Sync } from '@wg-sync/core';
 import type { BackgroundTasks } from './background-tasks.js';
+import { engineRequestOf } from './engine-request.js';
 import {
   DEFAULT_MAX_BODY_SIZE,
   type IncomingMessageToRequestOptions,
@@ -50,7 +51,7 @@ async function answer(
   let request: Request;
   let body: Uint8Array | undefined;
   try {
-    ({ request, body } = await engineRequest(req, options));
+    ({ request, body } = await engineRequest(req, { ...options, light: takesAdapterRequests(sync.handler) }));
   } catch (error) {
     if (error instanceof ClientClosedError) return; // nobody is left to answer
     const response =
@@ -116,31 +117,44 @@ export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): stri
 /**
  * The `Request` the engine gets. Unlike the public `incomingMessageToRequest`, the body is read whole
  * first and handed over as bytes, and there is no abort signal: the engine reads every body it is
- * given at once and never listens for aborts, and a Web stream plus an `AbortController` per request
- * cost more than the rest of an ignored webhook's conversion. The headers go straight into the
- * request's own `Headers`: passing a `Headers` in the init would copy every one of them again.
+ * given at once and never listens for aborts. For core's own handler it is an {@link engineRequestOf}
+ * request: no Web body stream is built unless someone asks the request for its body.
  */
 async function engineRequest(
   req: IncomingMessage,
-  options: NodeRequestOptions,
+  options: NodeRequestOptions & { light: boolean },
 ): Promise<{ request: Request; body?: Uint8Array }> {
   const limit = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const method = (req.method ?? 'GET').toUpperCase();
   const url = requestUrl(req, options);
+  const headers = new Headers();
+  const requestOf = options.light ? engineRequestOf : realRequestOf;
   if (method === 'GET' || method === 'HEAD') {
-    const request = new Request(url, { method });
-    toHeaders(req, request.headers);
-    return { request };
+    toHeaders(req, headers);
+    return { request: requestOf(method, url, headers) };
   }
   if (Number(req.headers['content-length']) > limit) throw new PayloadTooLargeError(limit);
   // A body parser may have inflated what it read: the bytes passed on are then no longer encoded.
   const skip = alreadyRead(req) ? notOfDecodedBody : notOfWholeBody;
   const body = await readWholeBody(req, limit);
-  const request = new Request(url, { method, body });
-  toHeaders(req, request.headers, skip);
+  toHeaders(req, headers, skip);
   // The body is whole now: describe it, not how it travelled.
-  request.headers.set('content-length', String(body.byteLength));
-  return { request, body };
+  headers.set('content-length', String(body.byteLength));
+  return { request: requestOf(method, url, headers, body), body };
+}
+
+function realRequestOf(
+  method: string,
+  url: string,
+  headers: Headers,
+  body?: Uint8Array<ArrayBuffer>,
+): Request {
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+}
+
+/** Whether `handler` is core's own, which takes an {@link engineRequestOf} request (see core's handler.ts). */
+function takesAdapterRequests(handler: unknown): boolean {
+  return (handler as Record<symbol, unknown>)[Symbol.for('wg-sync.handler.takes-adapter-requests')] === true;
 }
 
 /** Headers that described how a body travelled, not the whole bytes handed on. */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { type WholeResponseParts, wholeResponseParts } from '@wg-sync/core';
 
 const WAITING = Symbol('waiting');
 const WHOLE_BODY_MICROTASKS = 8;
@@ -18,7 +19,9 @@ const WHOLE_BODY_MICROTASKS = 8;
  * ```
  */
 export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
-  const head = headerList(response);
+  const whole = wholeResponseParts(response);
+  if (whole) return writeWhole(whole, res);
+  const head = headerList(response.headers);
   if (res.req?.method === 'HEAD') {
     await response.body?.cancel().catch(() => undefined);
     // The length a GET would have is not known here, and a HEAD may leave it out but must not
@@ -70,13 +73,31 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   }
 }
 
+/**
+ * An answer core built whole (see `wholeResponseParts`): its text goes out with its headers in one
+ * write, and no Web body is ever made or read.
+ */
+function writeWhole(whole: WholeResponseParts, res: ServerResponse): void {
+  const head =
+    whole.headers instanceof Headers ? headerList(whole.headers) : Object.entries(whole.headers).flat();
+  const bodyless = res.req?.method === 'HEAD';
+  if (res.headersSent || res.destroyed) return;
+  // Core's answers carry no reason phrase: Node's own one for the status goes out.
+  res.writeHead(
+    whole.status,
+    bodyless ? head : withLength(head, whole.status, Buffer.byteLength(whole.body)),
+  );
+  if (bodyless) res.end();
+  else res.end(whole.body);
+}
+
 /** Name/value pairs in one flat list, as `writeHead` takes them: repeated names stay separate. */
-function headerList(response: Response): string[] {
+function headerList(headers: Headers): string[] {
   const head: string[] = [];
-  for (const [name, value] of response.headers) {
+  for (const [name, value] of headers) {
     if (name !== 'set-cookie') head.push(name, value);
   }
-  for (const cookie of response.headers.getSetCookie()) head.push('set-cookie', cookie);
+  for (const cookie of headers.getSetCookie()) head.push('set-cookie', cookie);
   return head;
 }
 

@@ -5,6 +5,7 @@ import { isPageRequest } from './page/page-request.js';
 import type { PageSyncs } from './page/page-route.js';
 import { errorResponse, json, secretEquals } from './responses.js';
 import { type Syncs, webhook } from './webhook-route.js';
+import { wholeResponseParts } from './whole-response.js';
 
 /** Extras an adapter passes with each request. */
 export interface HandlerContext {
@@ -47,6 +48,15 @@ export interface ManualSyncRequest {
 const WEBHOOK = '/webhook/withings';
 
 /**
+ * Marks core's own handler. It reads only a request's method, URL and headers (the body comes from
+ * `HandlerContext.body` when given) and never copies it with `new Request(request)`, so an adapter
+ * may hand it a lighter object that stands in for a `Request` (adapter-express does). A handler
+ * someone wrapped around it has no mark and gets a real `Request`. `Symbol.for`, so the adapter needs
+ * no export for it.
+ */
+const TAKES_ADAPTER_REQUESTS = Symbol.for('wg-sync.handler.takes-adapter-requests');
+
+/**
  * The one HTTP entry point, Web-standard `Request` → `Response`:
  * `GET /health`; `HEAD|GET|POST /webhook/withings[/<secret>]`; `POST /sync/manual?days=N` and
  * `GET /status` (Bearer `apiToken`); the status page, `GET|POST /` (and `GET /status` with
@@ -57,19 +67,23 @@ const WEBHOOK = '/webhook/withings';
  */
 export function createHandler(engine: Engine, sync: Syncs & PageSyncs) {
   const route = createRoutes(engine, sync);
-  return async function handler(request: Request, ctx: HandlerContext = {}): Promise<Response> {
+  return Object.assign(handler, { [TAKES_ADAPTER_REQUESTS]: true });
+  async function handler(request: Request, ctx: HandlerContext = {}): Promise<Response> {
     if (request.method !== 'HEAD') return route(request, ctx);
     // HEAD is GET without the content (RFC 9110 §9.3.2), so it is routed as one: its status and
     // headers are then the GET's by construction, for every route and error, and no adapter has to
     // know. A HEAD request never has a body, so the GET copy loses nothing.
-    const answer = await route(new Request(request, { method: 'GET' }), ctx);
+    // Made from the URL and headers: an adapter's request need not be one `new Request(request)` copies.
+    const answer = await route(new Request(request.url, { method: 'GET', headers: request.headers }), ctx);
+    const whole = wholeResponseParts(answer);
+    if (whole) return new Response(null, { status: whole.status, headers: whole.headers });
     await answer.body?.cancel();
     return new Response(null, {
       status: answer.status,
       statusText: answer.statusText,
       headers: answer.headers,
     });
-  };
+  }
 }
 
 function createRoutes(engine: Engine, sync: Syncs & PageSyncs) {

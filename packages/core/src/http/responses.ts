@@ -1,13 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { wholeResponse } from './whole-response.js';
 
 /**
  * A JSON answer with the headers every wg-sync answer carries (`content-type` JSON, `cache-control:
  * no-store`), for adapters that answer something themselves.
  */
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  return wholeResponse(JSON.stringify(body), status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
   });
 }
 
