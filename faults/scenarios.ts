@@ -1,6 +1,7 @@
 import { garminLoginCooldown, type SyncReport } from '@wg-sync/core';
 import { refreshGarminTokens } from '@wg-sync/garmin';
 import type { IntervalsSim } from '@wg-sync/testkit';
+import { budgetScenarios } from './scenarios-budget.js';
 import { notificationBody, type Person, WEBHOOK_SECRET, type World } from './world.js';
 
 export interface Scenario {
@@ -28,6 +29,9 @@ async function expireStoredToken(world: World, key: string) {
   const stored = await world.store.get<Record<string, unknown>>(key);
   await world.store.put(key, { ...stored?.value, expiresAt: new Date(Date.now() - 60_000).toISOString() });
 }
+
+/** Scenario 3's engine clock, moved past the backoff a 601 makes the deployment wait. */
+const clock3 = { skewMs: 0 };
 
 /** A DI client id this Garmin still accepts, and one its JWTs name instead of the one asked for. */
 const OLD_ID = 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2';
@@ -88,8 +92,10 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 3,
-    name: 'Withings 601 on getmeas, then recovery',
+    name: 'Withings 601 on getmeas: no call for wait_seconds, then recovery',
+    options: { config: { now: () => new Date(Date.now() + clock3.skewMs) } },
     async run(world) {
+      clock3.skewMs = 0;
       const ana = world.person();
       await world.serve();
       world.withings.faults.add({ status: 601, waitSeconds: 68 }, 1, '/measure');
@@ -101,6 +107,8 @@ export const scenarios: Scenario[] = [
         'notification kept pending',
         (await world.store.get(`pending/${ana.userId}`)) !== undefined,
       );
+      // The whole deployment waits the 68 s Withings asked for; then the reconcile catches up.
+      clock3.skewMs += 68_000;
       await world.run(world.sync.reconcile());
     },
   },
@@ -1185,6 +1193,7 @@ export const scenarios: Scenario[] = [
       await world.run(world.sync.reconcile());
     },
   },
+  ...budgetScenarios,
 ];
 
 const DAY_MINUTES = 24 * 60;

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from './config/config.js';
 import type { Destination } from './destinations/destination.js';
 import type { LinkedAccounts } from './engine/accounts.js';
 import type { SyncCoordinator } from './engine/coordinator.js';
+import type { WithingsBudget } from './engine/withings-budget.js';
 import type { AuthThrottle } from './http/auth-throttle.js';
 import type { PendingWriter } from './http/pending-writer.js';
 import type { WebhookDebounce } from './http/webhook-debounce.js';
@@ -17,6 +18,8 @@ export interface Engine {
   log: Logger;
   redactor: Redactor;
   coordinator: SyncCoordinator;
+  /** The application-wide Withings budget (shared through the store with every other process). */
+  budget: WithingsBudget;
   /** Reads a key, sharing reads already in flight (for the webhook's hot path). */
   read: <T>(key: string) => Promise<VersionedValue<T> | undefined>;
   /** Where weigh-ins go: Garmin, then the configured destinations. */

@@ -15,6 +15,7 @@ import { createHeld } from './engine/held-assign.js';
 import { reconcile } from './engine/reconcile.js';
 import { type BackfillProgress, emptyReport, type SyncRequest } from './engine/run.js';
 import { syncAccount } from './engine/sync-account.js';
+import { WithingsBudget } from './engine/withings-budget.js';
 import { markLeaseHeld } from './engine/work.js';
 import { createWork, type SyncWork } from './engine/work-api.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
@@ -164,6 +165,12 @@ export function createSync(input: SyncConfig): Sync {
     log,
     redactor,
     coordinator: new SyncCoordinator(config.store, config.leaseSeconds, config.maxConcurrentSyncs),
+    budget: new WithingsBudget({
+      store: config.store,
+      perMinute: config.withingsBudgetPerMinute,
+      now: config.now,
+      log,
+    }),
     pending: new PendingWriter(config.store),
     debounce: new WebhookDebounce(config.store, config.webhookDebounceSeconds * 1000, config.now, log),
     authThrottle: new AuthThrottle(() => config.now().getTime()),

@@ -56,6 +56,7 @@ export {
 } from './engine/in-process-queue.js';
 export type { BackfillProgress } from './engine/run.js';
 export { type EnqueueOptions, type EnqueueReport, reconcileSlot } from './engine/slots.js';
+export { WithingsBudgetError, type WithingsBudgetPriority } from './engine/withings-budget.js';
 export type { WorkFailureCode, WorkOutcome, WorkQueue } from './engine/work.js';
 export type { SyncWork } from './engine/work-api.js';
 export {

@@ -38,13 +38,20 @@ describe('failures are surfaced, nothing is lost', () => {
     },
   );
 
-  it('Withings 601 fails the sync with RATE_LIMITED; the next sync gets everything', async () => {
-    const h = await harness();
+  it('Withings 601 fails the sync with RATE_LIMITED; nothing calls Withings for wait_seconds; the next sync then gets everything', async () => {
+    let skewMs = 0;
+    const h = await harness({ config: { now: () => new Date(Date.now() + skewMs) } });
     h.withings.addWeighIn(h.userId, { takenAt: minutesAgo(5), weightKg: 75.5 });
     h.withings.faults.add({ status: 601, waitSeconds: 68 }, 1, '/measure');
     const first = await h.sync.syncRecent();
     expect(first.failed).toMatchObject([{ code: 'RATE_LIMITED' }]);
     expect(first.cursor).toBeUndefined();
+    const calls = h.withings.requests.length;
+    const held = await h.sync.syncRecent();
+    expect(held.failed).toMatchObject([{ code: 'RATE_LIMITED', side: 'withings' }]);
+    expect(held.failed[0]?.message).toMatch(/backing off after a 601/);
+    expect(h.withings.requests.length).toBe(calls);
+    skewMs += 68_000;
     expect((await h.sync.syncRecent()).synced.map((s) => s.weightKg)).toEqual([75.5]);
   });
 

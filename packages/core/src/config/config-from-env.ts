@@ -75,6 +75,7 @@ const envSchema = z.object({
   WG_SYNC_ALLOW_UNAUTHENTICATED_WEBHOOK: z.optional(bool),
   WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS: z.optional(positiveInt.check(z.lte(3600))),
   WG_SYNC_MAX_ENTRIES: z.optional(positiveInt.check(z.lte(500))),
+  WG_SYNC_WITHINGS_BUDGET_PER_MINUTE: z.optional(positiveInt.check(z.lte(100_000))),
   WG_SYNC_DEDUP_SECONDS: z.optional(decimal.check(z.gte(0), z.lte(3600))),
   WG_SYNC_DEDUP_KG: z.optional(decimal.check(z.gte(0), z.lte(5))),
   WG_SYNC_ATTRIBUTIONS: z.optional(
@@ -215,6 +216,9 @@ export function loadConfigFromEnv(
       ? {}
       : { webhookDebounceSeconds: e.WG_SYNC_WEBHOOK_DEBOUNCE_SECONDS }),
     ...(e.WG_SYNC_MAX_ENTRIES ? { maxEntriesPerSync: e.WG_SYNC_MAX_ENTRIES } : {}),
+    ...(e.WG_SYNC_WITHINGS_BUDGET_PER_MINUTE
+      ? { withingsBudgetPerMinute: e.WG_SYNC_WITHINGS_BUDGET_PER_MINUTE }
+      : {}),
     dedup: {
       ...(e.WG_SYNC_DEDUP_SECONDS === undefined ? {} : { timeToleranceSec: e.WG_SYNC_DEDUP_SECONDS }),
       ...(e.WG_SYNC_DEDUP_KG === undefined ? {} : { weightToleranceKg: e.WG_SYNC_DEDUP_KG }),

@@ -117,6 +117,13 @@ export interface SyncConfig {
    * the acknowledgements down. Triggers for a user already syncing always join that sync.
    */
   maxConcurrentSyncs?: number;
+  /**
+   * Withings calls per minute for the whole deployment, every process and Lambda together (default
+   * 120, Withings' limit per application; env `WG_SYNC_WITHINGS_BUDGET_PER_MINUTE`). Shared through the
+   * store; reconcile passes and backfills use at most 80% of it. Lower it when other apps share the
+   * Withings client id.
+   */
+  withingsBudgetPerMinute?: number;
   /** Look this many days back on an account's first sync (default 7). */
   initialLookbackDays?: number;
   /**
@@ -177,6 +184,7 @@ export interface ResolvedConfig extends SyncConfig {
   readBack: { attempts: number; delayMs: number };
   leaseSeconds: number;
   maxConcurrentSyncs: number;
+  withingsBudgetPerMinute: number;
   initialLookbackDays: number;
   syncDeletions: boolean;
   deletionWindowDays: number;
@@ -226,6 +234,9 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
   const concurrent = config.maxConcurrentSyncs ?? 4;
   if (!Number.isInteger(concurrent) || concurrent < 1)
     problems.push('maxConcurrentSyncs must be a positive integer');
+  const budget = config.withingsBudgetPerMinute ?? 120;
+  if (!Number.isInteger(budget) || budget < 1 || budget > 100_000)
+    problems.push('withingsBudgetPerMinute must be a whole number of calls from 1 to 100000');
   const max = config.maxEntriesPerSync ?? 5;
   if (!Number.isInteger(max) || max < 1) problems.push('maxEntriesPerSync must be a positive integer');
   const deletionWindowDays = config.deletionWindowDays ?? 30;
@@ -277,6 +288,7 @@ export function resolveConfig(config: SyncConfig): ResolvedConfig {
     readBack: { attempts: config.readBack?.attempts ?? 3, delayMs: config.readBack?.delayMs ?? 1500 },
     leaseSeconds: config.leaseSeconds ?? 120,
     maxConcurrentSyncs: concurrent,
+    withingsBudgetPerMinute: budget,
     initialLookbackDays: config.initialLookbackDays ?? 7,
     syncDeletions: config.syncDeletions ?? false,
     deletionWindowDays,

@@ -3,6 +3,8 @@ import type { WithingsClient, WithingsTokens } from '@wg-sync/withings';
 import type { Engine } from '../context.js';
 import { isSyncErrorWithCode } from '../errors.js';
 import { keys, parseWithingsTokens, serializeWithingsTokens } from '../store/state.js';
+import type { WithingsBudgetPriority } from './withings-budget.js';
+import { budgetedFetch, watchRateLimits } from './withings-budget-client.js';
 
 /** Counts HTTP round trips (the report's `upstreamCalls`). */
 export function countingFetch(base: typeof fetch, counter: { calls: number }): typeof fetch {
@@ -56,11 +58,15 @@ async function storedTokens<T extends { accessToken: string; refreshToken: strin
   };
 }
 
-/** A Withings client for the account, its tokens backed by the store. */
+/**
+ * A Withings client for the account, its tokens backed by the store, its calls under the
+ * application budget (`priority`: whose calls they are, default `interactive`) and watched for 601s.
+ */
 export async function withingsClientFor(
   engine: Engine,
   userId: string,
   fetchImpl: typeof fetch,
+  options: { priority?: WithingsBudgetPriority } = {},
 ): Promise<WithingsClient | undefined> {
   const persisted = await storedTokens<WithingsTokens>(
     engine,
@@ -69,16 +75,17 @@ export async function withingsClientFor(
     'withings',
   );
   if (!persisted) return undefined;
-  const { WithingsClient } = await import('@wg-sync/withings');
-  return new WithingsClient({
+  const { WithingsApiError, WithingsClient } = await import('@wg-sync/withings');
+  const client = new WithingsClient({
     clientId: engine.config.withings.clientId,
     clientSecret: engine.config.withings.clientSecret,
     ...(engine.config.withings.baseUrl ? { baseUrl: engine.config.withings.baseUrl } : {}),
     ...(engine.config.withings.timeoutMs ? { timeoutMs: engine.config.withings.timeoutMs } : {}),
-    fetch: fetchImpl,
+    fetch: budgetedFetch(engine.budget, options.priority ?? 'interactive', fetchImpl, WithingsApiError),
     now: engine.config.now,
     ...persisted,
   });
+  return watchRateLimits(client, engine.budget);
 }
 
 /** Garmin tokens as JSON. */

@@ -5,6 +5,7 @@ import { countingFetch, withingsClientFor } from './clients.js';
 import { confirmStillLinked } from './confirm-unlink.js';
 import { sinceOf } from './read-window.js';
 import { type DestinationRun, recordFailed, type SyncRun } from './run.js';
+import { budgetPriorityOf } from './withings-budget.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -31,9 +32,13 @@ export async function openRun(run: SyncRun, destinations: readonly Destination[]
   run.account = account.value;
   const baseFetch = engine.config.fetch ?? globalThis.fetch;
   run.destinations = destinations.map((destination) => destinationRun(run, destination));
+  const priority = budgetPriorityOf(request.trigger);
   const [withings, pending] = await Promise.all([
-    withingsClientFor(engine, userId, countingFetch(baseFetch, run.withingsCalls)),
+    withingsClientFor(engine, userId, countingFetch(baseFetch, run.withingsCalls), { priority }),
     store.get<PendingRecord>(keys.pending(userId)),
+    // Beside the other reads: the first Withings call then finds a block of the budget leased (no
+    // store round trip before it), and a 601 another process met is seen before anything is sent.
+    engine.budget.prepare(priority, engine.config.syncDeletions ? 2 : 1),
     ...run.destinations.map(async (dest) => {
       const account = {
         userId,

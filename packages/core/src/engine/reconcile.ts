@@ -109,7 +109,8 @@ export async function reconcileAccount(
     entry.subscription = 'failed';
     entry.error = entry.subscriptionError = describeFailure(engine, error);
     failed('subscription', entry.error.code, entry.error.message);
-    await subscriptionLost(engine, userId, entry.error);
+    // Held back by the Withings budget (or a 601): nothing is known about the subscription yet.
+    if (entry.error.code !== 'RATE_LIMITED') await subscriptionLost(engine, userId, entry.error);
     if (isReauth(error)) await needsReauth(engine, userId, 'withings', entry.error.message);
   }
   try {
@@ -185,7 +186,9 @@ async function subscriptionLost(
 async function ensureSubscription(engine: Engine, userId: string): Promise<'ok' | 'restored' | 'skipped'> {
   const callbackUrl = webhookUrl(engine.config);
   if (!callbackUrl) return 'skipped';
-  const client = await withingsClientFor(engine, userId, engine.config.fetch ?? globalThis.fetch);
+  const client = await withingsClientFor(engine, userId, engine.config.fetch ?? globalThis.fetch, {
+    priority: 'background',
+  });
   if (!client) return 'skipped';
   const wanted = engine.config.bloodPressure ? [1, 4] : [1];
   const present = await client.notify.list();
