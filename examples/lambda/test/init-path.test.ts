@@ -59,10 +59,12 @@ function loadedAtInit(metafile: Metafile) {
 }
 
 describe('what the handler loads at init', () => {
-  it('leaves the Lambda SDK to the first queueing, and keeps DynamoDB and Secrets Manager', async () => {
+  it('leaves the Lambda and SQS SDKs to the first queueing, and keeps DynamoDB and Secrets Manager', async () => {
     const atInit = loadedAtInit(await bundle({ handler: 'src/handler.ts' }, join(root, 'unused-out')));
     const has = (pkg: string) => atInit.some((input) => input.includes(`/${pkg}/`));
     expect(has('@aws-sdk/client-lambda')).toBe(false);
+    // The work queue's client loads when the first message is sent or a batch arrives.
+    expect(has('@aws-sdk/client-sqs')).toBe(false);
     expect(has('@aws-sdk/client-dynamodb')).toBe(true);
     expect(has('@aws-sdk/client-secrets-manager')).toBe(true);
   });

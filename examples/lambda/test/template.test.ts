@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import {
   LAMBDA_HANDLER_ENV_VARS,
   SECRET_KEYS,
 } from '@wg-sync/adapter-lambda';
+import { receive, startLocalSqs } from '@wg-sync/test-support/local-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CollectionTag, parse, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
@@ -106,6 +107,42 @@ function runBundle(env: Record<string, string>, events: unknown[]): Probe {
   });
   if (run.status !== 0) throw new Error(`bundle probe failed (${run.status ?? run.signal}): ${run.stderr}`);
   return { ...(JSON.parse(run.stdout) as Omit<Probe, 'stderr'>), stderr: run.stderr };
+}
+
+/** {@link runBundle} without blocking this process (for a probe that talks to a server running here). */
+async function runBundleAsync(
+  env: Record<string, string>,
+  events: unknown[],
+): Promise<{ results: unknown[] }> {
+  const script = `
+    const mod = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+    const results = [];
+    for (const event of JSON.parse(process.env.PROBE_EVENTS))
+      results.push(await mod.handler(event, { functionName: 'wg-sync-sync', awsRequestId: 'probe' }));
+    process.stdout.write(JSON.stringify({ results }));
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      PROBE_EVENTS: JSON.stringify(events),
+      ...env,
+    },
+    timeout: 20_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // The last lines only: the first ones quote the minified bundle.
+  if (code !== 0) throw new Error(`bundle probe failed (${code}): ${stderr.slice(-1500)}`);
+  return JSON.parse(stdout) as { results: unknown[] };
 }
 
 /** CloudWatch Logs' JSON filter `{ $.field = "value" }` (the only form the template uses). */
@@ -344,10 +381,13 @@ describe('template.yaml: the function', () => {
     expect(existsSync(join(root, fn.CodeUri, `${fn.Handler.split('.')[0]}.mjs`))).toBe(true);
   });
 
-  it('runs reconcile from an EventBridge schedule every 6 hours', () => {
+  it('enqueues the due reconciles from an EventBridge schedule every 15 minutes (the enqueue window)', () => {
     const schedules = Object.values(fn.Events as Json).filter((event) => event.Type === 'Schedule');
     expect(schedules).toHaveLength(1);
-    expect(schedules[0].Properties).toMatchObject({ Schedule: 'rate(6 hours)', Enabled: true });
+    expect(schedules[0].Properties).toMatchObject({ Schedule: 'rate(15 minutes)', Enabled: true });
+    // Core's default enqueue window is 15 minutes: one event per window, so every slot is enqueued once.
+    const [, minutes] = /^rate\((\d+) minutes\)$/.exec(schedules[0].Properties.Schedule) ?? [];
+    expect(Number(minutes) * 60).toBe(15 * 60);
   });
 
   it('sets the variables the handler needs, only ones it reads, and no secret', () => {
@@ -367,11 +407,13 @@ describe('template.yaml: the function', () => {
     expect(fn.EventInvokeConfig.MaximumEventAgeInSeconds).toBeLessThanOrEqual(3600);
   });
 
-  it('has least-privilege permissions: its table, its secret, itself', () => {
+  it('has least-privilege permissions: its table, its secrets, its queues', () => {
     expect(fn.Policies).toHaveLength(1);
     const statements: Json[] = fn.Policies[0].Statement;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['Credentials', 'QueueWebhooksOnItself', 'StateTable']);
+    expect(Object.keys(bySid).sort()).toEqual(['Credentials', 'StateTable', 'WorkQueue']);
+    // With the queue, nothing invokes the function itself any more.
+    expect(JSON.stringify(statements)).not.toContain('lambda:InvokeFunction');
     for (const statement of statements) expect(statement.Effect).toBe('Allow');
     expect(bySid.StateTable.Action.sort()).toEqual(
       ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'].sort(),
@@ -379,16 +421,131 @@ describe('template.yaml: the function', () => {
     expect(bySid.StateTable.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
     expect(bySid.Credentials.Action).toBe('secretsmanager:GetSecretValue');
     expect(bySid.Credentials.Resource).toEqual([{ Ref: 'CredentialsSecret' }, { Ref: 'WebhookSecret' }]);
-    expect(bySid.QueueWebhooksOnItself.Action).toBe('lambda:InvokeFunction');
-    expect(bySid.QueueWebhooksOnItself.Resource).toEqual([
-      cfnSub('arn:$(AWS::Partition):lambda:$(AWS::Region):$(AWS::AccountId):function:$(AWS::StackName)-sync'),
-      cfnSub(
-        'arn:$(AWS::Partition):lambda:$(AWS::Region):$(AWS::AccountId):function:$(AWS::StackName)-sync:*',
-      ),
+    expect(bySid.WorkQueue.Action.sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:SendMessage']);
+    expect(bySid.WorkQueue.Resource).toEqual([
+      { 'Fn::GetAtt': ['WorkQueue', 'Arn'] },
+      { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
     ]);
     for (const statement of statements) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+    }
+  });
+});
+
+describe('template.yaml: the work queue', () => {
+  const queue: Json = resources.WorkQueue.Properties;
+  const dead: Json = resources.DeadLetterQueue.Properties;
+  const variables: Json = fn.Environment.Variables;
+  const work: Json = fn.Events.Work;
+
+  it('has a work queue whose dead-letter queue takes a message after 5 receives, the number the function is told', () => {
+    expect(resources.WorkQueue.Type).toBe('AWS::SQS::Queue');
+    expect(resources.DeadLetterQueue.Type).toBe('AWS::SQS::Queue');
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    // The function dead-letters with a reason on the last receive it is allowed; SQS would move it
+    // on the next one without. Both must count the same.
+    expect(Number(variables.WG_SYNC_QUEUE_MAX_RECEIVES)).toBe(queue.RedrivePolicy.maxReceiveCount);
+    expect(variables.WG_SYNC_QUEUE_URL).toEqual({ Ref: 'WorkQueue' });
+    expect(variables.WG_SYNC_DEAD_LETTER_QUEUE_URL).toEqual({ Ref: 'DeadLetterQueue' });
+    for (const q of [queue, dead]) expect(q.SqsManagedSseEnabled).toBe(true);
+    // A standard queue's message expires by its first enqueue time, in the dead-letter queue too:
+    // it must keep messages longer than the work queue, or a dead letter could vanish on arrival.
+    expect(dead.MessageRetentionPeriod).toBeGreaterThan(queue.MessageRetentionPeriod);
+    expect(dead.MessageRetentionPeriod).toBeLessThanOrEqual(1_209_600);
+  });
+
+  it("hides a message being worked for 6 × the function's timeout (AWS's advice for an event source)", () => {
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Timeout);
+    expect(queue.VisibilityTimeout).toBeLessThanOrEqual(43_200);
+  });
+
+  it('is consumed by the function: batches of at most 10, each record answered, bounded concurrency', () => {
+    expect(work.Type).toBe('SQS');
+    expect(work.Properties).toMatchObject({
+      Queue: { 'Fn::GetAtt': ['WorkQueue', 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: { Ref: 'QueueConcurrency' } },
+      Enabled: true,
+    });
+    // Above 10 records SQS wants a batching window, and a batch must fit in one invocation.
+    expect(work.Properties.BatchSize).toBeGreaterThanOrEqual(1);
+    expect(work.Properties.BatchSize).toBeLessThanOrEqual(10);
+    const concurrency = template.Parameters.QueueConcurrency;
+    // What ScalingConfig accepts.
+    expect(concurrency).toMatchObject({ Type: 'Number', MinValue: 2, MaxValue: 1000 });
+    expect(concurrency.Default).toBeGreaterThanOrEqual(2);
+  });
+
+  it("alarms when work reaches the dead-letter queue and when the oldest message's age passes a slot's delay", () => {
+    const dlq = resources.DeadLetterQueueAlarm.Properties;
+    expect(dlq).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+    const age = resources.QueueAgeAlarm.Properties;
+    expect(age).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['WorkQueue', 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+    // A reconcile waits up to 15 minutes for its slot (SQS's longest delay) and a failed message
+    // backs off 30 + 60 + 120 + 240 s before its last receive: neither is an alarm.
+    expect(age.Threshold).toBeGreaterThan(900 + 450);
+    expect(age.Threshold * age.EvaluationPeriods).toBeLessThanOrEqual(2 * 3600);
+  });
+
+  it('outputs both queue URLs', () => {
+    expect(template.Outputs.WorkQueueUrl.Value).toEqual({ Ref: 'WorkQueue' });
+    expect(template.Outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: 'DeadLetterQueue' });
+  });
+
+  it('the bundled handler answers an SQS batch in queue mode: a record that is no work message is dead-lettered with its reason and acknowledged', async () => {
+    const sqs = await startLocalSqs();
+    try {
+      const { queueUrl, deadLetterQueueUrl } = await sqs.queues();
+      const record = {
+        messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
+        receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a',
+        body: '{"v":99,"kind":"webhook"}',
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:eu-west-1:123456789012:${queueUrl.split('/').pop()}`,
+        awsRegion: 'eu-west-1',
+      };
+      const { results } = await runBundleAsync(
+        {
+          WG_SYNC_TABLE: 'wg-sync-state',
+          WITHINGS_CLIENT_ID: 'probe-client-id',
+          WITHINGS_CLIENT_SECRET: 'probe-client-secret-0123456789',
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+          WG_SYNC_QUEUE_URL: queueUrl,
+          WG_SYNC_DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+          WG_SYNC_QUEUE_MAX_RECEIVES: '5',
+          WG_SYNC_LOG_LEVEL: 'error',
+        },
+        [{ Records: [record] }],
+      );
+      expect(results).toEqual([{ batchItemFailures: [] }]);
+      const dead = await receive(sqs.client(), deadLetterQueueUrl);
+      expect(dead.map((m) => [m.Body, m.MessageAttributes?.reason?.StringValue])).toEqual([
+        [record.body, 'INVALID_WORK_MESSAGE'],
+      ]);
+    } finally {
+      await sqs.close();
     }
   });
 });
@@ -453,7 +610,7 @@ describe('template.yaml: state, secret, alarms', () => {
     const alarms = Object.values(resources).filter(
       (r: Json) => r.Type === 'AWS::CloudWatch::Alarm',
     ) as Json[];
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
     expect(alarms.map((a) => a.Properties.MetricName)).toContainEqual('Errors');
     expect(resources.FunctionErrorsAlarm.Properties.Dimensions).toEqual([

@@ -8,7 +8,8 @@ export type LambdaAdapterErrorCode =
   | 'INVALID_OPTIONS'
   | 'SECRET_UNAVAILABLE'
   | 'SECRET_INVALID'
-  | 'RECONCILE_FAILED';
+  | 'RECONCILE_FAILED'
+  | 'QUEUE_SEND_FAILED';
 
 /**
  * Base class of every error `@wg-sync/adapter-lambda` throws; `code` says what went wrong. It extends

@@ -1,7 +1,8 @@
 /**
  * Run wg-sync on AWS Lambda: {@link lambdaAdapter} mounts the engine's one HTTP handler on API
  * Gateway (REST and HTTP APIs) and Function URLs, runs `reconcile` on a schedule and processes
- * webhooks through a signed asynchronous self-invocation; {@link dynamoStore} keeps the state in
+ * webhooks, manual syncs and each account's reconcile through an SQS work queue
+ * ({@link sqsWorkQueue}; a signed asynchronous self-invocation without one); {@link dynamoStore} keeps the state in
  * DynamoDB; {@link secretsFromSecretsManager} reads the static credentials; and
  * {@link lambdaHandlerFromEnv} wires all of it from environment variables in one line.
  *
@@ -19,7 +20,7 @@ export {
   UnknownEventError,
   type UnknownEventType,
 } from './errors.js';
-export { type LambdaAdapterOptions, lambdaAdapter } from './lambda-adapter.js';
+export { type LambdaAdapterOptions, type LambdaQueueOptions, lambdaAdapter } from './lambda-adapter.js';
 export type {
   ApiGatewayV1Event,
   ApiGatewayV1Result,
@@ -33,6 +34,7 @@ export type {
   ManualSyncRejectedResult,
   NotificationRejectedResult,
   NotificationSyncedResult,
+  ReconcileEnqueuedResult,
   ReconcileResult,
   ScheduledEvent,
 } from './lambda-events.js';
@@ -51,3 +53,5 @@ export {
   secretsFromSecretsManager,
   type WgSyncSecrets,
 } from './secrets-from-secrets-manager.js';
+export { isSqsEvent, type SqsBatchResult, type SqsEvent, type SqsRecord } from './sqs/sqs-event.js';
+export { type SqsWorkQueueOptions, sqsWorkQueue } from './sqs/sqs-work-queue.js';

@@ -1,5 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { jsonLogger, type Logger, Redactor, type Sync } from '@wg-sync/core';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { jsonLogger, type Logger, Redactor, type Sync, type WorkQueue } from '@wg-sync/core';
 import { isAsyncNotificationEvent } from './async/async-notification.js';
 import { asyncSigningKey } from './async/async-signing-key.js';
 import { deferBySelfInvoke } from './async/defer-by-self-invoke.js';
@@ -9,12 +10,47 @@ import {
   queueManualSyncBySelfInvoke,
   runQueuedManualSync,
 } from './async/queued-manual-sync.js';
-import { runAsyncNotification } from './async/run-async-notification.js';
+import { DEFERRED_SYNC_RESERVE_SECONDS, runAsyncNotification } from './async/run-async-notification.js';
 import { LambdaAdapterError, UnknownEventError, type UnknownEventType } from './errors.js';
 import { httpProcessorFor, viaProcessor } from './http/http-event-processor.js';
 import { basePathProblem } from './http/web-request.js';
 import type { LambdaAdapterResult, LambdaContextLike, LambdaHandler } from './lambda-events.js';
 import { isScheduledEvent, type ReconcileFailedError, runScheduledReconcile } from './scheduled-event.js';
+import { deferToQueue, queueManualSyncToQueue, runScheduledEnqueue } from './sqs/queue-mode.js';
+import { runSqsBatch } from './sqs/run-sqs-batch.js';
+import { isSqsEvent } from './sqs/sqs-event.js';
+import { sqsClientSource } from './sqs/sqs-sdk.js';
+import { sqsWorkQueue } from './sqs/sqs-work-queue.js';
+
+/**
+ * Queue mode ({@link LambdaAdapterOptions.queue}): per-account work goes through an SQS queue that
+ * this function also consumes (an SQS event source with `ReportBatchItemFailures`).
+ */
+export interface LambdaQueueOptions {
+  /** The work queue's URL (the template's `WorkQueue`, `WG_SYNC_QUEUE_URL`). */
+  queueUrl: string;
+  /**
+   * The dead-letter queue's URL (`WG_SYNC_DEAD_LETTER_QUEUE_URL`): a record that cannot be done is
+   * sent there with a `reason` attribute (its typed code) and acknowledged. Without it a failing
+   * record is retried until SQS's own redrive moves it (no reason attached).
+   */
+  deadLetterQueueUrl?: string;
+  /**
+   * The work queue's `maxReceiveCount` (default 5, the template's; `WG_SYNC_QUEUE_MAX_RECEIVES`): a
+   * retryable failure on this receive goes to the dead-letter queue. Keep it equal to the queue's.
+   */
+  maxReceives?: number;
+  /** A failed record comes back after this × 2^(receives − 1) seconds, at most 900 (default 30). */
+  retryBaseSeconds?: number;
+  /** The client for every SQS call (default: an `SQSClient`, created on first use). */
+  client?: SQSClient;
+  /**
+   * The queue the webhook route and manual syncs send to (default: `sqsWorkQueue({ queueUrl,
+   * client })`). Give the engine the same queue (`createSync({ queue })`): the schedule's
+   * `enqueueDueReconciles` sends through the engine's.
+   */
+  workQueue?: WorkQueue;
+}
 
 /** Options of {@link lambdaAdapter}. */
 export interface LambdaAdapterOptions {
@@ -48,6 +84,14 @@ export interface LambdaAdapterOptions {
    * unknown route, `404 {"error":{"code":"NOT_FOUND","message":"no such route"}}`.
    */
   basePath?: string;
+  /**
+   * Queue mode: webhook syncs (with a debounce window's `notBefore` as the message's delay) and
+   * manual syncs (one message per account) are sent to this SQS queue instead of a signed
+   * self-invocation; SQS events are run record by record through `sync.work.run`; and the
+   * scheduled event only enqueues the reconciles due (`sync.work.enqueueDueReconciles`). Without
+   * it, today's self-invocation stays (deployments from older templates).
+   */
+  queue?: LambdaQueueOptions;
   /** Where the adapter's own lines go (default: a JSON logger on stdout/stderr). Lines are redacted. */
   logger?: Logger;
   /** Clock for signing and checking async events. */
@@ -95,6 +139,7 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
   const log = redactor.logger(options.logger ?? jsonLogger());
   const now = options.now ?? (() => new Date());
   const lambdaClient = lambdaClientSource(options.lambdaClient);
+  const queueMode = options.queue ? queueSettings(options.queue, log, redactor) : undefined;
   const settings = {
     key,
     log,
@@ -128,9 +173,14 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
           sync.handler(request, {
             waitUntil: (p) => void pending.push(p),
             // API Gateway gives up after 29 s, a sync may take longer: both run in a queued invocation.
-            ...(queue
-              ? { defer: deferBySelfInvoke(queue), queueManualSync: queueManualSyncBySelfInvoke(queue) }
-              : {}),
+            ...(queueMode && processing === 'async-invoke'
+              ? {
+                  defer: deferToQueue(queueMode.workQueue, now),
+                  queueManualSync: queueManualSyncToQueue(sync, queueMode.workQueue),
+                }
+              : queue
+                ? { defer: deferBySelfInvoke(queue), queueManualSync: queueManualSyncBySelfInvoke(queue) }
+                : {}),
             // The throttle of failed bearer attempts counts per source; without it, all share one.
             ...(clientAddress ? { clientAddress } : {}),
             ...(requestId ? { requestId } : {}),
@@ -147,7 +197,17 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
     }
     if (isScheduledEvent(event)) {
       log.info('lambda.schedule', { time: event.time });
-      return runScheduledReconcile(sync, log, redactor);
+      return queueMode ? runScheduledEnqueue(sync, event, log) : runScheduledReconcile(sync, log, redactor);
+    }
+    if (isSqsEvent(event)) {
+      // Without a queue configured there is nowhere to dead-letter or back off: fail loudly, so
+      // Lambda's Errors metric shows a mapping that points at a function not set up for it.
+      if (!queueMode)
+        throw new LambdaAdapterError(
+          'INVALID_OPTIONS',
+          'an SQS event arrived but the adapter has no queue: set WG_SYNC_QUEUE_URL (or the queue option)',
+        );
+      return runSqsBatch(sync, event, context, queueMode.batch);
     }
     if (isAsyncNotificationEvent(event)) {
       return isManualSyncEvent(event)
@@ -155,6 +215,35 @@ export function lambdaAdapter(sync: Sync, options: LambdaAdapterOptions = {}): L
         : runAsyncNotification(sync, event, context, settings);
     }
     throw new UnknownEventError(eventKeys(event), eventTypeOf(event));
+  };
+}
+
+function queueSettings(queue: LambdaQueueOptions, log: Logger, redactor: Redactor) {
+  const maxReceives = queue.maxReceives ?? 5;
+  if (!Number.isSafeInteger(maxReceives) || maxReceives < 1 || maxReceives > 1000)
+    throw new LambdaAdapterError(
+      'INVALID_OPTIONS',
+      'queue.maxReceives must be a whole number from 1 to 1000',
+    );
+  const retryBaseSeconds = queue.retryBaseSeconds ?? 30;
+  if (!(retryBaseSeconds >= 0 && retryBaseSeconds <= 900))
+    throw new LambdaAdapterError('INVALID_OPTIONS', 'queue.retryBaseSeconds must be from 0 to 900');
+  const workQueue =
+    queue.workQueue ??
+    sqsWorkQueue({ queueUrl: queue.queueUrl, ...(queue.client ? { client: queue.client } : {}) });
+  return {
+    workQueue,
+    batch: {
+      log,
+      redactor,
+      client: sqsClientSource(queue.client),
+      queueUrl: queue.queueUrl,
+      deadLetterQueueUrl: queue.deadLetterQueueUrl?.trim() || undefined,
+      maxReceives,
+      retryBaseSeconds,
+      // What a queued webhook sync keeps for the sync itself.
+      reserveMs: DEFERRED_SYNC_RESERVE_SECONDS * 1000,
+    },
   };
 }
 

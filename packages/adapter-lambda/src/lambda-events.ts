@@ -1,5 +1,6 @@
-import type { ReconcileReport, SyncReport } from '@wg-sync/core';
+import type { EnqueueReport, ReconcileReport, SyncReport } from '@wg-sync/core';
 import type { AsyncRejectionReason } from './errors.js';
+import type { SqsBatchResult } from './sqs/sqs-event.js';
 
 /*
  * The event and result shapes the adapter reads and writes: only the fields it uses, so the published
@@ -133,6 +134,17 @@ export interface ReconcileResult {
   report: ReconcileReport;
 }
 
+/**
+ * The result of a scheduled event in queue mode (`queue` / `WG_SYNC_QUEUE_URL`): the reconciles due
+ * in the next window were enqueued, nothing was synced in this invocation.
+ */
+export interface ReconcileEnqueuedResult {
+  /** What ran. */
+  kind: 'reconcile-enqueued';
+  /** What `sync.work.enqueueDueReconciles()` reported. */
+  report: EnqueueReport;
+}
+
 /** The result of an async notification that was authenticated and synced. */
 export interface NotificationSyncedResult {
   /** What ran. */
@@ -176,13 +188,18 @@ export interface ManualSyncRejectedResult {
 /** What the handler returns for an event that is not an HTTP request. */
 export type LambdaEventResult =
   | ReconcileResult
+  | ReconcileEnqueuedResult
   | NotificationSyncedResult
   | NotificationRejectedResult
   | ManualSyncedResult
   | ManualSyncRejectedResult;
 
-/** An HTTP result (shaped for the event's API) or a {@link LambdaEventResult}. */
-export type LambdaAdapterResult = ApiGatewayV1Result | ApiGatewayV2Result | LambdaEventResult;
+/** An HTTP result (shaped for the event's API), a {@link LambdaEventResult}, or an SQS batch's answer. */
+export type LambdaAdapterResult =
+  | ApiGatewayV1Result
+  | ApiGatewayV2Result
+  | LambdaEventResult
+  | SqsBatchResult;
 
 /** The Lambda handler `lambdaAdapter` returns: any supported event in, its result out. */
 export type LambdaHandler = (event: unknown, context?: LambdaContextLike) => Promise<LambdaAdapterResult>;

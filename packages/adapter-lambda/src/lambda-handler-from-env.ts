@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   CONFIG_ENV_VARS,
   ConfigError,
@@ -26,6 +27,9 @@ import {
   secretsFromSecretsManager,
   type WgSyncSecrets,
 } from './secrets-from-secrets-manager.js';
+import { queueOf } from './sqs/queue-env.js';
+import { loadSqsSdk } from './sqs/sqs-sdk.js';
+import { sqsWorkQueue } from './sqs/sqs-work-queue.js';
 
 /**
  * The environment variables {@link lambdaHandlerFromEnv} reads on top of core's `CONFIG_ENV_VARS`
@@ -49,6 +53,15 @@ export const LAMBDA_ENV_VARS = {
   /** Optional: {@link LambdaAdapterOptions.basePath}. */
   WG_SYNC_BASE_PATH:
     "a custom domain's base path (/wg for https://sync.example.com/wg); requests outside it get 404",
+  /** Optional: queue mode, {@link LambdaAdapterOptions.queue}. */
+  WG_SYNC_QUEUE_URL:
+    'the SQS work queue: webhook syncs, manual syncs and reconciles go through it (unset: signed self-invocations)',
+  /** Optional: {@link LambdaQueueOptions.deadLetterQueueUrl}. */
+  WG_SYNC_DEAD_LETTER_QUEUE_URL:
+    'the dead-letter queue: work that cannot be done goes there with a reason attribute',
+  /** Optional: {@link LambdaQueueOptions.maxReceives}. */
+  WG_SYNC_QUEUE_MAX_RECEIVES:
+    "the work queue's maxReceiveCount (default 5): the receive on which failing work is dead-lettered",
 } as const;
 
 /**
@@ -71,6 +84,8 @@ export interface LambdaHandlerFromEnvOptions {
   secretsClient?: SecretsManagerClient;
   /** The client the async self-invocation uses. */
   lambdaClient?: LambdaClient;
+  /** The client queue mode uses (`WG_SYNC_QUEUE_URL`). */
+  sqsClient?: SQSClient;
   /** Overrides the JSON logger at `WG_SYNC_LOG_LEVEL`. */
   logger?: Logger;
   /** Merged over the configuration read from the environment (for instance `fetch` or `hooks`). */
@@ -130,6 +145,11 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     const basePath = basePathOf(env);
     if (basePath !== undefined && basePathProblem(basePath))
       problems.push(`WG_SYNC_BASE_PATH: ${basePathProblem(basePath)}`);
+    const queue = queueOf(env, problems);
+    if (queue && processing === 'inline')
+      problems.push(
+        'WG_SYNC_PROCESSING=inline runs webhooks in the request: unset WG_SYNC_QUEUE_URL, or use async-invoke',
+      );
     const secretId = env.WG_SYNC_SECRET_ID?.trim();
     const webhookSecretId = env.WG_SYNC_WEBHOOK_SECRET_ID?.trim();
     if (secretId) loadSecrets ??= secretsFromSecretsManager(secretId, clientOption(options.secretsClient));
@@ -137,7 +157,8 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       loadWebhookSecret ??= secretsFromSecretsManager(webhookSecretId, clientOption(options.secretsClient));
     // Queueing needs the Lambda SDK, which stays out of the init (see loadLambdaSdk): it loads while
     // the secrets are read. A failure here is the queueing's to report, with its own error.
-    if (processing === 'async-invoke' && !options.lambdaClient) loadLambdaSdk().catch(() => undefined);
+    if (queue && !options.sqsClient) loadSqsSdk().catch(() => undefined);
+    else if (processing === 'async-invoke' && !options.lambdaClient) loadLambdaSdk().catch(() => undefined);
     // Both reads at once: they are the cold start's only network calls before the first answer.
     const none: WgSyncSecrets = {};
     const [secrets, generated] = await Promise.all([
@@ -167,8 +188,13 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     }
     if (problems.length > 0 || !config || !tableName) throw new ConfigError(problems);
     const logger = options.logger ?? config.logger;
+    // One queue for the engine (the schedule's enqueue) and the adapter (webhooks, manual syncs).
+    const workQueue = queue
+      ? sqsWorkQueue({ queueUrl: queue.queueUrl, ...clientOption(options.sqsClient) })
+      : undefined;
     const sync = createSync({
       ...config,
+      ...(workQueue ? { queue: workQueue } : {}),
       store: dynamoStore({ tableName, ...clientOption(options.dynamoClient) }),
       ...(logger ? { logger } : {}),
       ...options.config,
@@ -185,6 +211,7 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
       signingSecret: config.withings.clientSecret,
       ...(basePath === undefined ? {} : { basePath }),
       ...(options.lambdaClient ? { lambdaClient: options.lambdaClient } : {}),
+      ...(queue && workQueue ? { queue: { ...queue, workQueue, ...clientOption(options.sqsClient) } } : {}),
       ...(logger ? { logger } : {}),
     });
   };

@@ -101,6 +101,8 @@ export const SYNC_ERROR_CODES = [
   'SECRET_INVALID',
   /** `@wg-sync/adapter-lambda`: a scheduled reconcile reported failures. */
   'RECONCILE_FAILED',
+  /** `@wg-sync/adapter-lambda`: SQS did not store every work message sent (`sqsWorkQueue`). */
+  'QUEUE_SEND_FAILED',
   /** `@wg-sync/adapter-express`: a request body is larger than the adapter's limit. */
   'BODY_TOO_LARGE',
   /** `@wg-sync/adapter-express`: the client closed the connection before its body was complete. */

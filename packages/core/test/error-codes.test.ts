@@ -79,6 +79,7 @@ function category(
     case 'SECRET_UNAVAILABLE':
     case 'SECRET_INVALID':
     case 'RECONCILE_FAILED':
+    case 'QUEUE_SEND_FAILED':
     case 'BODY_TOO_LARGE':
     case 'CLIENT_CLOSED':
     case 'INVALID_WORK_MESSAGE':

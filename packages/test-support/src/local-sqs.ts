@@ -17,7 +17,8 @@ import { createSqsServer } from 'local-aws-sqs';
  * worked around here, in the receiving side only (which is Lambda's in production, not wg-sync's):
  * it reads the system attributes asked for from the deprecated `AttributeNames` only, and a long poll
  * (`WaitTimeSeconds` > 0) waits the whole time and can return a message twice when its visibility
- * ends during the wait; so receives here ask both names and never long-poll.
+ * ends during the wait; so receives here ask both names and never long-poll. A third is patched
+ * (patches/local-aws-sqs@2.0.2.patch): it counted a ChangeMessageVisibility as one more receive.
  */
 
 /** A queue and its dead-letter queue, as the reference template makes them. */
@@ -88,9 +89,11 @@ export async function startLocalSqs(): Promise<LocalSqs> {
           ],
         }),
       );
+      const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
       return {
-        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+        // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too (SQS does not).
+        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0) - inFlight,
+        inFlight,
         delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
       };
     },
