@@ -125,8 +125,8 @@ export type {
   TrendPoint,
 } from './observability/status.js';
 export { fileStore } from './store/file-store.js';
-// Long listings (every account) a page at a time, whatever the store.
-export { listPages } from './store/list-pages.js';
+// Long listings a page at a time (listPages), and the built-in stores' paging helpers for yours.
+export { KeySelection, listPages, pageRequest } from './store/list-pages.js';
 export { makeDirectories } from './store/make-directories.js';
 export { memoryStore } from './store/memory-store.js';
 export { defaultConfigDir, defaultStateDir } from './store/state-dir.js';

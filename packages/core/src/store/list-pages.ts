@@ -63,10 +63,10 @@ export function pageLimit(limit: number | undefined): number {
 }
 
 /**
- * The options of a built-in store's `listPage`, checked: the built-ins' cursor is the last key the
- * previous page examined, so it is a valid key under `prefix`.
+ * The options of a `listPage` call, checked, for stores whose cursor is the last key the previous
+ * page examined (every built-in; yours may use it too): that is a valid key under `prefix`.
+ * Returns the limit and the key to continue after.
  * @throws RangeError for a bad `limit`; TypeError for a cursor no page of `prefix` gave.
- * @internal
  */
 export function pageRequest(
   prefix: string,
@@ -86,13 +86,22 @@ export function pageRequest(
 
 /**
  * Keeps the `limit` smallest keys under `prefix` after `after` from keys offered one at a time, in
- * at most 2 × `limit` strings whatever the number offered: how a store without sorted storage pages.
- * @internal
+ * at most 2 × `limit` strings whatever the number offered: how a store without sorted storage (a
+ * directory, a Scan) pages with one page in memory.
+ *
+ * @example
+ * ```ts
+ * const request = pageRequest(prefix, options);
+ * const selection = new KeySelection(prefix, request);
+ * for await (const key of allKeys()) selection.offer(key);
+ * const { keys, more } = selection.result(); // read their values; cursor: more ? keys.at(-1) : none
+ * ```
  */
 export class KeySelection {
   readonly #kept: string[] = [];
   #more = false;
 
+  /** @param request - From {@link pageRequest}. */
   constructor(
     private readonly prefix: string,
     private readonly request: { limit: number; after: string | undefined },
