@@ -416,9 +416,19 @@ describe('template.yaml: the function', () => {
     expect(JSON.stringify(statements)).not.toContain('lambda:InvokeFunction');
     for (const statement of statements) expect(statement.Effect).toBe('Allow');
     expect(bySid.StateTable.Action.sort()).toEqual(
-      ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'].sort(),
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+      ].sort(),
     );
-    expect(bySid.StateTable.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+    expect(bySid.StateTable.Resource).toEqual([
+      { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+      { 'Fn::Sub': `\${StateTable.Arn}/index/${DYNAMO_TABLE_SCHEMA.keyIndex}` },
+    ]);
     expect(bySid.Credentials.Action).toBe('secretsmanager:GetSecretValue');
     expect(bySid.Credentials.Resource).toEqual([{ Ref: 'CredentialsSecret' }, { Ref: 'WebhookSecret' }]);
     expect(bySid.WorkQueue.Action.sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:SendMessage']);
@@ -551,12 +561,23 @@ describe('template.yaml: the work queue', () => {
 });
 
 describe('template.yaml: state, secret, alarms', () => {
-  it('creates the table dynamoStore expects: on demand, key (S), TTL on expiresAt', () => {
+  it('creates the table dynamoStore expects: on demand, key (S), the keys-only bySegment index, TTL on expiresAt', () => {
     const table = resources.StateTable.Properties;
     expect(table.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.KeySchema).toEqual([{ AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }]);
     expect(table.AttributeDefinitions).toEqual([
       { AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+      { AttributeName: DYNAMO_TABLE_SCHEMA.segmentAttribute, AttributeType: 'S' },
+    ]);
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: DYNAMO_TABLE_SCHEMA.keyIndex,
+        KeySchema: [
+          { AttributeName: DYNAMO_TABLE_SCHEMA.segmentAttribute, KeyType: 'HASH' },
+          { AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ]);
     expect(table.TimeToLiveSpecification).toEqual({
       AttributeName: DYNAMO_TABLE_SCHEMA.ttlAttribute,

@@ -23,9 +23,11 @@ export interface CreateDynamoTableOptions {
 }
 
 /**
- * Creates a table for {@link dynamoStore} (on-demand billing, partition key `key`, TTL on
- * `expiresAt`) and waits until it is ACTIVE. A table that already exists is kept as it is. The
- * reference SAM template creates the same table; this is for scripts, local DynamoDB and tests.
+ * Creates a table for {@link dynamoStore} (on-demand billing, partition key `key`, the keys-only
+ * index `bySegment`, TTL on `expiresAt`) and waits until it is ACTIVE. A table that already exists
+ * is kept as it is: one made before the index works on (listings scan) until the index is added (see
+ * the package README). The reference SAM template creates the same table; this is for scripts,
+ * local DynamoDB and tests.
  *
  * @example
  * ```ts
@@ -40,8 +42,21 @@ export async function createDynamoTable(options: CreateDynamoTableOptions): Prom
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+          { AttributeName: DYNAMO_TABLE_SCHEMA.segmentAttribute, AttributeType: 'S' },
+        ],
         KeySchema: [{ AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: DYNAMO_TABLE_SCHEMA.keyIndex,
+            KeySchema: [
+              { AttributeName: DYNAMO_TABLE_SCHEMA.segmentAttribute, KeyType: 'HASH' },
+              { AttributeName: DYNAMO_TABLE_SCHEMA.partitionKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
       }),
     );
   } catch (error) {

@@ -9,6 +9,9 @@ import {
 import {
   assertValidKey,
   firstVersion,
+  jsonLogger,
+  type ListPageOptions,
+  type Logger,
   type PutOptions,
   type StateStore,
   StoreConflictError,
@@ -16,11 +19,13 @@ import {
   StoreError,
   type VersionedValue,
 } from '@wg-sync/core';
+import { dynamoPager, INDEX_MARKER_KEY, KEY_INDEX, SEGMENT_ATTRIBUTE, segmentOf } from './dynamo-pages.js';
 
 /**
  * The table layout {@link dynamoStore} uses: partition key `key` (S); each item also has `value` (S,
- * the JSON text), `version` (N) and, for entries with a TTL, `expiresAt` (N, epoch seconds), which is
- * the attribute to enable DynamoDB TTL on.
+ * the JSON text), `version` (N), `segment` (S, the key's first segment) and, for entries with a TTL,
+ * `expiresAt` (N, epoch seconds), which is the attribute to enable DynamoDB TTL on. A keys-only
+ * global secondary index `bySegment` (partition `segment`, sort `key`) serves `listPage`.
  */
 export const DYNAMO_TABLE_SCHEMA = {
   /** Partition key (S): the state key, such as `withings/37012345/tokens`. */
@@ -31,6 +36,10 @@ export const DYNAMO_TABLE_SCHEMA = {
   versionAttribute: 'version',
   /** Expiry in epoch seconds (N), for entries written with a TTL: enable DynamoDB TTL on it. */
   ttlAttribute: 'expiresAt',
+  /** The key's first segment (S): `account` for `account/37012345`; the index's partition key. */
+  segmentAttribute: SEGMENT_ATTRIBUTE,
+  /** The keys-only global secondary index: partition `segment`, sort `key`. */
+  keyIndex: KEY_INDEX,
 } as const;
 
 /** Options of {@link dynamoStore}. */
@@ -43,9 +52,16 @@ export interface DynamoStoreOptions {
   now?: () => Date;
   /** Items per Scan page in `list` (default: DynamoDB's 1 MB pages); small values are for tests. */
   scanPageSize?: number;
+  /**
+   * How long listings keep using a Scan after the store finished writing `segment` on the items an
+   * older version wrote, while the index takes them in (default 30 000 ms; tests pass 0).
+   */
+  indexSettleMs?: number;
+  /** Where the index's backfill and fallbacks are logged (default `jsonLogger()`: stderr). */
+  logger?: Logger;
 }
 
-const NAMES = { '#val': 'value', '#v': 'version', '#e': 'expiresAt' };
+const NAMES = { '#val': 'value', '#v': 'version', '#e': 'expiresAt', '#seg': SEGMENT_ATTRIBUTE };
 /** Lazy TTL deletion means an expired item may still be there: every condition treats it as absent. */
 const LIVE = '(attribute_not_exists(#e) OR #e > :now)';
 
@@ -54,12 +70,21 @@ const LIVE = '(attribute_not_exists(#e) OR #e > :now)';
  * strongly consistent reads. DynamoDB's TTL deletes expired items late (up to days), so reads and
  * conditions treat an item whose `expiresAt` has passed as absent.
  *
- * `list(prefix)` is a Scan with a `begins_with` filter, paginated to the end: a partition key cannot be
- * queried by prefix, and a wg-sync table holds a few hundred items per account, so a Scan costs
- * little and needs no index. Keys under `ledger/` grow by one per weigh-in; at tens of thousands of
- * items, add a GSI on the key's first segment instead.
+ * `listPage(prefix)` (what core lists accounts with) queries the keys-only index `bySegment` for a
+ * page of keys, then reads their values with a strongly consistent BatchGetItem: values are as
+ * strongly consistent as `get`, but membership follows the index, which DynamoDB updates
+ * asynchronously (usually well under a second): a key written just before may be missing from a
+ * listing, one deleted just before is left out. Items written by versions before the index lack
+ * `segment`: until the store has written it on all of them (in the first listings, idempotent and
+ * crash-safe; see {@link DynamoStoreOptions.indexSettleMs}), and for prefixes without a `/`, pages
+ * come from a consistent keys-only Scan instead, as does everything while the table has no index.
  *
- * IAM: `dynamodb:GetItem`, `UpdateItem`, `DeleteItem` and `Scan` on the table.
+ * `list(prefix)` stays a consistent Scan with a `begins_with` filter, paginated to the end: its
+ * membership strongly consistent, and the whole table read each time, so core keeps it for rare
+ * per-account listings (one account's ledger in dedupe, doctor and its first activity record).
+ *
+ * IAM: `dynamodb:GetItem`, `UpdateItem`, `DeleteItem`, `Scan` and `BatchGetItem` on the table, and
+ * `dynamodb:Query` on its index (`<table ARN>/index/bySegment`).
  *
  * @example
  * ```ts
@@ -108,6 +133,17 @@ export function dynamoStore(options: DynamoStoreOptions): StateStore {
     }
   };
 
+  const pager = dynamoPager({
+    client,
+    tableName,
+    log: options.logger ?? jsonLogger(),
+    nowMs,
+    indexSettleMs: options.indexSettleMs ?? 30_000,
+    call,
+    decode,
+    ...(options.scanPageSize ? { scanPageSize: options.scanPageSize } : {}),
+  });
+
   return {
     async get<T>(key: string) {
       assertValidKey(key);
@@ -126,10 +162,11 @@ export function dynamoStore(options: DynamoStoreOptions): StateStore {
       const names: Record<string, string> = { ...NAMES };
       const values: Record<string, AttributeValue> = {
         ':val': { S: json },
+        ':seg': { S: segmentOf(key) },
         ':first': { N: String(firstVersion() - 1) },
         ':one': { N: '1' },
       };
-      let update = 'SET #val = :val, #v = if_not_exists(#v, :first) + :one';
+      let update = 'SET #val = :val, #seg = :seg, #v = if_not_exists(#v, :first) + :one';
       if (ttlSeconds === undefined) update += ' REMOVE #e';
       else {
         update += ', #e = :exp';
@@ -205,13 +242,17 @@ export function dynamoStore(options: DynamoStoreOptions): StateStore {
         );
         for (const item of page.Items ?? []) {
           const key = item.key?.S;
-          if (key === undefined) continue;
+          if (key === undefined || key === INDEX_MARKER_KEY) continue;
           const live = decode<T>(key, item);
           if (live) entries.push({ key, ...live });
         }
         start = page.LastEvaluatedKey;
       } while (start);
       return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+
+    listPage<T>(prefix: string, options?: ListPageOptions) {
+      return pager.listPage<T>(prefix, options);
     },
   };
 }

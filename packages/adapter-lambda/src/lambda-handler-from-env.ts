@@ -195,7 +195,11 @@ export function lambdaHandlerFromEnv(options: LambdaHandlerFromEnvOptions = {}):
     const sync = createSync({
       ...config,
       ...(workQueue ? { queue: workQueue } : {}),
-      store: dynamoStore({ tableName, ...clientOption(options.dynamoClient) }),
+      store: dynamoStore({
+        tableName,
+        logger: logger ?? jsonLogger({ level: logLevel(env) }),
+        ...clientOption(options.dynamoClient),
+      }),
       ...(logger ? { logger } : {}),
       ...options.config,
     });

@@ -1,5 +1,6 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { StoreConflictError, StoreCorruptError, StoreError } from '@wg-sync/core';
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { StoreConflictError, StoreCorruptError, StoreError, silentLogger } from '@wg-sync/core';
 import { runStateStoreContract } from '@wg-sync/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoStore } from '../src/dynamo-store.js';
@@ -14,8 +15,29 @@ afterAll(async () => {
 });
 
 runStateStoreContract('dynamoStore on dynalite', async ({ now }) =>
-  dynamoStore({ tableName: await db.table(), client: db.client(), now }),
+  dynamoStore({
+    tableName: await db.table(),
+    client: db.client(),
+    now,
+    indexSettleMs: 0,
+    logger: silentLogger,
+  }),
 );
+
+// A table made before the index (by hand, or an older template not yet deployed): listings scan.
+runStateStoreContract('dynamoStore on a table without the index', async ({ now }) => {
+  const tableName = `wg-sync-${randomUUID()}`;
+  const client = db.client();
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+    }),
+  );
+  return dynamoStore({ tableName, client, now, indexSettleMs: 0, logger: silentLogger });
+});
 
 describe('dynamoStore beyond the contract', () => {
   it('lists across many Scan pages, sorted, with the prefix filter applied on every page', async () => {
