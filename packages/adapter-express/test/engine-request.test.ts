@@ -92,6 +92,7 @@ describe('nodeHttpHandler: the Request the engine gets', { timeout: 20_000 }, ()
   it("hands core's own handler a light Request that is a Request in every respect; others get a real one", async () => {
     const seen: Array<{
       kind: string;
+      light: boolean;
       method: string;
       url: string;
       type: string | null;
