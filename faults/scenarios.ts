@@ -2,6 +2,7 @@ import { garminLoginCooldown, type SyncReport } from '@wg-sync/core';
 import { refreshGarminTokens } from '@wg-sync/garmin';
 import type { IntervalsSim } from '@wg-sync/testkit';
 import { budgetScenarios } from './scenarios-budget.js';
+import { queueScenarios } from './scenarios-queue.js';
 import { notificationBody, type Person, WEBHOOK_SECRET, type World } from './world.js';
 
 export interface Scenario {
@@ -1194,6 +1195,7 @@ export const scenarios: Scenario[] = [
     },
   },
   ...budgetScenarios,
+  ...queueScenarios,
 ];
 
 const DAY_MINUTES = 24 * 60;

@@ -40,6 +40,28 @@ describe('wg-sync serve', () => {
     }
   });
 
+  it('--reconcile-hours: every account reconciled shortly after start, then at its slot; a shorter interval than 15 min is refused', async () => {
+    const world = await cliWorld();
+    await linkAccount(world);
+    // A weigh-in Withings never notified (the server was down): the first pass syncs it.
+    world.withings.addWeighIn(world.userId, { takenAt: new Date(Date.now() - 120_000), weightKg: 69.4 });
+    const server = start(
+      ['serve', '--port', '0', '--host', '127.0.0.1', '--reconcile-hours', '0.25'],
+      world.env,
+    );
+    await server.waitFor(/"event":"serve.listening"/);
+    await server.waitFor(/"event":"reconcile.completed"/);
+    expect(world.garmin.weighIns(GARMIN_EMAIL).map((w) => w.weight)).toEqual([69_400]);
+    server.child.kill('SIGTERM');
+    const done = await server.done;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/"event":"serve.stopped"/);
+
+    const refused = await run(['serve', '--port', '0', '--reconcile-hours', '0.1'], world.env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--reconcile-hours must be 0 (off) or 0.25–168');
+  }, 30_000);
+
   it('never prints the webhook secret: not in its listening line, not in webhook list', async () => {
     const world = await cliWorld();
     await linkAccount(world);

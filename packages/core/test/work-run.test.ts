@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inProcessQueue, type WorkMessage, type WorkOutcome } from '../src/index.js';
+import { inProcessQueue, type StateStore, type WorkMessage, type WorkOutcome } from '../src/index.js';
 import { harness, linkSecondAccount, minutesAgo } from './harness.js';
 
 type Line = { level: string; event: string; [field: string]: unknown };
@@ -128,5 +128,37 @@ describe('sync.work.run: one message, an outcome, never a rejection', { timeout:
       ].sort(),
     );
     expect(h.garmin.uploads()).toHaveLength(1);
+  });
+});
+
+describe('sync.reconcile(): accounts at once, the same report', { timeout: 30_000 }, () => {
+  it('reconciles accounts concurrently (bounded) and reports them in listing order', async () => {
+    const h = await harness();
+    const others = [await linkSecondAccount(h)];
+    h.withings.latencyMs = 25;
+    // Leases held at once = accounts syncing at once.
+    const held = new Set<string>();
+    let peak = 0;
+    const store: StateStore = {
+      ...h.store,
+      get: (key) => h.store.get(key),
+      list: (prefix) => h.store.list(prefix),
+      async put(key, value, options) {
+        const version = await h.store.put(key, value, options);
+        if (key.startsWith('lock/')) held.add(key);
+        peak = Math.max(peak, held.size);
+        return version;
+      },
+      async delete(key, options) {
+        held.delete(key);
+        return h.store.delete(key, options);
+      },
+    };
+    if (h.store.listPage) store.listPage = h.store.listPage.bind(h.store);
+    const report = await h.another({ store, queueConcurrency: 2 }).reconcile();
+    expect(report.ok).toBe(true);
+    expect(report.accounts.map((a) => a.userId)).toEqual([h.userId, ...others.map((o) => o.userId)].sort());
+    expect(report.accounts.every((a) => a.report?.failed.length === 0)).toBe(true);
+    expect(peak).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { jsonLogger, type LogLevel } from '@wg-sync/core';
+import { type InProcessQueue, jsonLogger, type LogLevel } from '@wg-sync/core';
 import { defineCommand } from 'citty';
 import { globalArgs, openContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -7,9 +7,13 @@ import { say } from '../terminal.js';
 import { allowUnauthenticatedWebhookArg } from '../webhook-secret.js';
 import { syncDeletionsArg } from './sync.js';
 
-const HOUR_MS = 3_600_000;
 /** Withings retries a failed delivery for hours; a reconcile shortly after start drains what it missed meanwhile. */
 const FIRST_RECONCILE_MS = 10_000;
+/**
+ * How often the accounts whose reconcile slot comes next are enqueued: each account has a stable
+ * slot in the interval, so a tick every 15 minutes reconciles each one once per interval, spread flat.
+ */
+const TICK_MS = 15 * 60_000;
 
 export const serve = defineCommand({
   meta: {
@@ -29,7 +33,8 @@ export const serve = defineCommand({
     },
     'reconcile-hours': {
       type: 'string',
-      description: 'hours between reconciles: subscription check, catch-up sync, alerts; 0 = off',
+      description:
+        "hours between an account's reconciles (subscription check, catch-up sync, alerts), each at its own slot; 0.25–168, 0 = off",
       default: '6',
     },
   },
@@ -38,8 +43,8 @@ export const serve = defineCommand({
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new CliError('--port must be 0–65535', { exitCode: EXIT.USAGE });
     const hours = Number(args['reconcile-hours']);
-    if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 7)
-      throw new CliError('--reconcile-hours must be 0–168', { exitCode: EXIT.USAGE });
+    if (!Number.isFinite(hours) || (hours !== 0 && (hours < 0.25 || hours > 24 * 7)))
+      throw new CliError('--reconcile-hours must be 0 (off) or 0.25–168', { exitCode: EXIT.USAGE });
     const maxConnections = Number(args['max-connections'] ?? DEFAULT_SERVER_LIMITS.maxConnections);
     if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 100_000)
       throw new CliError('--max-connections must be 1–100000', { exitCode: EXIT.USAGE });
@@ -51,6 +56,7 @@ export const serve = defineCommand({
         logger: jsonLogger({ level }),
         ...(args['allow-unauthenticated-webhook'] ? { allowUnauthenticatedWebhook: true } : {}),
         ...(args['sync-deletions'] ? { syncDeletions: true } : {}),
+        ...(hours > 0 ? { reconcileIntervalHours: hours } : {}),
       },
       { webhook: 'serve' },
     );
@@ -71,25 +77,31 @@ export const serve = defineCommand({
       ),
     );
 
+    // The first pass covers every account (what Withings could not deliver while this was down); then
+    // every tick sends the accounts whose slot comes next to the in-process queue (bounded, webhooks
+    // and manual syncs first), delayed until their slot.
     let reconciling: Promise<unknown> | undefined;
+    const logFailure = (event: string) => (error: unknown) =>
+      ctx.config.logger?.error(event, { error: redactor.error(error) });
     const reconcile = () => {
       reconciling ??= ctx.sync
         .reconcile()
-        .catch((error: unknown) =>
-          ctx.config.logger?.error('reconcile.failed', { error: redactor.error(error) }),
-        )
+        .catch(logFailure('reconcile.failed'))
         .finally(() => {
           reconciling = undefined;
         });
     };
-    const timers =
-      hours > 0 ? [setTimeout(reconcile, FIRST_RECONCILE_MS), setInterval(reconcile, hours * HOUR_MS)] : [];
+    const tick = () =>
+      void ctx.sync.work.enqueueDueReconciles().catch(logFailure('reconcile.enqueue.failed'));
+    const timers = hours > 0 ? [setTimeout(reconcile, FIRST_RECONCILE_MS), setInterval(tick, TICK_MS)] : [];
+    const queue = ctx.sync.work.queue as Partial<InProcessQueue>;
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         say(JSON.stringify({ event: 'serve.stopping', signal }));
         for (const timer of timers) clearTimeout(timer);
-        void Promise.all([server.close(), reconciling])
+        // Reconciles not started yet are dropped: the first pass of the next start covers them.
+        void Promise.all([server.close(), reconciling, queue.close?.()])
           .then(() => say(JSON.stringify({ event: 'serve.stopped' })))
           .finally(resolve);
       };

@@ -34,8 +34,9 @@ export interface InProcessQueueOptions {
 /** The queue {@link inProcessQueue} makes: a {@link WorkQueue} that can also be drained or closed. */
 export interface InProcessQueue extends WorkQueue {
   /**
-   * Runs now whatever waits for its delay or its next attempt, and resolves once nothing is queued
-   * or running (messages sent meanwhile included). For tests and a graceful end of a script.
+   * Runs now what waits for its `delaySeconds`, and resolves once nothing is queued, running or
+   * waiting for its next attempt (messages sent meanwhile included; a backoff is waited out, not
+   * skipped). For tests and a graceful end of a script.
    */
   drain(): Promise<void>;
   /**
@@ -105,8 +106,8 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
     pump();
   };
   const wait = (entry: Entry, ms: number) => {
-    // While draining, nothing waits for its delay or backoff.
-    if (ms <= 0 || draining > 0) return ready(entry);
+    // While draining, nothing waits for its delay; a backoff is kept (a lease's TTL, a rate limit).
+    if (ms <= 0 || (draining > 0 && entry.attempts === 0)) return ready(entry);
     delayed.add(entry);
     entry.timer = timers.setTimeout(() => ready(entry), ms);
   };
@@ -183,6 +184,7 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
       draining += 1;
       try {
         for (const entry of [...delayed]) {
+          if (entry.attempts > 0) continue;
           timers.clearTimeout(entry.timer);
           ready(entry);
         }

@@ -27,7 +27,7 @@ export interface EnqueueOptions {
 
 /**
  * Where in each interval an account's reconcile falls: a stable offset in ms in `[0, intervalMs)`,
- * from the 32-bit FNV-1a hash of its user id. Stable across processes and restarts, so an account is
+ * from the 32-bit FNV-1a hash of its user id (with murmur3's finalizer). Stable across processes and restarts, so an account is
  * reconciled once per interval at the same minute, and spread evenly, so 10 000 accounts make a
  * flat load instead of a burst at :00.
  *
@@ -43,6 +43,13 @@ export function reconcileSlot(userId: string, intervalMs: number): number {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
+  // FNV-1a alone leaves sequential ids (Withings' are) clustered in the high bits the slot reads:
+  // murmur3's finalizer spreads them.
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash = (hash ^ (hash >>> 16)) >>> 0;
   return Math.floor((hash / 2 ** 32) * intervalMs);
 }
 
