@@ -10,7 +10,7 @@ import type { StateStore } from '../store/state-store.js';
  * for the holder (or the next `reconcile`) to drain.
  */
 export class SyncCoordinator {
-  readonly #running = new Map<string, { done: Promise<SyncReport>; again: boolean }>();
+  readonly #running = new Map<string, Slot>();
   readonly #owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   readonly #turns: TurnQueue;
 
@@ -29,10 +29,20 @@ export class SyncCoordinator {
   async run(userId: string, execute: () => Promise<SyncReport>, busy: () => SyncReport): Promise<SyncReport> {
     const running = this.#running.get(userId);
     if (running) {
+      const fetchesBefore = running.fetches;
       running.again = true;
-      return { ...(await running.done), coalesced: true };
+      const settled = await running.done.then(
+        (report) => ({ report }),
+        (error: unknown) => ({ error }),
+      );
+      // Served only by a fetch that began after it joined. A sync past its last fetch (releasing its
+      // lease, or at its cap of rounds) never makes one: this trigger then runs a sync of its own,
+      // instead of leaving what it announced in `pending/` until some later sync.
+      if (running.fetches <= fetchesBefore) return this.run(userId, execute, busy);
+      if ('error' in settled) throw settled.error;
+      return { ...settled.report, coalesced: true };
     }
-    const slot = { done: undefined as unknown as Promise<SyncReport>, again: false };
+    const slot: Slot = { done: undefined as unknown as Promise<SyncReport>, again: false, fetches: 0 };
     // The slot is taken before waiting for a turn, so triggers that arrive meanwhile join this sync.
     slot.done = this.#turns.run(() => this.#leased(userId, slot, execute, busy));
     this.#running.set(userId, slot);
@@ -62,7 +72,7 @@ export class SyncCoordinator {
 
   async #leased(
     userId: string,
-    slot: { again: boolean },
+    slot: Slot,
     execute: () => Promise<SyncReport>,
     busy: () => SyncReport,
   ): Promise<SyncReport> {
@@ -96,14 +106,16 @@ export class SyncCoordinator {
     );
     renew.unref();
     try {
+      slot.fetches += 1;
       let report = await execute();
       // Another trigger arrived meanwhile (here, or as a pending notification from another process).
       for (
         let rounds = 0;
-        rounds < 3 && (slot.again || (await this.#hasPending(userId, report)));
+        rounds < 3 && ((await this.#hasPending(userId, report)) || slot.again);
         rounds += 1
       ) {
         slot.again = false;
+        slot.fetches += 1;
         report = mergeReports(report, await execute());
       }
       return report;
@@ -121,6 +133,15 @@ export class SyncCoordinator {
     if (report.trigger === 'webhook') return false;
     return (await this.store.get(keys.pending(userId))) !== undefined;
   }
+}
+
+/** A user's sync running in this process. */
+interface Slot {
+  done: Promise<SyncReport>;
+  /** A trigger joined after the last fetch began: fetch once more. */
+  again: boolean;
+  /** Fetches begun (calls of `execute`): tells a joined trigger whether one began after it. */
+  fetches: number;
 }
 
 /** At most `size` tasks at once; the others wait in arrival order. */
