@@ -17,6 +17,8 @@ function brokenStore(): StateStore {
     );
   };
   broken.list = broken.get as never;
+  // Listings go through listPage when a store has it (accounts a page at a time).
+  broken.listPage = broken.get as never;
   return broken;
 }
 

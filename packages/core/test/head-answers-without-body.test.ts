@@ -116,12 +116,11 @@ describe('HEAD answers the status and headers a GET would, with no body', () => 
   });
 
   it('a config error surfacing as a 500 (INVALID_CONFIG to a bearer caller) keeps its headers, drops its JSON', async () => {
-    const broken: StateStore = {
-      ...memoryStore(),
-      list: async () => {
-        throw new ConfigError(['the store is misconfigured']);
-      },
+    const misconfigured = async (): Promise<never> => {
+      throw new ConfigError(['the store is misconfigured']);
     };
+    // Listings go through listPage when a store has it (accounts a page at a time), list otherwise.
+    const broken: StateStore = { ...memoryStore(), list: misconfigured, listPage: misconfigured };
     const e = engine({ apiToken: API_TOKEN, store: broken });
     const get = expectGetWithoutBody(
       await getThenHead(e, '/status', { authorization: `Bearer ${API_TOKEN}` }),
