@@ -30,7 +30,7 @@ const CAS_ATTEMPTS = 8;
 /**
  * Who a Withings call is for: `interactive` (webhook, manual and assign syncs, the CLI's tools, the
  * doctor) may use the whole budget; `background` (reconcile passes, backfills) only
- * {@link BACKGROUND_SHARE} of it, so a person waiting for a weigh-in comes first when it is tight.
+ * 80% of it, so a person waiting for a weigh-in comes first when it is tight.
  */
 export type WithingsBudgetPriority = 'interactive' | 'background';
 
