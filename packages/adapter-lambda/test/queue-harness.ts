@@ -1,22 +1,20 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SyncConfig, WorkMessage } from '@wg-sync/core';
 import { onCleanup } from '@wg-sync/test-support';
-import { type LocalSqs, receive, sqsEventSource, startLocalSqs } from '@wg-sync/test-support/local-sqs';
+import {
+  type DeadLetter,
+  deadLetters,
+  type LocalSqs,
+  lambdaContext,
+  sqsEventSource,
+  startLocalSqs,
+} from '@wg-sync/test-support/local-sqs';
 import { type LambdaQueueOptions, lambdaAdapter } from '../src/lambda-adapter.js';
-import type { LambdaContextLike, LambdaHandler } from '../src/lambda-events.js';
+import type { LambdaHandler } from '../src/lambda-events.js';
 import { sqsWorkQueue } from '../src/sqs/sqs-work-queue.js';
 import { type World, world } from './harness.js';
 
-/** A Lambda context with `ms` left, as a 180 s function has at its start. */
-export function roomyContext(ms = 180_000): LambdaContextLike {
-  const deadline = Date.now() + ms;
-  return {
-    functionName: 'wg-sync-test-sync',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:wg-sync-test-sync',
-    awsRequestId: 'd7f0c8a2-7b61-11e6-9a41-93e812345678',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-  };
-}
+export { lambdaContext as roomyContext };
 
 export interface QueueWorld extends World {
   sqs: LocalSqs;
@@ -32,7 +30,7 @@ export interface QueueWorld extends World {
   /** Puts messages on the work queue as the engine would. */
   send(...messages: WorkMessage[]): Promise<void>;
   /** What the dead-letter queue holds: body and reason. */
-  deadLetters(): Promise<Array<{ body: string; reason?: string; receives?: string; kind?: string }>>;
+  deadLetters(): Promise<DeadLetter[]>;
 }
 
 /**
@@ -71,7 +69,7 @@ export async function queueWorld(
       ...options.queue,
     },
   });
-  const source = sqsEventSource({ client, queueUrl, handler: (event) => handler(event, roomyContext()) });
+  const source = sqsEventSource({ client, queueUrl, handler: (event) => handler(event, lambdaContext()) });
   return {
     ...w,
     sqs,
@@ -80,23 +78,8 @@ export async function queueWorld(
     deadLetterQueueUrl,
     handler,
     poll: () => source.poll(),
-    async drain() {
-      // Bounded: a crashed batch comes back only after the queue's visibility timeout.
-      for (const end = Date.now() + 10_000; Date.now() < end; ) {
-        const depth = await sqs.depth(queueUrl);
-        if (depth.visible + depth.inFlight + depth.delayed === 0) return;
-        if ((await source.poll()).delivered === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`the queue did not drain: ${JSON.stringify(await sqs.depth(queueUrl))}`);
-    },
+    drain: () => source.drain(),
     send: (...messages) => workQueue.send(messages.map((message) => ({ message }))),
-    async deadLetters() {
-      return (await receive(client, deadLetterQueueUrl)).map((m) => ({
-        body: m.Body as string,
-        reason: m.MessageAttributes?.reason?.StringValue,
-        receives: m.MessageAttributes?.receives?.StringValue,
-        kind: m.MessageAttributes?.kind?.StringValue,
-      }));
-    },
+    deadLetters: () => deadLetters(client, deadLetterQueueUrl),
   };
 }

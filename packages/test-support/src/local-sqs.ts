@@ -78,29 +78,35 @@ export async function startLocalSqs(): Promise<LocalSqs> {
       );
       return { queueUrl: work.QueueUrl as string, deadLetterQueueUrl };
     },
-    async depth(queueUrl) {
-      const { Attributes = {} } = await admin.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-      return {
-        // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too (SQS does not).
-        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0) - inFlight,
-        inFlight,
-        delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-      };
-    },
+    depth: (queueUrl) => queueDepth(admin, queueUrl),
     async close() {
       for (const c of clients) c.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Visible, in flight and delayed messages of a queue (GetQueueAttributes). */
+export async function queueDepth(
+  client: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const { Attributes = {} } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return {
+    // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too (SQS does not).
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0) - inFlight,
+    inFlight,
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
   };
 }
 
@@ -129,6 +135,14 @@ export interface PollResult {
   crashed: boolean;
 }
 
+/** Lambda's SQS event source mapping around one function. */
+export interface EventSource {
+  /** One receive of a batch, handed to the function, and the deletes its answer allows. */
+  poll(): Promise<PollResult>;
+  /** Polls until the queue holds nothing, visible, in flight or delayed (at most `timeoutMs`, default 10 s). */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
 /**
  * Lambda's SQS event source mapping, as AWS documents it: receive a batch, hand it to the function as
  * an `aws:sqs` event, then delete every record except those in the answer's `batchItemFailures`; a
@@ -141,11 +155,20 @@ export function sqsEventSource(options: {
   queueUrl: string;
   handler: (event: unknown) => Promise<unknown>;
   batchSize?: number;
-}): { poll(): Promise<PollResult> } {
+}): EventSource {
   const { client, queueUrl, handler } = options;
   const name = new URL(queueUrl).pathname.split('/').pop() as string;
   const arn = `arn:aws:sqs:eu-west-1:123456789012:${name}`;
-  return {
+  const source: EventSource = {
+    async drain(timeoutMs = 10_000) {
+      // Bounded: a crashed batch comes back only after the queue's visibility timeout.
+      for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+        const depth = await queueDepth(client, queueUrl);
+        if (depth.visible + depth.inFlight + depth.delayed === 0) return;
+        if ((await source.poll()).delivered === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`the queue did not drain: ${JSON.stringify(await queueDepth(client, queueUrl))}`);
+    },
     async poll() {
       const messages = await receive(client, queueUrl, options.batchSize ?? 10);
       if (messages.length === 0) return { delivered: 0, failed: 0, crashed: false };
@@ -174,6 +197,42 @@ export function sqsEventSource(options: {
       return { delivered: messages.length, failed: failures.size, crashed: false };
     },
   };
+  return source;
+}
+
+/** A Lambda context with `ms` left, as a 180 s function has at its start. */
+export function lambdaContext(ms = 180_000): {
+  functionName: string;
+  invokedFunctionArn: string;
+  awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+} {
+  const deadline = Date.now() + ms;
+  return {
+    functionName: 'wg-sync-test-sync',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:wg-sync-test-sync',
+    awsRequestId: 'd7f0c8a2-7b61-11e6-9a41-93e812345678',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+}
+
+/** A message of a dead-letter queue as wg-sync's adapter sends it: the body and its attributes. */
+export interface DeadLetter {
+  body: string;
+  /** The typed code (absent when SQS's own redrive moved it). */
+  reason?: string;
+  receives?: string;
+  kind?: string;
+}
+
+/** What a dead-letter queue holds (up to 10 visible messages), body and reason. */
+export async function deadLetters(client: SQSClient, deadLetterQueueUrl: string): Promise<DeadLetter[]> {
+  return (await receive(client, deadLetterQueueUrl)).map((m) => ({
+    body: m.Body as string,
+    reason: m.MessageAttributes?.reason?.StringValue,
+    receives: m.MessageAttributes?.receives?.StringValue,
+    kind: m.MessageAttributes?.kind?.StringValue,
+  }));
 }
 
 /** An SQS message as Lambda puts it in an event record (lower-case keys, string attributes). */
