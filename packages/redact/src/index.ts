@@ -6,7 +6,13 @@
  *
  * @packageDocumentation
  */
-export { type RedactLogFields, type RedactLogger, Redactor, type RedactorOptions } from './redactor.js';
+export {
+  type RedactLogFields,
+  type RedactLogger,
+  type RedactLogLevel,
+  Redactor,
+  type RedactorOptions,
+} from './redactor.js';
 export {
   describeUrl,
   excerpt,

@@ -10,7 +10,15 @@ export interface RedactLogger {
   info(event: string, fields?: RedactLogFields): void;
   warn(event: string, fields?: RedactLogFields): void;
   error(event: string, fields?: RedactLogFields): void;
+  /**
+   * Optional, as pino has it: `false` for a level the logger drops, so lines at that level are not
+   * redacted (walked and copied) only to be thrown away.
+   */
+  isLevelEnabled?(level: RedactLogLevel): boolean;
 }
+
+/** The levels of a {@link RedactLogger}. */
+export type RedactLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Options of a {@link Redactor}. */
 export interface RedactorOptions extends RedactTextOptions {
@@ -114,13 +122,20 @@ export class Redactor {
   /** Wraps a logger so that nothing reaches it unredacted. */
   logger(inner: RedactLogger): RedactLogger {
     const wrap =
-      (level: keyof RedactLogger) =>
+      (level: RedactLogLevel) =>
       (event: string, fields?: RedactLogFields): void => {
+        if (inner.isLevelEnabled?.(level) === false) return;
         inner[level](
           this.text(event),
           fields === undefined ? undefined : (this.value(fields) as RedactLogFields),
         );
       };
-    return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+    return {
+      debug: wrap('debug'),
+      info: wrap('info'),
+      warn: wrap('warn'),
+      error: wrap('error'),
+      isLevelEnabled: (level) => inner.isLevelEnabled?.(level) ?? true,
+    };
   }
 }

@@ -195,3 +195,46 @@ describe('safeCause', () => {
     expect(safeCause(42).message).toBe('non-Error thrown (number)');
   });
 });
+
+describe('Redactor.logger and levels the logger drops', () => {
+  it('never walks the fields of a line at a level the logger says it drops', () => {
+    const lines: string[] = [];
+    let walked = 0;
+    const fields = {
+      get token() {
+        walked += 1;
+        return 'secret-value-123456';
+      },
+    };
+    const redactor = new Redactor();
+    redactor.add('secret-value-123456');
+    const logger = redactor.logger({
+      debug: () => lines.push('debug'),
+      info: (_event, f) => lines.push(`info ${JSON.stringify(f)}`),
+      warn: () => lines.push('warn'),
+      error: () => lines.push('error'),
+      isLevelEnabled: (level) => level !== 'debug',
+    });
+    logger.debug('quiet', fields);
+    expect(walked).toBe(0);
+    logger.info('heard', fields);
+    expect(walked).toBe(1);
+    expect(lines).toEqual(['info {"token":"[redacted]"}']);
+    expect(logger.isLevelEnabled?.('debug')).toBe(false);
+    expect(logger.isLevelEnabled?.('warn')).toBe(true);
+  });
+
+  it('hands every line to a logger that does not say (as before)', () => {
+    const lines: string[] = [];
+    const logger = new Redactor().logger({
+      debug: (event) => lines.push(event),
+      info: (event) => lines.push(event),
+      warn: (event) => lines.push(event),
+      error: (event) => lines.push(event),
+    });
+    logger.debug('a');
+    logger.error('b');
+    expect(lines).toEqual(['a', 'b']);
+    expect(logger.isLevelEnabled?.('debug')).toBe(true);
+  });
+});

@@ -14,6 +14,11 @@ export interface Logger {
   info(event: string, fields?: LogFields): void;
   warn(event: string, fields?: LogFields): void;
   error(event: string, fields?: LogFields): void;
+  /**
+   * Optional, as pino has it: `false` for a level this logger drops. wg-sync then skips redacting
+   * (walking and copying) lines nobody will see; without it every line is redacted and handed over.
+   */
+  isLevelEnabled?(level: LogLevel): boolean;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -37,7 +42,13 @@ export function jsonLogger(
       if (ORDER[level] < min) return;
       write(JSON.stringify({ level, time: new Date().toISOString(), event, ...fields }, jsonReplacer), level);
     };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    isLevelEnabled: (level) => ORDER[level] >= min,
+  };
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
@@ -51,4 +62,10 @@ function codeOf(error: Error): Record<string, unknown> {
 }
 
 /** A logger that drops everything. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  isLevelEnabled: () => false,
+};
