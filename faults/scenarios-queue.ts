@@ -4,7 +4,7 @@ import type { Scenario } from './scenarios.js';
 import type { World } from './world.js';
 
 /** A webhook message for `userId`, as the webhook route would send it to the queue. */
-function webhookMessage(userId: string): WorkMessage {
+export function webhookMessage(userId: string): WorkMessage {
   const now = Math.floor(Date.now() / 1000);
   return { v: 1, kind: 'webhook', userId, notification: { userId, appli: 1, start: now - 900, end: now } };
 }
@@ -27,6 +27,18 @@ function dieMidSync(world: World, userId: string): () => void {
     world.store.put = put;
     world.store.delete = remove;
   };
+}
+
+/**
+ * Three people of a world made with `people: 3`: two with a weigh-in to sync, and one whose account
+ * record is corrupt (a poison account; `damage` tells whether it was left as it was).
+ */
+export async function poisonPeople(world: World) {
+  const [ana, ben, cleo] = [world.person(0), world.person(1), world.person(2)];
+  world.weighIn(ana, { minutesAgo: 8, weightKg: 58.8 });
+  world.weighIn(ben, { minutesAgo: 7, weightKg: 91.2 });
+  const damage = await world.made.corrupt(`account/${cleo.userId}`);
+  return { ana, ben, cleo, damage };
 }
 
 /** The in-process queue, and the work queues of issue 19 §1. */
@@ -94,10 +106,7 @@ export const queueScenarios: Scenario[] = [
     name: 'work queue: poison messages (unknown user, corrupt account) are dead-lettered with their typed reason after the retries; the others sync',
     options: { people: 3 },
     async run(world) {
-      const [ana, ben, cleo] = [world.person(0), world.person(1), world.person(2)];
-      world.weighIn(ana, { minutesAgo: 8, weightKg: 58.8 });
-      world.weighIn(ben, { minutesAgo: 7, weightKg: 91.2 });
-      const damage = await world.made.corrupt(`account/${cleo.userId}`);
+      const { ana, ben, cleo, damage } = await poisonPeople(world);
       const letters: DeadLetter[] = [];
       const attempts = new Map<string, number>();
       const { logger } = collectLogs(world.logs);

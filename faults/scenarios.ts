@@ -3,6 +3,7 @@ import { refreshGarminTokens } from '@wg-sync/garmin';
 import type { IntervalsSim } from '@wg-sync/testkit';
 import { budgetScenarios } from './scenarios-budget.js';
 import { queueScenarios } from './scenarios-queue.js';
+import { sqsScenarios } from './scenarios-sqs.js';
 import { notificationBody, type Person, WEBHOOK_SECRET, type World } from './world.js';
 
 export interface Scenario {
@@ -1196,6 +1197,7 @@ export const scenarios: Scenario[] = [
   },
   ...budgetScenarios,
   ...queueScenarios,
+  ...sqsScenarios,
 ];
 
 const DAY_MINUTES = 24 * 60;

@@ -198,6 +198,11 @@ export class World {
     return world;
   }
 
+  /** Runs `cleanup` when the world closes (after the scenario), as for the simulators and the store. */
+  onClose(cleanup: () => Promise<unknown>): void {
+    this.#cleanup.push(cleanup);
+  }
+
   /** Another engine over the same store: another process or Lambda container. */
   engine(overrides: Partial<SyncConfig> = {}): Sync {
     const engine = createSync({ ...this.#config, ...overrides });
