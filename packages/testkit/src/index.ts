@@ -17,6 +17,7 @@ export type {
   GarminSimFaultKind,
   GarminSimFaults,
   GarminSimOptions,
+  GarminSimTokens,
   GarminSimUpload,
   GarminSimUploadLimits,
   GarminSimWeighIn,

@@ -164,6 +164,18 @@ export async function startGarminSim(options: GarminSimOptions = {}): Promise<Ga
     bloodPressures: (email) => state.account(email).bloodPressures.map((r) => ({ ...r })),
     uploads: () => [...state.uploads],
     addAccount: (account) => state.addAccount(account),
+    issueTokens(email, { clientId = state.clientIds[0] ?? state.jwtClientId ?? 'sim-client' } = {}) {
+      const answer = state.issueTokens(email, clientId);
+      const accessToken = String(answer.access_token);
+      const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
+      return {
+        accessToken,
+        refreshToken: String(answer.refresh_token),
+        clientId: String(claims.client_id),
+        expiresAt: new Date(Number(claims.exp) * 1000),
+        domain: 'garmin.com',
+      };
+    },
     revokeAccessTokens(email) {
       for (const record of state.accessTokens.values()) {
         if (email === undefined || record.email === email.trim().toLowerCase()) record.revoked = true;

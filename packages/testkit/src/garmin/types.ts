@@ -247,6 +247,17 @@ export interface GarminSimUpload {
   entries: number;
 }
 
+/** DI tokens as {@link GarminSim.issueTokens} issues them (the shape of `GarminTokens` in @wg-sync/garmin). */
+export interface GarminSimTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** The DI client id the tokens belong to (refreshes must name it). */
+  clientId: string;
+  /** The access token's expiry (its JWT's `exp`). */
+  expiresAt: Date;
+  domain: 'garmin.com';
+}
+
 /** A running Garmin simulator. */
 export interface GarminSim {
   /** Base URL of the server (every host is served by it). */
@@ -277,6 +288,13 @@ export interface GarminSim {
   uploads(): GarminSimUpload[];
   /** Adds an account while running. */
   addAccount(account: GarminSimAccount): void;
+  /**
+   * Issues DI tokens directly, as if `email` had just signed in (the tokens the DI token endpoint
+   * answers, for the first accepted client id unless `clientId` is given): for setups that link
+   * thousands of accounts, where a sign-in of several round trips each would dominate. The shape is
+   * `GarminTokens` of `@wg-sync/garmin`.
+   */
+  issueTokens(email: string, options?: { clientId?: string }): GarminSimTokens;
   /** Makes every access token issued so far answer 401 (as Garmin does for revoked tokens). */
   revokeAccessTokens(email?: string): void;
   /** Every secret in play: passwords, MFA codes, tickets, access and refresh tokens ever issued. */
