@@ -81,6 +81,20 @@ interface Probe {
   stderr: string;
 }
 
+/**
+ * A probe's whole environment: no AWS credentials and no metadata service, so any AWS call fails the
+ * probe instead of hanging; the events to handle; then the test's variables.
+ */
+function probeEnv(env: Record<string, string>, events: unknown[]): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    PROBE_EVENTS: JSON.stringify(events),
+    ...env,
+  };
+}
+
 /** Imports the bundle in a fresh node process with only `env`, and runs `events` through its handler. */
 function runBundle(env: Record<string, string>, events: unknown[]): Probe {
   const script = `
@@ -94,14 +108,7 @@ function runBundle(env: Record<string, string>, events: unknown[]): Probe {
     process.stdout.write(JSON.stringify({ importMs, exportsHandler: typeof mod.handler === 'function', results }));
   `;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    // No AWS credentials and no metadata service: any AWS call would fail the probe instead of hanging.
-    env: {
-      PATH: process.env.PATH ?? '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      PROBE_EVENTS: JSON.stringify(events),
-      ...env,
-    },
+    env: probeEnv(env, events),
     timeout: 20_000,
     encoding: 'utf8',
   });
@@ -122,13 +129,7 @@ async function runBundleAsync(
     process.stdout.write(JSON.stringify({ results }));
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      PROBE_EVENTS: JSON.stringify(events),
-      ...env,
-    },
+    env: probeEnv(env, events),
     timeout: 20_000,
   });
   let stdout = '';

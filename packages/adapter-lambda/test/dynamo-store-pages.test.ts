@@ -1,10 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import {
-  BatchGetItemCommand,
-  CreateTableCommand,
-  type DynamoDBClient,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type ListPage, type LogFields, listPages, type StateStore } from '@wg-sync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoStore } from '../src/dynamo-store.js';
@@ -121,16 +115,8 @@ describe('dynamoStore.listPage', () => {
 
   it('on a table without the index: scans, warns once a minute with the fix, and lists correctly', async () => {
     let clock = Date.parse('2026-11-20T06:00:00Z');
-    const tableName = `wg-sync-${randomUUID()}`;
+    const tableName = await db.tableWithoutIndex();
     const client = db.client();
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
-      }),
-    );
     const { lines, logger } = collector();
     const store = dynamoStore({ tableName, client, now: () => new Date(clock), indexSettleMs: 0, logger });
     for (const id of ['3', '1', '2']) await store.put(`account/${id}`, id);

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { StoreConflictError, StoreCorruptError, StoreError, silentLogger } from '@wg-sync/core';
 import { runStateStoreContract } from '@wg-sync/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,16 +25,8 @@ runStateStoreContract('dynamoStore on dynalite', async ({ now }) =>
 
 // A table made before the index (by hand, or an older template not yet deployed): listings scan.
 runStateStoreContract('dynamoStore on a table without the index', async ({ now }) => {
-  const tableName = `wg-sync-${randomUUID()}`;
+  const tableName = await db.tableWithoutIndex();
   const client = db.client();
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
-    }),
-  );
   return dynamoStore({ tableName, client, now, indexSettleMs: 0, logger: silentLogger });
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localAwsClients, localAwsConfig } from '@wg-sync/test-support/local-aws';
 import dynalite from 'dynalite';
 import { createDynamoTable } from '../src/create-dynamo-table.js';
 
@@ -11,6 +12,8 @@ export interface LocalDynamoDb {
   client(): DynamoDBClient;
   /** A fresh, empty table; returns its name. */
   table(): Promise<string>;
+  /** A fresh table without the account index, as one made by hand or by an older template; its name. */
+  tableWithoutIndex(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -18,17 +21,8 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clients: DynamoDBClient[] = [];
-  const client = () => {
-    const created = new DynamoDBClient({
-      endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
-    clients.push(created);
-    return created;
-  };
+  const clients = localAwsClients(() => new DynamoDBClient(localAwsConfig(endpoint)));
+  const client = clients.client;
   const admin = client();
   return {
     endpoint,
@@ -39,8 +33,20 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
       await createDynamoTable({ tableName: name, client: admin, timeToLive: false });
       return name;
     },
+    async tableWithoutIndex() {
+      const name = `wg-sync-${randomUUID()}`;
+      await admin.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+        }),
+      );
+      return name;
+    },
     async close() {
-      for (const c of clients) c.destroy();
+      clients.destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

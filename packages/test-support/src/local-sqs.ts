@@ -8,6 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
+import { localAwsClients, localAwsConfig } from './local-aws.js';
 
 /*
  * SQS on 127.0.0.1 for tests, the way dynalite stands in for DynamoDB: local-aws-sqs (npm) is a real
@@ -44,17 +45,8 @@ let named = 0;
 export async function startLocalSqs(): Promise<LocalSqs> {
   const server = await createSqsServer({ port: 0, hostname: '127.0.0.1', validateDlqDestination: true });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clients: SQSClient[] = [];
-  const client = () => {
-    const created = new SQSClient({
-      endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
-    clients.push(created);
-    return created;
-  };
+  const clients = localAwsClients(() => new SQSClient(localAwsConfig(endpoint)));
+  const client = clients.client;
   const admin = client();
   return {
     endpoint,
@@ -80,7 +72,7 @@ export async function startLocalSqs(): Promise<LocalSqs> {
     },
     depth: (queueUrl) => queueDepth(admin, queueUrl),
     async close() {
-      for (const c of clients) c.destroy();
+      clients.destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
