@@ -57,7 +57,7 @@ describe('inProcessQueue: bounded, urgent first, retries then a dead letter', ()
     let running = 0;
     let peak = 0;
     const queue = inProcessQueue({
-      concurrency: 2,
+      concurrency: 3,
       log: recordingLog(),
       run: async (m) => {
         order.push(`${m.kind}:${m.userId}`);
@@ -73,9 +73,47 @@ describe('inProcessQueue: bounded, urgent first, retries then a dead letter', ()
     );
     await queue.send([{ message: manual('9') }]);
     await queue.drain();
-    expect(peak).toBe(2);
-    // Two reconciles had started when the manual sync arrived; it goes before the other two.
+    expect(peak).toBe(3);
+    // Two reconciles had started when the manual sync arrived (the third slot is kept from them); it
+    // goes before the other two.
     expect(order).toEqual(['reconcile:1', 'reconcile:2', 'manual:9', 'reconcile:3', 'reconcile:4']);
+    expect(queue.size).toEqual({ waiting: 0, running: 0 });
+  });
+
+  it('keeps one slot from reconcile passes, so the sync a person waits for starts at once while they all wait', async () => {
+    const started: string[] = [];
+    const release: Array<() => void> = [];
+    const queue = inProcessQueue({
+      concurrency: 4,
+      log: recordingLog(),
+      run: async (m) => {
+        started.push(`${m.kind}:${m.userId}`);
+        await new Promise<void>((resolve) => release.push(resolve));
+        return done(m);
+      },
+    });
+    await queue.send(Array.from({ length: 6 }, (_, i) => ({ message: reconcile(String(i)) })));
+    expect(queue.size).toEqual({ waiting: 3, running: 3 });
+    await queue.send([{ message: manual('w') }]);
+    expect(started).toEqual(['reconcile:0', 'reconcile:1', 'reconcile:2', 'manual:w']);
+    expect(queue.size).toEqual({ waiting: 3, running: 4 });
+    // A reconcile ending frees a reconcile's slot; the kept one stays free for the next person.
+    release.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started.at(-1)).toBe('reconcile:3');
+    expect(queue.size).toEqual({ waiting: 2, running: 4 });
+    while (queue.size.running + queue.size.waiting > 0) {
+      for (const resolve of release.splice(0)) resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await queue.drain();
+    expect(started).toHaveLength(7);
+  });
+
+  it('with concurrency 1 reconciles still run (the kept slot needs a second one)', async () => {
+    const queue = inProcessQueue({ concurrency: 1, log: recordingLog(), run: async (m) => done(m) });
+    await queue.send([{ message: reconcile('1') }, { message: reconcile('2') }]);
+    await queue.drain();
     expect(queue.size).toEqual({ waiting: 0, running: 0 });
   });
 

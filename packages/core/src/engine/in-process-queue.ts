@@ -14,7 +14,11 @@ export interface DeadLetter {
 export interface InProcessQueueOptions {
   /** Runs one message (`sync.work.run`); a rejection counts as a retryable `INTERNAL` failure. */
   run: (message: WorkMessage) => Promise<WorkOutcome>;
-  /** Messages run at once (default 4). */
+  /**
+   * Messages run at once (default 4). Above 1, `reconcile` messages take at most `concurrency − 1`
+   * of them, so a webhook or manual sync never waits for a reconcile pass to end (passes wait for
+   * the Withings budget's background share when it is tight, and would otherwise hold every slot).
+   */
   concurrency?: number;
   /** Attempts per message before it is dead-lettered (default 3). */
   maxAttempts?: number;
@@ -62,7 +66,7 @@ const defaultBackoff = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attemp
 /**
  * A {@link WorkQueue} in this process, for `wg-sync serve`, the Express adapter and code: at most
  * `concurrency` messages at once, `webhook` and `manual` ones (a person waits) before `reconcile`
- * ones; a failed message is tried again after a backoff up to `maxAttempts` times (at once when its
+ * ones, with one slot kept from reconciles; a failed message is tried again after a backoff up to `maxAttempts` times (at once when its
  * outcome is not `retryable`), then dead-lettered: an `error` log line `work.dead-letter` with its
  * typed `code`, and `onDeadLetter`. A failing message never holds the others back. Messages are kept
  * as the JSON a real queue would carry, so they behave the same here as on SQS; nothing is durable:
@@ -86,6 +90,7 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
     throw new RangeError('concurrency must be a positive integer');
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     throw new RangeError('maxAttempts must be a positive integer');
+  const reconcileSlots = Math.max(1, concurrency - 1);
   const backoff = options.backoffMs ?? defaultBackoff;
   const log = options.log ?? jsonLogger();
   const timers = options.timers ?? {
@@ -96,6 +101,7 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
   const later: Entry[] = [];
   const delayed = new Set<Entry>();
   let running = 0;
+  let runningReconciles = 0;
   let closed = false;
   let draining = 0;
   let idle: Array<() => void> = [];
@@ -119,11 +125,14 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
   };
   const pump = () => {
     while (!closed && running < concurrency) {
-      const entry = urgent.shift() ?? later.shift();
+      const entry = urgent.shift() ?? (runningReconciles < reconcileSlots ? later.shift() : undefined);
       if (!entry) break;
+      const isReconcile = entry.message.kind === 'reconcile';
       running += 1;
+      if (isReconcile) runningReconciles += 1;
       void attempt(entry).finally(() => {
         running -= 1;
+        if (isReconcile) runningReconciles -= 1;
         pump();
         settleIdle();
       });
