@@ -2,7 +2,7 @@
 // prints a table and writes bench/results.json. Targets are reported, never asserted: numbers on a
 // shared 2-core machine are not pass/fail material, trends are.
 //
-//   node bench/run.mjs [--quick] [--out <file>]      (after pnpm build; `pnpm bench` builds first)
+//   node bench/run.mjs [--quick] [--out <file>] [--only <bench>,…]   (after pnpm build; `pnpm bench` builds first)
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,27 +11,35 @@ import { backfill } from './backfill.mjs';
 import { expressThroughput } from './express-throughput.mjs';
 import { lambdaBundle } from './lambda-bundle.mjs';
 import { memory } from './memory.mjs';
+import { SIZES, scale, scaleRows } from './scale.mjs';
 import { LATENCY_MS, SEQUENTIAL_ROUND_TRIPS_TARGET, webhookSync } from './webhook-sync.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args[outIndex + 1] : fileURLToPath(new URL('./results.json', import.meta.url));
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1].split(',')) : undefined;
 
-const results = {
-  webhookSync: await webhookSync({ runs: quick ? 2 : 10 }),
-  twoDestinations: await webhookSync({ runs: quick ? 2 : 10, secondDestination: 'service' }),
-  withIntervals: await webhookSync({ runs: quick ? 2 : 10, secondDestination: 'intervals' }),
-  ack: await ack({ notifications: quick ? 50 : 200, users: quick ? 5 : 20, bursts: quick ? 1 : 3 }),
-  backfill365: await backfill({ days: quick ? 60 : 365 }),
-  lambdaBundle: await lambdaBundle({ runs: quick ? 3 : 10 }),
-  expressThroughput: await expressThroughput({ seconds: quick ? 1 : 4 }),
-  memory: await memory(
-    quick
-      ? { webhooks: 2000, users: 20, warmUp: 1000, every: 500 }
-      : { webhooks: 10_000, users: 100, warmUp: 1000, every: 1000 },
-  ),
+const benches = {
+  webhookSync: () => webhookSync({ runs: quick ? 2 : 10 }),
+  twoDestinations: () => webhookSync({ runs: quick ? 2 : 10, secondDestination: 'service' }),
+  withIntervals: () => webhookSync({ runs: quick ? 2 : 10, secondDestination: 'intervals' }),
+  ack: () => ack({ notifications: quick ? 50 : 200, users: quick ? 5 : 20, bursts: quick ? 1 : 3 }),
+  backfill365: () => backfill({ days: quick ? 60 : 365 }),
+  lambdaBundle: () => lambdaBundle({ runs: quick ? 3 : 10 }),
+  expressThroughput: () => expressThroughput({ seconds: quick ? 1 : 4 }),
+  memory: () =>
+    memory(
+      quick
+        ? { webhooks: 2000, users: 20, warmUp: 1000, every: 500 }
+        : { webhooks: 10_000, users: 100, warmUp: 1000, every: 1000 },
+    ),
+  scale: () => scale(quick ? SIZES.quick : SIZES.full),
 };
+if (only) for (const name of only) if (!benches[name]) throw new Error(`run.mjs: no bench ${name}`);
+const results = {};
+for (const [name, run] of Object.entries(benches)) if (!only || only.has(name)) results[name] = await run();
 
 const kb = (bytes) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1024)} KiB`);
 const signed = (value) => (value >= 0 ? `+${value}` : `${value}`);
@@ -46,7 +54,7 @@ const {
 // Targets are ratios measured in one run (or counts), so the machine's load cancels out. Those that
 // hold for the full sizes only are left out of --quick: 50 webhooks are not 200, one second is no
 // throughput run, 1 000 webhooks after warm-up are not 9 000.
-const rows = [
+const allRows = () => [
   [
     'webhookSync',
     'upstream calls per webhook sync, read-back included',
@@ -197,22 +205,34 @@ const rows = [
     quick ? null : (v) => v <= mem.targetRatio,
   ],
 ];
+// The rows before scale's read one another's results: with --only they are printed only when all of
+// those benches ran; otherwise what ran is printed as it was measured.
+const allRan = Object.keys(benches).every((name) => name === 'scale' || name in results);
+const rows = [...(allRan ? allRows() : []), ...(results.scale ? scaleRows(results.scale, quick) : [])];
+if (!allRan)
+  for (const [name, result] of Object.entries(results))
+    if (name !== 'scale') console.log(`${name}: ${JSON.stringify(result)}`);
 const targets = rows
   .filter((row) => row[4])
   .map(([bench, metric, value, target, check]) => ({ bench, metric, value, target, met: check(value) }));
 
 console.log(`\nwg-sync bench${quick ? ' (quick)' : ''} — Node ${process.version}, ${cpus().length} cores\n`);
-console.table(
-  rows.map(([bench, metric, value, target, check]) => ({
-    bench,
-    metric,
-    value,
-    target,
-    met: check ? (check(value) ? 'yes' : 'NO') : '',
-  })),
-);
+if (rows.length > 0)
+  console.table(
+    rows.map(([bench, metric, value, target, check]) => ({
+      bench,
+      metric,
+      value,
+      target,
+      met: check ? (check(value) ? 'yes' : 'NO') : '',
+    })),
+  );
 writeFileSync(
   out,
   `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, node: process.version, cores: cpus().length, results, targets }, null, 2)}\n`,
 );
+if (results.scale) {
+  console.log(`\nscale: AWS cost arithmetic (prices ${results.scale.cost.prices.asOf}):`);
+  for (const line of results.scale.cost.lines) console.log(`  ${line}`);
+}
 console.log(`results: ${out}`);

@@ -14,7 +14,7 @@ it('runs in quick mode and writes every measurement', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'wg-sync-bench-'));
   try {
     const out = join(dir, 'results.json');
-    await promisify(execFile)(process.execPath, [RUN, '--quick', '--out', out], { timeout: 230_000 });
+    await promisify(execFile)(process.execPath, [RUN, '--quick', '--out', out], { timeout: 290_000 });
     const { results, targets } = JSON.parse(await readFile(out, 'utf8'));
     expect(Object.keys(results)).toEqual([
       'webhookSync',
@@ -25,6 +25,7 @@ it('runs in quick mode and writes every measurement', async () => {
       'lambdaBundle',
       'expressThroughput',
       'memory',
+      'scale',
     ]);
     expect(results.webhookSync.upstreamCalls).toBeGreaterThan(0);
     expect(results.webhookSync.upstreamCallsReported).toBe(results.webhookSync.upstreamCalls);
@@ -71,8 +72,11 @@ it('runs in quick mode and writes every measurement', async () => {
     expect(results.expressThroughput.prototypeSwapRps).toBeGreaterThan(0);
     expect(results.memory.statuses).toEqual({ 200: results.memory.webhooks });
     expect(results.memory.heapUsedRatio).toBeGreaterThan(0);
+    expect(results.scale.window.reconciled).toBe(results.scale.accounts);
+    expect(results.scale.window.lostWeighInsFound).toBe(results.scale.window.lostWeighIns);
+    expect(results.scale.cost.usd.total).toBeGreaterThan(0);
     for (const target of targets) expect(typeof target.met).toBe('boolean');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 240_000);
+}, 300_000);
