@@ -1,5 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaAdapterError } from '../errors.js';
+import { onFirstUse } from '../on-first-use.js';
 import type { AsyncEvent } from './async-notification.js';
 
 /**
@@ -9,28 +10,14 @@ import type { AsyncEvent } from './async-notification.js';
  * import at the first event, while the secrets are read. A failed import is not kept: the next call
  * tries again.
  */
-let lambdaSdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
-export function loadLambdaSdk(): Promise<typeof import('@aws-sdk/client-lambda')> {
-  lambdaSdk ??= import('@aws-sdk/client-lambda').catch((error: unknown) => {
-    lambdaSdk = undefined;
-    throw error;
-  });
-  return lambdaSdk;
-}
+export const loadLambdaSdk: () => Promise<typeof import('@aws-sdk/client-lambda')> = onFirstUse(
+  () => import('@aws-sdk/client-lambda'),
+);
 
 /** The client to queue with: the one given, or a `LambdaClient` created once, on first use. */
 export function lambdaClientSource(given: LambdaClient | undefined): () => Promise<LambdaClient> {
-  let client: Promise<LambdaClient> | undefined = given ? Promise.resolve(given) : undefined;
-  return () => {
-    client ??= loadLambdaSdk().then(
-      ({ LambdaClient }) => new LambdaClient({}),
-      (error: unknown) => {
-        client = undefined;
-        throw error;
-      },
-    );
-    return client;
-  };
+  if (given) return () => Promise.resolve(given);
+  return onFirstUse(async () => new (await loadLambdaSdk()).LambdaClient({}));
 }
 
 /** `arn:aws:lambda:region:account:function:NAME[:qualifier]` → `NAME`; a bare name stays as it is. */

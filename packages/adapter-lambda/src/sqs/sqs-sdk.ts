@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { onFirstUse } from '../on-first-use.js';
 
 /**
  * `@aws-sdk/client-sqs`, imported on first use, as `loadLambdaSdk` does for the Lambda client: a cold
@@ -6,28 +7,14 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
  * enqueues. `lambdaHandlerFromEnv` starts the import at the first event, while the secrets are read.
  * A failed import is not kept: the next call tries again.
  */
-let sqsSdk: Promise<typeof import('@aws-sdk/client-sqs')> | undefined;
-export function loadSqsSdk(): Promise<typeof import('@aws-sdk/client-sqs')> {
-  sqsSdk ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
-    sqsSdk = undefined;
-    throw error;
-  });
-  return sqsSdk;
-}
+export const loadSqsSdk: () => Promise<typeof import('@aws-sdk/client-sqs')> = onFirstUse(
+  () => import('@aws-sdk/client-sqs'),
+);
 
 /** The client to use: the one given, or an `SQSClient` created once, on first use. */
 export function sqsClientSource(given: SQSClient | undefined): () => Promise<SQSClient> {
-  let client: Promise<SQSClient> | undefined = given ? Promise.resolve(given) : undefined;
-  return () => {
-    client ??= loadSqsSdk().then(
-      ({ SQSClient }) => new SQSClient({}),
-      (error: unknown) => {
-        client = undefined;
-        throw error;
-      },
-    );
-    return client;
-  };
+  if (given) return () => Promise.resolve(given);
+  return onFirstUse(async () => new (await loadSqsSdk()).SQSClient({}));
 }
 
 /** `https://sqs.eu-west-1.amazonaws.com/123456789012/name` → `name` (for messages; never a secret). */
