@@ -66,11 +66,12 @@ const defaultBackoff = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attemp
 /**
  * A {@link WorkQueue} in this process, for `wg-sync serve`, the Express adapter and code: at most
  * `concurrency` messages at once, `webhook` and `manual` ones (a person waits) before `reconcile`
- * ones, with one slot kept from reconciles; a failed message is tried again after a backoff up to `maxAttempts` times (at once when its
- * outcome is not `retryable`), then dead-lettered: an `error` log line `work.dead-letter` with its
- * typed `code`, and `onDeadLetter`. A failing message never holds the others back. Messages are kept
- * as the JSON a real queue would carry, so they behave the same here as on SQS; nothing is durable:
- * what a process held when it died is recovered by the next reconcile (notifications wait in the store).
+ * ones, with one slot kept from reconciles; a failed message is tried again after a backoff up to
+ * `maxAttempts` times (at once when its outcome is not `retryable`), then dead-lettered: an `error`
+ * log line `work.dead-letter` with its typed `code`, and `onDeadLetter`. A failing message never holds
+ * the others back. Messages are kept as the JSON a real queue would carry, so they behave the same
+ * here as on SQS; nothing is durable: what a process held when it died is recovered by the next
+ * reconcile (notifications wait in the store).
  *
  * @example
  * ```ts
