@@ -145,6 +145,21 @@ describe('the status page: who sees what', () => {
     expect((await v.send('/')).body).toMatch(/API token<\/label>/);
   });
 
+  it('says while Withings has the deployment backing off after a 601, and until when (page and GET /status)', async () => {
+    const h = await pageWorld();
+    await h.sync.syncRecent();
+    const bearer = { authorization: `Bearer ${API_TOKEN}` };
+    const quiet = await visitor(h).send('/', { headers: bearer });
+    expect(quiet.body).not.toMatch(/status 601/);
+    const until = new Date(Date.now() + 90_000).toISOString();
+    await h.store.put('budget/withings', { v: 1, leases: [], backoffUntil: until });
+    const page = await visitor(h).send('/', { headers: bearer });
+    expect(page.body).toMatch(/calling too often \(status 601\): no sync calls it before/);
+    expect(page.body).toContain(`<time datetime="${until}">`);
+    const json = await visitor(h).send('/status', { headers: bearer });
+    expect(JSON.parse(json.body).withingsBackoffUntil).toBe(until);
+  });
+
   it('the Bearer header works too (no forms: it carries no CSRF token), and GET /status for a browser is the page', async () => {
     const h = await pageWorld();
     await h.sync.syncRecent();

@@ -67,10 +67,11 @@ describe('the Withings budget across engines (processes) over one store', () => 
     expect(synced(d.world).sort()).toEqual(expected.sort());
   });
 
-  it('a 601 one engine meets stops the other until wait_seconds pass (stored, logged at warn); then it syncs what it missed', async () => {
+  it('a 601 one engine meets stops the other until wait_seconds pass (stored, logged at warn, in the status of every engine); then it syncs what it missed', async () => {
     const d = await deployment({});
     const other = d.engine();
     await other.syncRecent(); // the other process is warm: it holds a block of the budget
+    expect(await other.status()).not.toHaveProperty('withingsBackoffUntil');
     const first = d.weighIn();
     d.world.withings.faults.add({ status: 601, waitSeconds: 30 }, 1, '/measure');
     const hit = await d.world.sync.syncNotification(d.notification());
@@ -80,6 +81,7 @@ describe('the Withings budget across engines (processes) over one store', () => 
     );
     const stored = await d.world.store.get<{ backoffUntil: string }>('budget/withings');
     expect(stored?.value.backoffUntil).toBe(new Date(START.getTime() + 30_000).toISOString());
+    expect((await other.status()).withingsBackoffUntil).toBe(stored?.value.backoffUntil);
 
     const calls = d.world.withings.requests.length;
     // 15 s left is more than a call waits (10 s): refused at once.
@@ -90,6 +92,7 @@ describe('the Withings budget across engines (processes) over one store', () => 
     expect(d.world.withings.requests.length).toBe(calls);
 
     d.clock.advance(15_000);
+    expect(await d.world.sync.status()).not.toHaveProperty('withingsBackoffUntil');
     const after = await other.syncNotification(d.notification());
     expect(after.failed).toEqual([]);
     expect(synced(d.world)).toEqual([first]);

@@ -1,5 +1,6 @@
 import type { Engine } from '../context.js';
 import { type HeldWeighIn, listHeld } from '../engine/held.js';
+import { BUDGET_KEY, storedBackoff } from '../engine/withings-budget-record.js';
 import { listPages } from '../store/list-pages.js';
 import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
 import { accountHealth } from './account-health.js';
@@ -116,6 +117,12 @@ export interface AccountStatus {
 export interface StatusReport {
   /** Every account in the store, unlinked ones included, in the store's order. */
   accounts: AccountStatus[];
+  /**
+   * Only while Withings has refused the application for calling too often (status 601): the
+   * instant before which no process of the deployment calls Withings again (`wait_seconds` after
+   * the refusal). Syncs meanwhile wait or come back later; nothing is lost.
+   */
+  withingsBackoffUntil?: string;
 }
 
 /**
@@ -176,11 +183,18 @@ export async function status(engine: Engine, options: StatusOptions = {}): Promi
     };
   };
   // A page of accounts at a time: the reads of one page run together, never every account's at once.
+  // Read beside the accounts; a failure is thrown below, where it is awaited, not left unhandled.
+  const budget = store.get<unknown>(BUDGET_KEY);
+  budget.catch(() => undefined);
   const accounts: AccountStatus[] = [];
   for await (const page of listPages<AccountRecord>(store, 'account/')) {
     accounts.push(...(await Promise.all(page.entries.map(accountStatus))));
   }
-  return { accounts };
+  const backoffUntil = storedBackoff((await budget)?.value);
+  return {
+    accounts,
+    ...(backoffUntil > now.getTime() ? { withingsBackoffUntil: new Date(backoffUntil).toISOString() } : {}),
+  };
 }
 
 function latest(...instants: Array<string | undefined>): string | null {

@@ -271,6 +271,10 @@ export function renderStatusPage(model: PageModel): string {
     flash
       ? `<p role="status" class="flash ${flash.ok ? 'ok' : 'bad'}"><span class="mark" aria-hidden="true">${flash.ok ? '✓' : '✕'}</span> ${esc(flash.text)}${model.flashDetail ? ` ${esc(model.flashDetail)}` : ''}</p>`
       : ''
+  }${
+    model.report.withingsBackoffUntil
+      ? `<p role="status" class="flash bad"><span class="mark" aria-hidden="true">✕</span> Withings refused this deployment for calling too often (status 601): no sync calls it before ${when(model.report.withingsBackoffUntil)}. The syncs come back then; nothing is lost.</p>`
+      : ''
   }`;
   const accounts = model.report.accounts.length
     ? model.report.accounts.map((a, i) => account(a, model, i + 1)).join('\n')
