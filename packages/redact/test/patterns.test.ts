@@ -90,6 +90,16 @@ describe('redact: known values', () => {
     expect(redact('aaaaa tok1tok2', ['aaaa', 'tok1', 'tok2'])).toBe('[redacted] [redacted][redacted]');
   });
 
+  it('finds a secret exactly as long as the text, and every shorter one, among many longer ones', () => {
+    // Secrets of every length from 4 to 60 characters: only those no longer than the text can be in it.
+    const secrets = Array.from({ length: 57 }, (_, i) => `s${'x'.repeat(i + 2)}!`);
+    const ten = secrets[6] as string;
+    expect(ten).toHaveLength(10);
+    expect(redact(ten, secrets)).toBe('[redacted]');
+    expect(redact(`${ten} and sxx!`, secrets)).toBe('[redacted] and [redacted]');
+    expect(redact('sxxxxxxxx', secrets)).toBe('sxxxxxxxx');
+  });
+
   it('ignores empty, missing and too short values', () => {
     expect(redact('ab abc abcd', ['ab', 'abc', '', null, undefined])).toBe('ab abc abcd');
     expect(redact('ab abc abcd', ['abcd'])).toBe('ab abc [redacted]');
