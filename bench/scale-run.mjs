@@ -295,9 +295,10 @@ function addWeighIn(withings, person, takenAt, salt) {
   return Math.round(weightKg * 1000);
 }
 
-/** A webhook as Withings sends it, to the engine's handler; resolves with the ms to the verified sync. */
-// No onReport hook: a hook's arguments are redacted against every secret the engine knows, which at
-// 10 000 accounts costs more than the sync (see the bench README). The ack hands its sync to waitUntil.
+/**
+ * A webhook as Withings sends it, to the engine's handler; resolves with the ms to the verified sync,
+ * whose report is the one the ack hands to `waitUntil`.
+ */
 function webhookSender({ sync, withings }) {
   let salt = 2;
   return async (person) => {
