@@ -33,8 +33,16 @@ const demo = spawn(process.execPath, [`${root}packages/cli/dist/bin.js`, 'demo',
 });
 // `--serve` runs until Ctrl-C: the terminal sends SIGINT to this process and the demo alike, and a
 // `kill` reaches this one only. Either way the demo closes its servers and says so, and this exits
-// with its code once it has, rather than leaving it to finish behind the shell's prompt.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => demo.kill(signal));
+// with its code once it has, rather than leaving it to finish behind the shell's prompt. Only the
+// first signal is passed on: the demo is closing by then, and one sent during its exit could still
+// kill it with a signal's exit code after it said "Stopped.".
+let passedOn = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (!passedOn) demo.kill(signal);
+    passedOn = true;
+  });
+}
 demo.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 
 /** tsup without declarations (WG_SYNC_JS_ONLY, read by tsup.shared.ts); its output only on failure. */

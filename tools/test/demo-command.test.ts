@@ -71,6 +71,19 @@ describe('pnpm demo -- --serve', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 
+  it('a Ctrl-C that reaches the demo twice at once (the terminal, and tools/demo.mjs passing it on) still closes it cleanly', {
+    timeout: 120_000,
+  }, async () => {
+    const run = serving(process.execPath, ['tools/demo.mjs', '--serve']);
+    const url = await run.listening;
+    // The group's SIGINT reaches tools/demo.mjs and the demo; tools/demo.mjs then sends its own,
+    // within a few milliseconds: the second reaches a demo that is already closing.
+    process.kill(-(run.child.pid as number), 'SIGINT');
+    expect(await run.closed).toMatch(/SIGINT: closing wg-sync serve and the simulators\.\nStopped\.\n/);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
   it('tools/demo.mjs passes a SIGTERM sent to it alone on to the demo, and exits with its code (0)', {
     timeout: 120_000,
   }, async () => {

@@ -5,6 +5,7 @@ import { printJson, say } from '../terminal.js';
 
 /** How long `--serve` waits for everything to close after Ctrl-C before it exits anyway. */
 const CLOSE_TIMEOUT_MS = 5_000;
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export const demo = defineCommand({
   meta: {
@@ -55,6 +56,15 @@ function storyFailed(result: DemoResult): boolean {
 
 /** `--serve`: the page's URL and token, then up until SIGINT or SIGTERM, then everything closed. */
 async function serveUntilSignal(running: RunningDemo, tell: (line: string) => void): Promise<void> {
+  // Listening before saying "Press Ctrl-C", which is what a script waits for. One listener per
+  // signal, never removed (a signal listener keeps no process alive): the signal
+  // after the first (a second Ctrl-C, or a wrapper such as `pnpm demo` passing on the one the
+  // terminal sent the whole group) must not kill the process halfway through closing, nor once it
+  // has closed and is exiting. Swapping a `once` listener for an ignoring one left a moment with
+  // none, in which such a SIGINT had its default effect: killed, silently.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    for (const name of SIGNALS) process.on(name, resolve);
+  });
   tell('');
   tell('Still running (--serve): the simulators and wg-sync serve stay up. Open the status page:');
   tell('');
@@ -64,15 +74,7 @@ async function serveUntilSignal(running: RunningDemo, tell: (line: string) => vo
   tell('The token is demo-only: random for this run, and gone with it. Paste it into the sign-in form.');
   tell('The session cookie is Secure, which browsers such as Chromium keep on http://127.0.0.1.');
   tell('Press Ctrl-C to stop.');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  // A second signal (a second Ctrl-C, or a wrapper such as `pnpm demo` passing it on) must not
-  // kill the process halfway through closing.
-  const ignore = () => undefined;
-  process.on('SIGINT', ignore);
-  process.on('SIGTERM', ignore);
+  const signal = await signalled;
   tell('');
   tell(`${signal}: closing wg-sync serve and the simulators.`);
   const timer = new Promise<'timeout'>((resolve) =>
@@ -85,6 +87,4 @@ async function serveUntilSignal(running: RunningDemo, tell: (line: string) => vo
     // Whatever still holds the event loop must not keep the process up after it said so.
     setTimeout(() => process.exit(), 500).unref();
   }
-  process.removeListener('SIGINT', ignore);
-  process.removeListener('SIGTERM', ignore);
 }
