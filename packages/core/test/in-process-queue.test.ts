@@ -250,4 +250,61 @@ describe('inProcessQueue: bounded, urgent first, retries then a dead letter', ()
     });
     await expect(queue.send([{ message: reconcile('4') }])).rejects.toThrow('closed');
   });
+  it('sendAndWait resolves with the first attempt after its turn; a retryable failure is then retried in the background', async () => {
+    const timers = manualTimers();
+    const attempts: string[] = [];
+    let release: () => void = () => {};
+    const queue = inProcessQueue({
+      concurrency: 1,
+      log: recordingLog(),
+      timers,
+      run: async (m) => {
+        attempts.push(`${m.kind}:${m.userId}`);
+        if (m.userId === 'slow') await new Promise<void>((resolve) => (release = resolve));
+        return m.userId === 'flaky' && attempts.filter((a) => a.endsWith('flaky')).length === 1
+          ? fail(m)
+          : done(m);
+      },
+    });
+    await queue.send([{ message: reconcile('slow') }]);
+    let answered: WorkOutcome | undefined;
+    const waiting = queue.sendAndWait(manual('flaky')).then((outcome) => (answered = outcome));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBeUndefined(); // the one slot is the reconcile's
+    release();
+    await waiting;
+    expect(answered).toEqual(fail(manual('flaky')));
+    expect(queue.size).toEqual({ waiting: 1, running: 0 }); // its retry, after the backoff
+    expect(timers.asked).toEqual([1000]);
+    timers.fireAll();
+    await queue.drain();
+    expect(attempts).toEqual(['reconcile:slow', 'manual:flaky', 'manual:flaky']);
+  });
+
+  it('close answers a sendAndWait it dropped with a retryable INTERNAL failure, and sendAndWait then throws', async () => {
+    let release: () => void = () => {};
+    const queue = inProcessQueue({
+      concurrency: 1,
+      log: recordingLog(),
+      run: async (m) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return done(m);
+      },
+    });
+    const running = queue.sendAndWait(reconcile('1'));
+    const dropped = queue.sendAndWait(manual('2'), { delaySeconds: 5 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const closing = queue.close();
+    expect(await dropped).toMatchObject({
+      ok: false,
+      kind: 'manual',
+      userId: '2',
+      code: 'INTERNAL',
+      retryable: true,
+    });
+    release();
+    await closing;
+    expect(await running).toEqual(done(reconcile('1')));
+    await expect(queue.sendAndWait(manual('3'))).rejects.toThrow('closed');
+  });
 });

@@ -49,6 +49,15 @@ export interface InProcessQueue extends WorkQueue {
    * once those running have ended. For a server's shutdown.
    */
   close(): Promise<void>;
+  /**
+   * Sends one message (like `send`) and resolves with the outcome of its first attempt, once it has
+   * had its turn among the others (its `delaySeconds` and a slot waited for). A first attempt that
+   * failed and is `retryable` is then tried again like any message: in the background, after a
+   * backoff, up to `maxAttempts`. What the webhook route and a manual sync of several accounts wait
+   * for when the engine's queue is in-process.
+   * @throws Error when the queue is closed; RangeError and `WorkMessageError` as `send` does.
+   */
+  sendAndWait(message: WorkMessage, options?: { delaySeconds?: number }): Promise<WorkOutcome>;
   /** Messages waiting (delayed, ready or between attempts) and running. */
   readonly size: { waiting: number; running: number };
 }
@@ -58,6 +67,15 @@ interface Entry {
   message: WorkMessage;
   attempts: number;
   timer?: unknown;
+  /** `sendAndWait`'s caller, told the first attempt's outcome. */
+  onFirstOutcome?: (outcome: WorkOutcome) => void;
+}
+
+/** What `sendAndWait` resolves with for a message `close` dropped before its first attempt. */
+function droppedOutcome(entry: Entry): WorkOutcome {
+  const { kind, userId } = entry.message;
+  const message = 'the in-process queue closed before the message ran';
+  return { ok: false, kind, userId, code: 'INTERNAL', message, retryable: true };
 }
 
 /** Backoff of attempt `n`: 1 s, 2 s, 4 s … at most 60 s. */
@@ -157,6 +175,8 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
         retryable: true,
       };
     }
+    entry.onFirstOutcome?.(outcome);
+    entry.onFirstOutcome = undefined;
     if (outcome.ok) return;
     if (outcome.retryable && entry.attempts < maxAttempts && !closed)
       return wait(entry, backoff(entry.attempts));
@@ -178,17 +198,30 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
     }
   };
 
+  const accepted = (items: ReadonlyArray<{ message: WorkMessage; delaySeconds?: number }>) => {
+    if (closed) throw new Error('the in-process queue is closed');
+    // All or nothing: every message and delay is checked before any is accepted.
+    return items.map(({ message, delaySeconds = 0 }) => {
+      if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)
+        throw new RangeError('delaySeconds must be a whole number from 0 to 900');
+      const text = workMessageToJson(message);
+      return { entry: { text, message: parseWorkMessage(text), attempts: 0 } as Entry, delaySeconds };
+    });
+  };
+
   return {
     async send(items) {
-      if (closed) throw new Error('the in-process queue is closed');
-      // All or nothing: every message and delay is checked before any is accepted.
-      const entries = items.map(({ message, delaySeconds = 0 }) => {
-        if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)
-          throw new RangeError('delaySeconds must be a whole number from 0 to 900');
-        const text = workMessageToJson(message);
-        return { entry: { text, message: parseWorkMessage(text), attempts: 0 } as Entry, delaySeconds };
+      for (const { entry, delaySeconds } of accepted(items)) wait(entry, delaySeconds * 1000);
+    },
+    async sendAndWait(message, { delaySeconds } = {}) {
+      const [{ entry, delaySeconds: delay }] = accepted([{ message, delaySeconds }]) as [
+        { entry: Entry; delaySeconds: number },
+      ];
+      const outcome = new Promise<WorkOutcome>((resolve) => {
+        entry.onFirstOutcome = resolve;
       });
-      for (const { entry, delaySeconds } of entries) wait(entry, delaySeconds * 1000);
+      wait(entry, delay * 1000);
+      return outcome;
     },
     async drain() {
       draining += 1;
@@ -208,6 +241,7 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
     async close() {
       closed = true;
       const dropped = urgent.length + later.length + delayed.size;
+      for (const entry of [...urgent, ...later, ...delayed]) entry.onFirstOutcome?.(droppedOutcome(entry));
       for (const entry of delayed) timers.clearTimeout(entry.timer);
       delayed.clear();
       urgent.length = 0;

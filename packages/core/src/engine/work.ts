@@ -46,6 +46,8 @@ export type WorkOutcome =
       message: string;
       /** False when delivering the same message again cannot help (`INVALID_WORK_MESSAGE`). */
       retryable: boolean;
+      /** The report of the sync that ran and failed, when one did (not for a store or message failure). */
+      reports?: SyncReport[];
     };
 
 /**
@@ -127,11 +129,16 @@ export async function runWork(engine: Engine, syncs: WorkSyncs, input: WorkMessa
   const report = reports[0] as SyncReport;
   if (leaseHeld.has(report)) {
     const text = `another process holds the sync lease of user ${userId}`;
-    return failed(engine, who, { code: 'STORE_CONFLICT', message: text, retryable: true });
+    return failed(engine, who, { code: 'STORE_CONFLICT', message: text, retryable: true }, reports);
   }
   const transient = report.failed.find((f) => TRANSIENT.has(f.code));
   if (transient)
-    return failed(engine, who, { code: transient.code, message: transient.message, retryable: true });
+    return failed(
+      engine,
+      who,
+      { code: transient.code, message: transient.message, retryable: true },
+      reports,
+    );
   engine.log.debug('work.done', { kind, userId, synced: report.synced.length, failed: report.failed.length });
   return { ok: true, kind, userId, reports };
 }
@@ -189,6 +196,7 @@ function failed(
   engine: Engine,
   who: { kind: WorkMessage['kind'] | 'unknown'; userId?: string },
   failure: { code: WorkFailureCode; message: string; retryable: boolean },
+  reports?: SyncReport[],
 ): WorkOutcome {
   engine.log.warn('work.failed', {
     ...who,
@@ -196,5 +204,6 @@ function failed(
     retryable: failure.retryable,
     message: failure.message,
   });
-  return { ok: false, ...who, code: failure.code, message: failure.message, retryable: failure.retryable };
+  const { code, message, retryable } = failure;
+  return { ok: false, ...who, code, message, retryable, ...(reports ? { reports } : {}) };
 }
