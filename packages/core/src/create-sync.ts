@@ -17,7 +17,7 @@ import { type BackfillProgress, emptyReport, type SyncRequest } from './engine/r
 import { syncAccount } from './engine/sync-account.js';
 import { WithingsBudget } from './engine/withings-budget.js';
 import { markLeaseHeld } from './engine/work.js';
-import { createWork, type SyncWork } from './engine/work-api.js';
+import { createWork, reportThroughQueue, type SyncWork, waitableQueue } from './engine/work-api.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
 import { AuthThrottle } from './http/auth-throttle.js';
 import { createHandler, type HandlerContext, type ManualSyncRequest } from './http/handler.js';
@@ -88,6 +88,11 @@ export interface Sync {
   /**
    * What `POST /sync/manual` runs: {@link Sync.syncRecent} for the account `userId`, or for every
    * linked one, with `days`. For adapters that run an accepted manual sync later (`queueManualSync`).
+   * Several accounts on an in-process queue (the default) go through it as `manual` messages: they
+   * take its bounded turns, before reconcile passes, and an account whose message failed before its
+   * sync ran (its record unreadable, the store down) gets a report of that failure instead of
+   * rejecting the others'.
+   * @throws RangeError for `days` outside 1–3650.
    */
   syncManual(request: ManualSyncRequest): Promise<SyncReport[]>;
   /** Imports history in batches; does not move the cursor. */
@@ -266,9 +271,24 @@ export function createSync(input: SyncConfig): Sync {
     syncNotification(notification) {
       return run(notificationRequest(notification));
     },
-    async syncManual({ days, userId }) {
+    async syncManual({ days = 7, userId }) {
+      checkDays(days);
       const ids = userId ? [userId] : await linkedUserIds(config.store);
-      return Promise.all(ids.map((id) => sync.syncRecent({ userId: id, days })));
+      const queue = waitableQueue(sync.work.queue);
+      if (ids.length < 2 || !queue)
+        return Promise.all(ids.map((id) => sync.syncRecent({ userId: id, days })));
+      // Several accounts: each a `manual` message of the in-process queue, so they take its bounded
+      // turns (before reconciles) rather than all starting at once.
+      return Promise.all(
+        ids.map((id) =>
+          reportThroughQueue(
+            queue,
+            { v: 1, kind: 'manual', userId: id, days },
+            recentRequest(id, days),
+            config.now,
+          ),
+        ),
+      );
     },
     async backfill({ userId, from, to, dryRun = false, batchSize = 50, onProgress }) {
       if (!(from instanceof Date) || Number.isNaN(from.getTime()))

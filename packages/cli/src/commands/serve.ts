@@ -100,8 +100,10 @@ export const serve = defineCommand({
       const stop = (signal: string) => {
         say(JSON.stringify({ event: 'serve.stopping', signal }));
         for (const timer of timers) clearTimeout(timer);
-        // Reconciles not started yet are dropped: the first pass of the next start covers them.
-        void Promise.all([server.close(), reconciling, queue.close?.()])
+        // The server first: its drain waits for the webhook syncs it accepted, which are messages of
+        // the queue. Then the queue: reconciles not started yet are dropped (the first pass of the
+        // next start covers them).
+        void Promise.all([server.close().then(() => queue.close?.()), reconciling])
           .then(() => say(JSON.stringify({ event: 'serve.stopped' })))
           .finally(resolve);
       };

@@ -1,4 +1,5 @@
 import {
+  notificationToJson,
   parseNotification,
   type WithingsEventNotification,
   type WithingsNotification,
@@ -14,8 +15,11 @@ import type { DebounceTurn } from './webhook-debounce.js';
 // `POST /webhook/withings`, once routed and allowed (handler.ts): a notification is a hint, recorded
 // durably before it is answered; what it may start is decided per user by the debounce.
 
-/** The syncs the routes start: those of the `Sync` the handler belongs to (they run on its coordinator). */
-export type Syncs = Pick<Sync, 'syncNotification' | 'syncManual'>;
+/**
+ * The syncs the routes start: those of the `Sync` the handler belongs to (they run on its coordinator),
+ * webhook syncs as messages of its queue (`work`).
+ */
+export type Syncs = Pick<Sync, 'syncNotification' | 'syncManual' | 'work'>;
 
 const MAX_WEBHOOK_BODY = 4096;
 /** Without `waitUntil`, a webhook waits this long for its sync before answering (Withings allows 2 s). */
@@ -162,18 +166,28 @@ function scheduleTrailing(
   turn: Extract<DebounceTurn, { kind: 'later' }>,
 ): void {
   engine.debounce.schedule(notification.userId, turn.at, turn.windowStartedAt, () =>
-    sync.syncNotification(notification),
+    startSync(engine, sync, notification),
   );
 }
 
-/** The webhook's sync; never rejects (a failure is logged, the pending record keeps the work). */
-function startSync(
+/**
+ * The webhook's sync, as a `webhook` message of the engine's queue: in-process, it waits for its turn
+ * among the reconciles and manual syncs there (webhooks first, within the queue's concurrency) and
+ * resolves with its report; the queue tries a retryable failure again. Never rejects (a failure is
+ * logged, the pending record keeps the work).
+ */
+async function startSync(
   engine: Engine,
   sync: Syncs,
   notification: WithingsNotification,
 ): Promise<SyncReport | undefined> {
-  return sync.syncNotification(notification).catch((error: unknown) => {
-    engine.log.error('webhook.sync.failed', { userId: notification.userId, error });
+  const { userId } = notification;
+  try {
+    const message = { ...notificationToJson(notification) };
+    const outcome = await sync.work.sendAndWait({ v: 1, kind: 'webhook', userId, notification: message });
+    return outcome?.reports?.[0];
+  } catch (error) {
+    engine.log.error('webhook.sync.failed', { userId, error });
     return undefined;
-  });
+  }
 }
