@@ -1,4 +1,10 @@
-import { type DeadLetter, inProcessQueue, type WorkMessage, type WorkOutcome } from '@wg-sync/core';
+import {
+  type DeadLetter,
+  type InProcessQueue,
+  inProcessQueue,
+  type WorkMessage,
+  type WorkOutcome,
+} from '@wg-sync/core';
 import { collectLogs } from '@wg-sync/test-support';
 import type { Scenario } from './scenarios.js';
 import type { World } from './world.js';
@@ -153,6 +159,35 @@ export const queueScenarios: Scenario[] = [
         !invalid.ok && invalid.code === 'INVALID_WORK_MESSAGE' && !invalid.retryable,
       );
       world.expectSurfaced('the corrupt account entry was left as it was', await damage.untouched());
+    },
+  },
+  {
+    id: 50,
+    name: 'local webhooks through the in-process queue: Garmin 500 on the first upload of two people; the queue tries again, no reconcile',
+    options: { people: 2 },
+    async run(world) {
+      const [ana, ben] = [world.person(0), world.person(1)];
+      await world.serve();
+      // The first upload of each person's webhook sync meets a 500 (the client does not retry an
+      // upload that may have landed: the next sync checks Garmin first).
+      world.garmin.faults.add('server-error', 2, /upload-service/);
+      world.weighIn(ana, { minutesAgo: 4, weightKg: 61.2 });
+      world.weighIn(ben, { minutesAgo: 3, weightKg: 88.4 });
+      await world.settle();
+      const failed = world.logs.filter(
+        (l) =>
+          l.includes('"event":"work.failed"') &&
+          l.includes('"level":"warn"') &&
+          l.includes('"kind":"webhook"'),
+      );
+      world.expectSurfaced('each first attempt failed loudly (work.failed at warn)', failed.length >= 2);
+      // Nothing but the queue's own second attempt, after its backoff: no reconcile, no other webhook.
+      await (world.sync.work.queue as InProcessQueue).drain();
+      world.expectSurfaced('no reconcile ran', !world.logs.some((l) => l.includes('"event":"reconcile.')));
+      world.expectSurfaced(
+        'nothing dead-lettered',
+        !world.logs.some((l) => l.includes('"event":"work.dead-letter"')),
+      );
     },
   },
 ];

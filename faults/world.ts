@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createSync,
+  type InProcessQueue,
   type StateStore,
   type Sync,
   type SyncAlert,
@@ -207,6 +208,8 @@ export class World {
   engine(overrides: Partial<SyncConfig> = {}): Sync {
     const engine = createSync({ ...this.#config, ...overrides });
     this.#engines.push(engine);
+    // What its in-process queue still holds (a retry after its backoff) ends with the scenario.
+    this.#cleanup.push(async () => (engine.work.queue as Partial<InProcessQueue>).close?.());
     return engine;
   }
 
