@@ -98,6 +98,18 @@ describe('queue mode: per-account work through SQS', { timeout: 30_000 }, () => 
     expect(await w.deadLetters()).toEqual([]);
   });
 
+  it("a message refused by the deployment's Withings backoff (a 601) comes back no sooner than that backoff ends", async () => {
+    const w = await queueWorld({ maxReceives: 3 });
+    w.withings.addWeighIn(w.userId, { takenAt: minutesAgo(5), weightKg: 80.2 });
+    w.withings.faults.add({ status: 601, waitSeconds: 120 }, 1, '/measure');
+    await w.send({ v: 1, kind: 'manual', userId: w.userId, days: 2 });
+    expect(await w.poll()).toMatchObject({ delivered: 1, failed: 1 });
+    const [retry] = lines(w).filter((l) => l.event === 'lambda.work.retry');
+    // retryBaseSeconds is 0 here: the 120 s are the backoff's.
+    expect(retry).toMatchObject({ level: 'warn', code: 'RATE_LIMITED', receives: 1, retryInSeconds: 120 });
+    expect(await w.sqs.depth(w.queueUrl)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+  });
+
   it('a poison message (unknown user) is dead-lettered with its reason on its last receive; the others are done', async () => {
     const w = await queueWorld({ maxReceives: 3 });
     w.withings.addWeighIn(w.userId, { takenAt: minutesAgo(5), weightKg: 80.2 });

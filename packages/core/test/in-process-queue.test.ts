@@ -307,4 +307,27 @@ describe('inProcessQueue: bounded, urgent first, retries then a dead letter', ()
     expect(await running).toEqual(done(reconcile('1')));
     await expect(queue.sendAndWait(manual('3'))).rejects.toThrow('closed');
   });
+  it("waits a failure's retryAfterMs when it is longer than the backoff (at most 15 minutes, SQS's longest delay)", async () => {
+    const timers = manualTimers();
+    let attempt = 0;
+    const queue = inProcessQueue({
+      log: recordingLog(),
+      timers,
+      maxAttempts: 3,
+      run: async (m) => {
+        attempt += 1;
+        if (attempt === 1) return { ...fail(m), retryAfterMs: 30_000 };
+        if (attempt === 2) return { ...fail(m), retryAfterMs: 5_000_000 };
+        return done(m);
+      },
+    });
+    await queue.send([{ message: manual('1') }]);
+    for (let i = 0; i < 3; i += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      timers.fireAll();
+    }
+    await queue.drain();
+    expect(attempt).toBe(3);
+    expect(timers.asked).toEqual([30_000, 900_000]);
+  });
 });

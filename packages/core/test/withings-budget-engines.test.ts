@@ -98,6 +98,31 @@ describe('the Withings budget across engines (processes) over one store', () => 
     expect(synced(d.world)).toEqual([first]);
   });
 
+  it("a work message the deployment's 601 backoff refused says how long to wait (retryAfterMs), so a queue does not spend its attempts before then", async () => {
+    const d = await deployment({});
+    const other = d.engine();
+    d.weighIn();
+    d.world.withings.faults.add({ status: 601, waitSeconds: 30 }, 1, '/measure');
+    const manual = { v: 1, kind: 'manual', userId: d.world.userId, days: 2 } as const;
+    expect(await d.world.sync.work.run(manual)).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+      retryable: true,
+      retryAfterMs: 30_000,
+    });
+    // Another process learns it from the store, refused without a call.
+    d.clock.advance(12_000);
+    expect(await other.work.run(manual)).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+      retryAfterMs: 18_000,
+    });
+    d.clock.advance(18_000);
+    const done = await other.work.run(manual);
+    expect(done).toMatchObject({ ok: true });
+    expect(done).not.toHaveProperty('retryAfterMs');
+  });
+
   it('when the budget is tight a webhook sync still goes while a reconcile pass is held back, and nothing is lost', async () => {
     const d = await deployment({ withingsBudgetPerMinute: 10 });
     await d.world.sync.syncRecent(); // the account's first sync (height read) is behind us

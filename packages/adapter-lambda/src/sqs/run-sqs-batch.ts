@@ -28,6 +28,7 @@ interface Failure {
   code: string;
   message: string;
   retryable: boolean;
+  retryAfterMs?: number;
 }
 
 interface Item {
@@ -118,7 +119,12 @@ async function runRecord(
     message: outcome.message,
   };
   if ((outcome.retryable && !last) || !settings.deadLetterQueueUrl) {
-    const retryInSeconds = Math.min(900, settings.retryBaseSeconds * 2 ** (receives - 1));
+    // Not before the failure says it is worth it (the deployment's Withings backoff after a 601).
+    const retryAfterSeconds = Math.ceil((outcome.retryAfterMs ?? 0) / 1000);
+    const retryInSeconds = Math.min(
+      900,
+      Math.max(settings.retryBaseSeconds * 2 ** (receives - 1), retryAfterSeconds),
+    );
     if (!settings.deadLetterQueueUrl && (last || !outcome.retryable))
       // SQS's redrive moves it after maxReceiveCount receives, without the reason: this line has it.
       log.error('lambda.work.dead-letter', {

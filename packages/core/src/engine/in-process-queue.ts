@@ -22,7 +22,10 @@ export interface InProcessQueueOptions {
   concurrency?: number;
   /** Attempts per message before it is dead-lettered (default 3). */
   maxAttempts?: number;
-  /** The wait before attempt `n + 1` after `n` failed (default 1 s, doubling, at most 60 s). */
+  /**
+   * The wait before attempt `n + 1` after `n` failed (default 1 s, doubling, at most 60 s), or the
+   * outcome's `retryAfterMs` (at most 15 min) when that is longer.
+   */
   backoffMs?: (attempt: number) => number;
   /** Called for every dead letter (after its `error` log line); a hook that throws is logged. */
   onDeadLetter?: (letter: DeadLetter) => void | Promise<void>;
@@ -77,6 +80,9 @@ function droppedOutcome(entry: Entry): WorkOutcome {
   const message = 'the in-process queue closed before the message ran';
   return { ok: false, kind, userId, code: 'INTERNAL', message, retryable: true };
 }
+
+/** The longest an outcome's `retryAfterMs` delays a retry: SQS's 15 minutes. */
+const MAX_RETRY_AFTER_MS = 900_000;
 
 /** Backoff of attempt `n`: 1 s, 2 s, 4 s … at most 60 s. */
 const defaultBackoff = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1));
@@ -179,7 +185,11 @@ export function inProcessQueue(options: InProcessQueueOptions): InProcessQueue {
     entry.onFirstOutcome = undefined;
     if (outcome.ok) return;
     if (outcome.retryable && entry.attempts < maxAttempts && !closed)
-      return wait(entry, backoff(entry.attempts));
+      // Not before the failure says it is worth it (a Withings backoff), nor later than SQS would.
+      return wait(
+        entry,
+        Math.max(backoff(entry.attempts), Math.min(MAX_RETRY_AFTER_MS, outcome.retryAfterMs ?? 0)),
+      );
     await deadLetter({ message: entry.message, outcome, attempts: entry.attempts });
   };
   const deadLetter = async (letter: DeadLetter) => {

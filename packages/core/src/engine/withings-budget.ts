@@ -165,6 +165,14 @@ export class WithingsBudget {
     );
   }
 
+  /**
+   * How long this process knows the deployment still holds off Withings (a 601's `wait_seconds`,
+   * its own or one read from the store), in ms; 0 when it does not.
+   */
+  backoffRemainingMs(): number {
+    return Math.max(0, this.#backoffUntil - this.#options.now().getTime());
+  }
+
   #left(priority: WithingsBudgetPriority): number {
     const now = this.#options.now().getTime();
     const usable = (block: Block | undefined) =>

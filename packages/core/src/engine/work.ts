@@ -48,6 +48,12 @@ export type WorkOutcome =
       retryable: boolean;
       /** The report of the sync that ran and failed, when one did (not for a store or message failure). */
       reports?: SyncReport[];
+      /**
+       * The least wait before the message is worth delivering again, when the failure says: after a
+       * 601 the deployment holds off Withings for its `wait_seconds`, and an attempt before then is
+       * refused without a call. The queues wait at least this long (SQS: at most 15 minutes).
+       */
+      retryAfterMs?: number;
     };
 
 /**
@@ -132,13 +138,16 @@ export async function runWork(engine: Engine, syncs: WorkSyncs, input: WorkMessa
     return failed(engine, who, { code: 'STORE_CONFLICT', message: text, retryable: true }, reports);
   }
   const transient = report.failed.find((f) => TRANSIENT.has(f.code));
-  if (transient)
-    return failed(
+  if (transient) {
+    const outcome = failed(
       engine,
       who,
       { code: transient.code, message: transient.message, retryable: true },
       reports,
     );
+    const backoffMs = transient.code === 'RATE_LIMITED' ? engine.budget.backoffRemainingMs() : 0;
+    return backoffMs > 0 ? { ...outcome, retryAfterMs: backoffMs } : outcome;
+  }
   engine.log.debug('work.done', { kind, userId, synced: report.synced.length, failed: report.failed.length });
   return { ok: true, kind, userId, reports };
 }
@@ -197,7 +206,7 @@ function failed(
   who: { kind: WorkMessage['kind'] | 'unknown'; userId?: string },
   failure: { code: WorkFailureCode; message: string; retryable: boolean },
   reports?: SyncReport[],
-): WorkOutcome {
+): Extract<WorkOutcome, { ok: false }> {
   engine.log.warn('work.failed', {
     ...who,
     code: failure.code,
