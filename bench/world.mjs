@@ -114,6 +114,8 @@ export async function startDeployment({ setup, config = {} }) {
       });
       await adapter.drain();
       server.closeAllConnections();
+      // A retry waiting out its backoff in the in-process queue would write into the removed state.
+      await sync.work.queue.close?.();
       await rm(dir, { recursive: true, force: true });
     },
   };

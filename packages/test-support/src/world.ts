@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   createSync,
   fileStore,
+  type InProcessQueue,
   type Logger,
   memoryStore,
   type StateStore,
@@ -210,7 +211,11 @@ export async function linkedWorld(options: LinkedWorldOptions = {}): Promise<Lin
     ...options.config,
   };
   const sync = createSync(config);
-  onCleanup(() => sync.flush());
+  onCleanup(async () => {
+    await sync.flush();
+    // A retry waiting out its backoff in the in-process queue ends with the test, not in the next.
+    await (sync.work.queue as Partial<InProcessQueue>).close?.();
+  });
   const userId = withings.addUser({ timeZone: options.timeZone ?? ANA.timeZone });
   const garminTokens = await garminLogin({ email: ANA.email, password: ANA.password, urls: garmin.urls });
   await sync.accounts.link({ withings: withings.issueTokens(userId), garmin: garminTokens });
