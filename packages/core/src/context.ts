@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from './config/config.js';
 import type { Destination } from './destinations/destination.js';
-import type { LinkedAccounts } from './engine/accounts.js';
 import type { SyncCoordinator } from './engine/coordinator.js';
+import type { LinkedAccounts } from './engine/linked-accounts.js';
 import type { WithingsBudget } from './engine/withings-budget.js';
 import type { AuthThrottle } from './http/auth-throttle.js';
 import type { PendingWriter } from './http/pending-writer.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LinkedAccounts } from '../src/engine/accounts.js';
+import { LinkedAccounts } from '../src/engine/linked-accounts.js';
 import { PendingWriter } from '../src/http/pending-writer.js';
 import { WebhookDebounce } from '../src/http/webhook-debounce.js';
 import { fileStore, memoryStore, type StateStore, silentLogger } from '../src/index.js';

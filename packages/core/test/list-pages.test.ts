@@ -12,7 +12,7 @@ import {
   StoreError,
   silentLogger,
 } from '../src/index.js';
-import { checkedStore } from '../src/store/state.js';
+import { checkedStore } from '../src/store/state-shapes.js';
 import { runStateStoreContract } from '../src/testing/index.js';
 
 const dirs: string[] = [];

@@ -1,12 +1,8 @@
 import type { WeighIn } from '@wg-sync/withings';
 import type { DeleteOutcome, DeletionTarget } from '../destinations/destination.js';
-import {
-  type DestinationLedgerRecord,
-  GARMIN_DESTINATION_ID,
-  recentGroupOf,
-} from '../destinations/ledger.js';
+import { type DestinationLedgerRecord, recentGroupOf } from '../destinations/ledger.js';
 import type { RecentGroup } from '../destinations/recent-index.js';
-import type { DeletedEntry, DeletionCheck } from '../observability/report.js';
+import { entryOf, keptLog, storedIdOf, targetOf, unchecked } from './deletion-records.js';
 import { describeFailure } from './failures.js';
 import { type DeletionWindow, type DestinationRun, recordError, recordSkip, type SyncRun } from './run.js';
 
@@ -128,7 +124,7 @@ export async function replaceEdited(run: SyncRun, dest: DestinationRun, synced: 
     }
     dest.deletions += 1;
     const edited = {
-      ...entryOf(dest, w.groupIds, w.takenAt.toISOString(), storedId),
+      ...entryOf(dest, { groupIds: w.groupIds, takenAt: w.takenAt.toISOString(), storedId }),
       weightKg: w.weightKg,
       ...(entry.weightKg === undefined ? {} : { previousWeightKg: entry.weightKg }),
     };
@@ -202,7 +198,12 @@ async function deleteGone(
     return;
   }
   dest.deletions += 1;
-  const entry = entryOf(dest, groupIds, group.takenAt, group.storedId, group.weightKg);
+  const entry = entryOf(dest, {
+    groupIds,
+    takenAt: group.takenAt,
+    storedId: group.storedId,
+    weightKg: group.weightKg,
+  });
   if (dryRun) {
     run.report.deleted.push(entry);
     return;
@@ -252,36 +253,6 @@ async function tryDelete(
   }
 }
 
-function targetOf(group: RecentGroup): DeletionTarget {
-  return {
-    id: group.storedId as string,
-    takenAt: new Date(group.takenAt),
-    ...(group.weightKg === undefined ? {} : { weightKg: group.weightKg }),
-    ...(group.fatPercent === undefined ? {} : { fatPercent: group.fatPercent }),
-    ...(group.deleteHint === undefined ? {} : { deleteHint: group.deleteHint }),
-  };
-}
-
-function entryOf(
-  dest: DestinationRun,
-  groupIds: string[],
-  takenAt: string,
-  storedId: string,
-  weightKg?: number,
-): DeletedEntry {
-  const garmin = dest.destination.id === GARMIN_DESTINATION_ID && /^\d+$/.test(storedId);
-  return {
-    groupIds,
-    takenAt,
-    ...(weightKg === undefined ? {} : { weightKg }),
-    destination: dest.destination.id,
-    ...(garmin ? { garminSamplePk: Number(storedId) } : { storedId }),
-  };
-}
-
-const storedIdOf = (entry: DestinationLedgerRecord) =>
-  entry.storedId ?? (entry.garminSamplePk === undefined ? undefined : String(entry.garminSamplePk));
-
 /** The index of a store that had none: every group of the window the ledger already holds. */
 async function seedIndex(dest: DestinationRun, window: DeletionWindow): Promise<void> {
   // Every group: those of a split weigh-in (Body Cardio) without a weight share its entry.
@@ -292,27 +263,4 @@ async function seedIndex(dest: DestinationRun, window: DeletionWindow): Promise<
     return entry && entry.kind === 'weight' && !entry.deletedAt ? [[g.groupId, recentGroupOf(entry)]] : [];
   });
   await dest.ledger.seed(groups);
-}
-
-function unchecked(run: SyncRun, dest: DestinationRun, check: DeletionCheck, missing: number): void {
-  run.engine.log.warn('sync.deletions.unchecked', {
-    userId: run.request.userId,
-    destination: dest.destination.id,
-    reason: check.reason,
-    missing,
-    message:
-      check.reason === 'paged'
-        ? 'Withings answered the deletion window in several pages: nothing is deleted in this sync'
-        : 'not one weigh-in of the deletion window came back from Withings: taken for a bad answer, nothing is deleted',
-  });
-}
-
-function keptLog(run: SyncRun, dest: DestinationRun, takenAt: string, reason: string): void {
-  run.engine.log.warn('sync.deletion.kept', {
-    userId: run.request.userId,
-    destination: dest.destination.id,
-    takenAt,
-    reason,
-    message: `${dest.name} no longer holds what wg-sync wrote: left as it is`,
-  });
 }

@@ -1,6 +1,5 @@
-import { isSyncErrorWithCode, SyncError } from '../errors.js';
+import { isSyncErrorWithCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { SyncTrigger } from '../observability/report.js';
 import type { StateStore, VersionedValue } from '../store/state-store.js';
 import {
   BLOCK_MS,
@@ -12,6 +11,11 @@ import {
   parseRecord,
   storedBackoff,
 } from './withings-budget-record.js';
+import {
+  BACKGROUND_SHARE,
+  WithingsBudgetError,
+  type WithingsBudgetPriority,
+} from './withings-budget-terms.js';
 
 // Withings limits calls per application (status 601 with `wait_seconds`), so every process of a
 // deployment (concurrent Lambdas, a server and a CLI) shares one budget. It lives in the store, not in
@@ -21,42 +25,16 @@ import {
 // for a weigh-in from a reconcile pass. A store write per call would double every call's cost and
 // serialise them on one item, so processes lease small blocks of calls by compare-and-swap instead.
 
-/** The share of the budget reconcile passes and backfills may use (webhook and manual syncs: all of it). */
-export const BACKGROUND_SHARE = 0.8;
 /** The longest a call waits for a free slot before failing with `RATE_LIMITED` (it is retried later). */
 const MAX_WAIT_MS = 10_000;
 const CAS_ATTEMPTS = 8;
 
-/**
- * Who a Withings call is for: `interactive` (webhook, manual and assign syncs, the CLI's tools, the
- * doctor) may use the whole budget; `background` (reconcile passes, backfills) only
- * 80% of it, so a person waiting for a weigh-in comes first when it is tight.
- */
-export type WithingsBudgetPriority = 'interactive' | 'background';
-
-/** The priority of a sync's Withings calls. */
-export function budgetPriorityOf(trigger: SyncTrigger): WithingsBudgetPriority {
-  return trigger === 'reconcile' || trigger === 'backfill' ? 'background' : 'interactive';
-}
-
-/**
- * A Withings call wg-sync did not send: the deployment is backing off after a 601 (`reason:
- * 'backoff'`), or the application budget has no call left for this priority (`'exhausted'`). Nothing
- * reached Withings; the sync fails with `RATE_LIMITED` and its data is read next time.
- */
-export class WithingsBudgetError extends SyncError {
-  readonly code = 'RATE_LIMITED' as const;
-  /** Why: a stored 601 backoff, or no call left in the budget for this priority. */
-  readonly reason: 'backoff' | 'exhausted';
-  /** When a call may be tried again, in ms from now. */
-  readonly retryAfterMs: number;
-
-  constructor(reason: 'backoff' | 'exhausted', retryAfterMs: number, message: string) {
-    super(message);
-    this.reason = reason;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
+export {
+  BACKGROUND_SHARE,
+  budgetPriorityOf,
+  WithingsBudgetError,
+  type WithingsBudgetPriority,
+} from './withings-budget-terms.js';
 
 /** Options of {@link WithingsBudget}. */
 export interface WithingsBudgetOptions {

@@ -6,8 +6,8 @@ import {
   WithingsNotificationError,
 } from '@wg-sync/withings/notification';
 import type { Engine } from '../context.js';
-import type { Sync } from '../create-sync.js';
 import type { SyncReport } from '../observability/report.js';
+import type { Sync } from '../sync-api.js';
 import type { HandlerContext } from './handler.js';
 import { errorResponse, json, readBody } from './responses.js';
 import type { DebounceTurn } from './webhook-debounce.js';

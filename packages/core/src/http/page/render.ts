@@ -6,9 +6,11 @@ import {
   countdown,
   esc,
   FIELD_WORDS,
+  FLASH,
   HELD_WHY,
   inWords,
   kg,
+  LEVEL,
   SKIP_WORDS,
   TRIGGER_WORDS,
   when,
@@ -62,38 +64,6 @@ export interface PageModel {
   /** Held weigh-ins per account (`sync.held.list()`), each with "This was me" and "Not me". */
   held?: Record<string, HeldWeighIn[]>;
 }
-
-const FLASH: Record<Flash, { text: string; ok: boolean }> = {
-  synced: { text: 'Sync finished: see the latest line under "Last syncs".', ok: true },
-  'sync-failed': { text: 'The sync failed: see the latest line under "Last syncs".', ok: false },
-  'sync-queued': { text: 'The sync is queued: reload in a minute to see it.', ok: true },
-  reconciled: { text: 'Reconcile finished.', ok: true },
-  'reconcile-failed': { text: 'Reconcile finished with failures: see each account.', ok: false },
-  subscribed: { text: 'The webhook subscription is in place.', ok: true },
-  'subscribe-failed': {
-    text: 'Re-subscribing failed: Withings must reach the public URL; see the account.',
-    ok: false,
-  },
-  'signed-in': { text: 'Signed in.', ok: true },
-  assigned: {
-    text: 'Assigned: the weigh-in went to your destinations with its original time (see "Last syncs").',
-    ok: true,
-  },
-  'already-synced': { text: 'That weigh-in was already synced: nothing was written again.', ok: true },
-  'assign-failed': { text: 'The assign failed, and the weigh-in stays held: try again.', ok: false },
-  'assign-busy': {
-    text: 'Another sync of this account kept running: assign the weigh-in again in a minute.',
-    ok: false,
-  },
-  dismissed: { text: 'Dismissed: that weigh-in will not be held again.', ok: true },
-  'not-found': { text: 'That weigh-in is not held (any more): the list below is current.', ok: false },
-};
-
-const LEVEL = {
-  ok: { word: 'OK', mark: '✓' },
-  attention: { word: 'Needs attention', mark: '!' },
-  broken: { word: 'Broken', mark: '✕' },
-} as const;
 
 function credential(name: string, c: CredentialStatus | null | undefined, now: Date, renews: string) {
   if (!c) return `<dt>${esc(name)}</dt><dd>not linked</dd>`;

@@ -1,4 +1,5 @@
 import type { HeldWeighIn } from '../../engine/held.js';
+import type { Flash } from './render.js';
 
 // The page's words: reasons, fields and triggers in plain language, instants and durations as a
 // person reads them, and HTML escaping. render.ts builds the page from them.
@@ -110,3 +111,37 @@ export function inWords(iso: string): string {
 }
 
 export const kg = (value: number) => `${Math.round(value * 100) / 100} kg`;
+
+/** The words of each flash, and whether it is good news. */
+export const FLASH: Record<Flash, { text: string; ok: boolean }> = {
+  synced: { text: 'Sync finished: see the latest line under "Last syncs".', ok: true },
+  'sync-failed': { text: 'The sync failed: see the latest line under "Last syncs".', ok: false },
+  'sync-queued': { text: 'The sync is queued: reload in a minute to see it.', ok: true },
+  reconciled: { text: 'Reconcile finished.', ok: true },
+  'reconcile-failed': { text: 'Reconcile finished with failures: see each account.', ok: false },
+  subscribed: { text: 'The webhook subscription is in place.', ok: true },
+  'subscribe-failed': {
+    text: 'Re-subscribing failed: Withings must reach the public URL; see the account.',
+    ok: false,
+  },
+  'signed-in': { text: 'Signed in.', ok: true },
+  assigned: {
+    text: 'Assigned: the weigh-in went to your destinations with its original time (see "Last syncs").',
+    ok: true,
+  },
+  'already-synced': { text: 'That weigh-in was already synced: nothing was written again.', ok: true },
+  'assign-failed': { text: 'The assign failed, and the weigh-in stays held: try again.', ok: false },
+  'assign-busy': {
+    text: 'Another sync of this account kept running: assign the weigh-in again in a minute.',
+    ok: false,
+  },
+  dismissed: { text: 'Dismissed: that weigh-in will not be held again.', ok: true },
+  'not-found': { text: 'That weigh-in is not held (any more): the list below is current.', ok: false },
+};
+
+/** An account's health, as a word and a mark. */
+export const LEVEL = {
+  ok: { word: 'OK', mark: '✓' },
+  attention: { word: 'Needs attention', mark: '!' },
+  broken: { word: 'Broken', mark: '✕' },
+} as const;
