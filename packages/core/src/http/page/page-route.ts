@@ -163,10 +163,11 @@ export function createPageRoute(engine: Engine, sync: PageSyncs) {
       return html(renderSignIn(assets, { error: 'expired' }), 403, { 'set-cookie': clearedSessionCookie() });
     }
     if (action === 'sign-out') return seeOther('./', { 'set-cookie': clearedSessionCookie() });
+    const actor: Actor = { engine, sync, session };
     const done: Done | undefined =
       action === 'assign' || action === 'dismiss'
-        ? await answerHeld(engine, sync, action, form.get('heldId'), session)
-        : await act(engine, sync, ctx, action, form.get('userId'), session).then((flash) =>
+        ? await answerHeld(actor, action, form.get('heldId'))
+        : await act(actor, ctx, { action, userId: form.get('userId') }).then((flash) =>
             flash ? { flash } : undefined,
           );
     if (!done) return errorResponse(400, 'BAD_REQUEST', 'unknown action or account');
@@ -177,16 +178,21 @@ export function createPageRoute(engine: Engine, sync: PageSyncs) {
   };
 }
 
+/** Who acts from the page: the engine and its syncs, for a signed-in session (or a Bearer caller). */
+interface Actor {
+  engine: Engine;
+  sync: PageSyncs;
+  session: PageSession | undefined;
+}
+
 /**
  * "This was me" (`assign`) and "Not me" (`dismiss`) on a held weigh-in. Only an id of the engine's
  * shape, of an account linked to this deployment, is acted on; any other is `not-found`.
  */
 async function answerHeld(
-  engine: Engine,
-  sync: PageSyncs,
+  { engine, sync, session }: Actor,
   action: 'assign' | 'dismiss',
   value: string | null,
-  session: PageSession | undefined,
 ): Promise<Done> {
   const held = heldIdOf(value);
   engine.log.info('page.action', {
@@ -216,13 +222,11 @@ async function answerHeld(
   }
 }
 
+/** The page's other actions on an account (or all): sync now, reconcile, re-subscribe. */
 async function act(
-  engine: Engine,
-  sync: PageSyncs,
+  { engine, sync, session }: Actor,
   ctx: HandlerContext,
-  action: string | null,
-  userId: string | null,
-  session: PageSession | undefined,
+  { action, userId }: { action: string | null; userId: string | null },
 ): Promise<Flash | undefined> {
   const account = userId && /^\d{1,20}$/.test(userId) ? userId : undefined;
   engine.log.info('page.action', { action, userId: account, via: session ? 'session' : 'bearer' });
