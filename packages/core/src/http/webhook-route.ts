@@ -16,10 +16,10 @@ import type { DebounceTurn } from './webhook-debounce.js';
 // durably before it is answered; what it may start is decided per user by the debounce.
 
 /**
- * The syncs the routes start: those of the `Sync` the handler belongs to (they run on its coordinator),
- * webhook syncs as messages of its queue (`work`).
+ * The syncs the routes start, those of the `Sync` the handler belongs to: manual ones on its
+ * coordinator, webhook ones as messages of its queue (`work`).
  */
-export type Syncs = Pick<Sync, 'syncNotification' | 'syncManual' | 'work'>;
+export type Syncs = Pick<Sync, 'syncManual' | 'work'>;
 
 const MAX_WEBHOOK_BODY = 4096;
 /** Without `waitUntil`, a webhook waits this long for its sync before answering (Withings allows 2 s). */
