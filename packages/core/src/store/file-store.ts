@@ -1,8 +1,9 @@
-import { type BigIntStats, constants } from 'node:fs';
-import { lstat, opendir, readdir, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { opendir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreConflictError, StoreCorruptError, StoreError, StoreInsecureError } from '../errors.js';
-import { closeFd, errorCode, fstatFd, fsyncFd, openFd, readSized, writeFd } from './fd.js';
+import { readText, syncDir } from './entry-files.js';
+import { closeFd, errorCode, fsyncFd, lstatPath, openFd, renamePath, unlinkPath, writeFd } from './fd.js';
 import { assertPrivate, prepareDir } from './file-store-checks.js';
 import { GroupCommit } from './group-commit.js';
 import { KeySelection, pageRequest } from './list-pages.js';
@@ -24,8 +25,8 @@ interface Envelope {
   value: unknown;
 }
 
-// Descriptors go through the callback API (see fd.ts): every webhook reads its account and writes its
-// pending record here, so the per-call cost matters.
+// Calls on the file system go through fd.ts: every webhook reads its account and writes its pending
+// record here, so the per-call cost matters.
 
 const SUFFIX = '.json';
 /** Entry files a page reads at once: a 1000-entry page must not open 1000 descriptors together. */
@@ -138,8 +139,16 @@ export function openFileStore(
     return envelope;
   }
 
-  /** @param replacing - `path` was just read under this key's lock: a regular file, no symlink. */
-  async function writeEntry(key: string, envelope: Envelope, replacing: boolean): Promise<void> {
+  /**
+   * Writes `envelope` to a temporary file, fsyncs it and renames it over `path`. Resolves once the
+   * rename is done, with the directory fsync that makes it durable still running (see `put`).
+   * @param replacing - `path` was just read under this key's lock: a regular file, no symlink.
+   */
+  async function writeEntry(
+    key: string,
+    envelope: Envelope,
+    replacing: boolean,
+  ): Promise<{ durable: Promise<void> }> {
     const path = pathOf(key);
     const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     const fd = await openFd(
@@ -155,8 +164,9 @@ export function openFileStore(
     }
     // Checked only where nothing was read: a symlink at `path` fails that read (O_NOFOLLOW).
     if (!replacing) await assertNotSymlink(path);
-    await rename(temp, path);
-    await dirSync.sync();
+    await renamePath(temp, path);
+    // Wrapped: an async function would adopt the fsync's promise and resolve only after it.
+    return { durable: dirSync.sync() };
   }
 
   const store: StateStore = {
@@ -172,7 +182,7 @@ export function openFileStore(
       assertValidKey(key);
       if (JSON.stringify(value) === undefined) throw new TypeError(`state "${key}": value is not JSON`);
       await ensureDir();
-      return exclusive(key, async () => {
+      const written = await exclusive(key, async () => {
         const current = await readEntry(key);
         if (
           ifVersion !== undefined &&
@@ -186,25 +196,29 @@ export function openFileStore(
           ...(ttlSeconds === undefined ? {} : { expiresAt: now() + ttlSeconds * 1000 }),
           value,
         };
-        await writeEntry(key, envelope, current !== undefined);
-        return version;
+        return { version, ...(await writeEntry(key, envelope, current !== undefined)) };
       });
+      // The lock is released while the directory fsync runs: the next writer of the key goes on from
+      // the renamed file, and this put still resolves only once its rename is durable.
+      await written.durable;
+      return written.version;
     },
     async delete(key: string, { ifVersion }: { ifVersion?: number } = {}) {
       assertValidKey(key);
       await ensureDir();
-      await exclusive(key, async () => {
+      const removed = await exclusive(key, async () => {
         if (ifVersion !== undefined) {
           const current = await readEntry(key);
           if (current?.version !== ifVersion) throw new StoreConflictError(key);
         }
         try {
-          await unlink(pathOf(key));
+          await unlinkPath(pathOf(key));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }
-        await dirSync.sync();
+        return { durable: dirSync.sync() }; // awaited once the lock is released, as in `put`
       });
+      await removed.durable;
     },
     async list<T>(prefix: string) {
       await ensureDir();
@@ -246,38 +260,9 @@ export function openFileStore(
 
 async function assertNotSymlink(path: string): Promise<void> {
   try {
-    if ((await lstat(path)).isSymbolicLink())
+    if ((await lstatPath(path)).isSymbolicLink())
       throw new StoreError(`refusing to replace a symlink at ${path}`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-/** Reads a file through one descriptor, after `check` accepted that descriptor's stats (no TOCTOU). */
-async function readText(path: string, check: (stats: BigIntStats) => void): Promise<string> {
-  const fd = await openFd(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    const stats = await fstatFd(fd, { bigint: true });
-    check(stats);
-    // Entries are replaced whole by a rename, never edited in place: the size just read is the file's.
-    return await readSized(fd, Number(stats.size));
-  } finally {
-    await closeFd(fd);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let fd: number;
-  try {
-    fd = await openFd(dir, constants.O_RDONLY);
-  } catch {
-    return;
-  }
-  try {
-    await fsyncFd(fd);
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic.
-  } finally {
-    await closeFd(fd);
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { link, rename, unlink } from 'node:fs/promises';
 import { StoreError } from '../errors.js';
-import { closeFd, errorCode, fstatFd, openFd, readFd, writeFd } from './fd.js';
+import { closeFd, errorCode, fstatFd, lstatPath, openFd, readFd, unlinkPath, writeFd } from './fd.js';
 
 // Internal to the file store: index.ts does not export this module. Tests drive its races directly.
 //
@@ -71,7 +71,7 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
     if (await createExclusive(path, token)) return () => release(path, token, acquiredAt, options);
     let mtimeMs: number;
     try {
-      mtimeMs = (await lstat(path)).mtimeMs;
+      mtimeMs = (await lstatPath(path)).mtimeMs;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') continue; // released in between: try again at once
       throw new StoreError(`cannot inspect lock ${path}: ${errorCode(error) ?? error}`, { cause: error });
@@ -103,7 +103,7 @@ async function release(path: string, token: string, acquiredAt: number, options:
     if (now() - acquiredAt < staleMs / 2) {
       // Nobody judges a lock this young stale, and only breakers remove other people's locks (under the
       // mutex, after checking what they took), so the file at `path` is ours: one unlink.
-      await unlink(path);
+      await unlinkPath(path);
       return;
     }
     // Held long enough to have been broken as stale: the file at `path` may be a successor's lock.
