@@ -177,7 +177,7 @@ function slowPendingPuts(store: StateStore, ms: number): StateStore {
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('PendingWriter', () => {
-  it('a write that follows one in flight starts from what that one wrote, without reading again', async () => {
+  it('a write that follows one in flight starts from what that one wrote, and the first assumes no record: no read at all', async () => {
     const counted = counting(slowPendingPuts(memoryStore(), 20));
     const writer = new PendingWriter(counted.store);
     const first = writer.record('7', 100, 'a');
@@ -185,8 +185,23 @@ describe('PendingWriter', () => {
     const next = [writer.record('7', 90, 'b'), writer.record('7', 110, 'c')];
     await Promise.all([first, ...next]);
     expect(counted.of('put:pending')).toBe(2);
-    expect(counted.of('get:pending')).toBe(1);
+    expect(counted.of('get:pending')).toBe(0);
     expect((await counted.store.get('pending/7'))?.value).toMatchObject({ count: 3, since: 90, lastAt: 'c' });
+  });
+
+  it('a first write that finds a record left behind (its sync failed) reads it and adds to it', async () => {
+    const counted = counting(memoryStore());
+    await counted.store.put('pending/7', { since: 50, count: 2, firstAt: 'earlier', lastAt: 'earlier' });
+    const writer = new PendingWriter(counted.store);
+    await writer.record('7', 100, 'now');
+    expect((await counted.store.get('pending/7'))?.value).toEqual({
+      since: 50,
+      count: 3,
+      firstAt: 'earlier',
+      lastAt: 'now',
+    });
+    // The swap on "no record" failed, then one read and one write.
+    expect(counted.of('put:pending')).toBe(3);
   });
 
   it('loses no notification when another writer changed the record in between (the swap fails, it reads again)', async () => {

@@ -69,14 +69,17 @@ export class PendingWriter {
   }
 
   /**
-   * Adds `batch` to the user's record by compare-and-swap. What the write just before it left stands
-   * in for the first read: within a burst the record is this process's own, and a burst of writes
-   * then costs a write each instead of a read and a write. If anyone wrote since (a sync that drained
-   * the record, another process), the version differs, the swap fails and the record is read again.
+   * Adds `batch` to the user's record by compare-and-swap. What the write just before it left (or, with
+   * none, no record at all) stands in for the first read: within a burst the record is this process's
+   * own, and a burst of writes then costs a write each instead of a read and a write. If anyone wrote
+   * since (a sync that drained the record, another process), the version differs, the swap fails and
+   * the record is read again.
    */
   async #write(userId: string, batch: Batch, before: Written): Promise<Written> {
     const key = keys.pending(userId);
-    let current = before ?? (await this.store.get<PendingRecord>(key));
+    // Without a write of its own to go on, the first try assumes there is no record: the sync that
+    // handled the last notification dropped it. If one is there, the swap fails and it is read.
+    let current = before;
     for (let conflicts = 0; ; conflicts += 1) {
       const value = merged(current?.value, batch);
       try {
