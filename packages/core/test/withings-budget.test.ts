@@ -111,6 +111,39 @@ describe('the Withings application budget', () => {
     expect(d.writes.length - before).toBe(1);
   });
 
+  it("a sync's lease swaps on the record as this process left it, without reading it first; another process's lease in between is read and counted", async () => {
+    const d = deployment(10);
+    let reads = 0;
+    const get = d.store.get.bind(d.store);
+    d.store.get = (key) => {
+      reads += 1;
+      return get(key);
+    };
+    const here = d.process();
+    const elsewhere = d.process();
+    await here.prepare('interactive', 3); // first sync: read, then lease
+    expect(reads).toBe(1);
+    d.clock.advance(6_000); // its block is over (5 s): the next sync leases again
+    await here.prepare('interactive', 3);
+    expect(reads).toBe(1); // swapped on what it wrote
+    d.clock.advance(6_000);
+    await expect(takeAll(elsewhere, 'interactive', 4)).resolves.toMatchObject({ granted: 4 });
+    const readsBefore = reads;
+    d.clock.advance(6_000);
+    await here.prepare('interactive', 3); // the swap fails on elsewhere's version: it reads, then leases
+    expect(reads).toBe(readsBefore + 1);
+    // Nothing was swapped over: every lease either process took is in the record (1 call each here).
+    const leases = (await get<{ leases: Array<{ id: string }> }>('budget/withings'))?.value.leases ?? [];
+    expect(leases).toHaveLength(2 + 4 + 1);
+    expect(new Set(leases.map((l) => l.id.split('-').slice(0, 2).join('-'))).size).toBe(2);
+    // Once its record has outlived its time to live, a lease expects no record at all: no read either.
+    d.clock.advance(120_000);
+    const readsThen = reads;
+    await here.prepare('interactive', 3);
+    expect(reads).toBe(readsThen);
+    expect((await get<{ leases: unknown[] }>('budget/withings'))?.value.leases).toHaveLength(1);
+  });
+
   it('keeps a share for people: reconcile passes and backfills stop at 80%, webhook and manual syncs go on', async () => {
     const d = deployment(10);
     const reconcile = d.process();

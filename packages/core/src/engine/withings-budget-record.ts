@@ -21,6 +21,18 @@ export interface Lease {
   calls: number;
 }
 
+/** A block as the process that leased it spends it. */
+export interface Block {
+  at: number;
+  size: number;
+  used: number;
+}
+
+/** Calls left in `block` at `now`: none before it starts or once its {@link BLOCK_MS} are over. */
+export function callsLeft(block: Block | undefined, now: number): number {
+  return block && now >= block.at && now - block.at < BLOCK_MS ? block.size - block.used : 0;
+}
+
 /** The blocks leased in the last {@link COUNTED_MS}, and the backoff after a 601. */
 export interface BudgetRecord {
   v: 1;

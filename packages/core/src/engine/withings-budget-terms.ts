@@ -1,4 +1,5 @@
 import { SyncError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { SyncTrigger } from '../observability/report.js';
 
 // The Withings budget's terms (withings-budget.ts): who may spend how much of it, and the error of a
@@ -36,4 +37,35 @@ export class WithingsBudgetError extends SyncError {
     this.reason = reason;
     this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** What keeps a call from being spent now, and for how long. */
+export type BudgetLack = { reason: 'backoff' | 'exhausted'; waitMs: number };
+
+/**
+ * The error of a call the budget held back past its wait, saying why in words a person can act on;
+ * logged at `warn`.
+ */
+export function budgetRefusal(
+  lack: BudgetLack,
+  priority: WithingsBudgetPriority,
+  { perMinute, log }: { perMinute: number; log: Logger },
+): WithingsBudgetError {
+  log.warn('withings.budget.refused', { reason: lack.reason, priority, retryAfterMs: lack.waitMs });
+  const seconds = Math.ceil(lack.waitMs / 1000);
+  if (lack.reason === 'backoff')
+    return new WithingsBudgetError(
+      'backoff',
+      lack.waitMs,
+      `wg-sync held this Withings call back: the deployment is backing off after a 601 for ${seconds} s more`,
+    );
+  const share =
+    priority === 'background'
+      ? ` (${Math.round(BACKGROUND_SHARE * 100)}% of it for reconcile passes and backfills)`
+      : '';
+  return new WithingsBudgetError(
+    'exhausted',
+    lack.waitMs,
+    `wg-sync held this Withings call back: the application budget of ${perMinute} calls per minute${share} is spent; a call is free in ${seconds} s`,
+  );
 }

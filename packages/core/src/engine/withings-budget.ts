@@ -2,10 +2,11 @@ import { isSyncErrorWithCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { StateStore, VersionedValue } from '../store/state-store.js';
 import {
-  BLOCK_MS,
+  type Block,
   BUDGET_KEY,
   type BudgetRecord,
   COUNTED_MS,
+  callsLeft,
   freedIn,
   type Lease,
   parseRecord,
@@ -13,7 +14,8 @@ import {
 } from './withings-budget-record.js';
 import {
   BACKGROUND_SHARE,
-  WithingsBudgetError,
+  type BudgetLack,
+  budgetRefusal,
   type WithingsBudgetPriority,
 } from './withings-budget-terms.js';
 
@@ -47,13 +49,7 @@ export interface WithingsBudgetOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface Block {
-  at: number;
-  size: number;
-  used: number;
-}
-
-type Lack = { reason: 'backoff' | 'exhausted'; waitMs: number };
+type Lack = BudgetLack;
 
 /**
  * The application-wide Withings budget of one process. `take` before every Withings call: it spends a
@@ -70,6 +66,11 @@ export class WithingsBudget {
   readonly #leasing: Partial<Record<WithingsBudgetPriority, Promise<Lack | undefined>>> = {};
   #backoffUntil = 0;
   #reading: Promise<VersionedValue<unknown> | undefined> | undefined;
+  /**
+   * The record as this process last read or wrote it, for a lease to swap on without a read: if
+   * another process wrote since (a lease, a 601), the swap fails and the lease reads it.
+   */
+  #known: { entry: VersionedValue<unknown> | undefined; until: number } | undefined;
   #leases = 0;
   #waiting = 0;
 
@@ -85,9 +86,17 @@ export class WithingsBudget {
    */
   async prepare(priority: WithingsBudgetPriority, expected = 2): Promise<void> {
     try {
+      // A lease swaps on what this process knows (see #known), or on no record once that is past its
+      // time to live; with none to take, the record is read to see a 601 another process met.
+      const known = this.#known;
+      if (known && this.#left(priority) < expected && !this.#localBackoff()) {
+        const alive = this.#options.now().getTime() < known.until;
+        await this.#lease(priority, expected, { entry: alive ? known.entry : undefined });
+        return;
+      }
       const entry = await this.#read();
       if (this.#lackFrom(entry) || this.#left(priority) >= expected) return;
-      await this.#lease(priority, expected, entry);
+      await this.#lease(priority, expected, { entry });
     } catch (error) {
       this.#options.log.debug('withings.budget.prepare-failed', { error });
     }
@@ -108,7 +117,7 @@ export class WithingsBudget {
           lack = await this.#refill(priority);
           if (!lack) continue;
         }
-        if (waited + lack.waitMs > MAX_WAIT_MS) throw this.#refusal(lack, priority);
+        if (waited + lack.waitMs > MAX_WAIT_MS) throw budgetRefusal(lack, priority, this.#options);
         waited += Math.max(lack.waitMs, 1);
         await this.#sleep(Math.max(lack.waitMs, 1));
       }
@@ -153,11 +162,8 @@ export class WithingsBudget {
 
   #left(priority: WithingsBudgetPriority): number {
     const now = this.#options.now().getTime();
-    const usable = (block: Block | undefined) =>
-      block && now >= block.at && now - block.at < BLOCK_MS ? block.size - block.used : 0;
-    return (
-      usable(this.#blocks[priority]) + (priority === 'interactive' ? usable(this.#blocks.background) : 0)
-    );
+    const background = priority === 'interactive' ? callsLeft(this.#blocks.background, now) : 0;
+    return callsLeft(this.#blocks[priority], now) + background;
   }
 
   /** Spends one call of a usable block (an interactive call may spend a background block too). */
@@ -167,7 +173,7 @@ export class WithingsBudget {
       priority === 'interactive' ? ['interactive', 'background'] : ['background'];
     for (const p of order) {
       const block = this.#blocks[p];
-      if (block && now >= block.at && now - block.at < BLOCK_MS && block.used < block.size) {
+      if (block && callsLeft(block, now) > 0) {
         block.used += 1;
         return true;
       }
@@ -195,11 +201,12 @@ export class WithingsBudget {
   async #lease(
     priority: WithingsBudgetPriority,
     want: number,
-    first?: VersionedValue<unknown>,
+    first?: { entry: VersionedValue<unknown> | undefined },
   ): Promise<Lack | undefined> {
-    let entry = first;
+    let entry = first?.entry;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
-      if (attempt > 0 || entry === undefined) entry = await this.#read(attempt > 0);
+      // The first round swaps on `first` when given (a read, or what this process knows).
+      if (attempt > 0 || !first) entry = await this.#read(attempt > 0);
       const lack = this.#lackFrom(entry);
       if (lack) return lack;
       const now = this.#options.now().getTime();
@@ -243,18 +250,36 @@ export class WithingsBudget {
   /** A fresh read, or the one already in flight (concurrent syncs share it). */
   #read(fresh = false): Promise<VersionedValue<unknown> | undefined> {
     if (this.#reading && !fresh) return this.#reading;
-    const reading = this.#options.store.get(BUDGET_KEY).finally(() => {
-      if (this.#reading === reading) this.#reading = undefined;
-    });
+    const reading = this.#options.store
+      .get(BUDGET_KEY)
+      // Read without its time to live: good for a swap while the shortest one a write gives lasts.
+      .then((entry) => this.#remember(entry, COUNTED_MS))
+      .finally(() => {
+        if (this.#reading === reading) this.#reading = undefined;
+      });
     this.#reading = reading;
     return reading;
   }
 
-  #write(record: BudgetRecord, entry: VersionedValue<unknown> | undefined, now: number): Promise<number> {
+  async #write(
+    record: BudgetRecord,
+    entry: VersionedValue<unknown> | undefined,
+    now: number,
+  ): Promise<number> {
     const backoff = record.backoffUntil ? Date.parse(record.backoffUntil) - now : 0;
     // The record is only worth keeping while something in it counts.
     const ttlSeconds = Math.ceil(Math.max(COUNTED_MS, backoff) / 1000) + 1;
-    return this.#options.store.put(BUDGET_KEY, record, { ifVersion: entry?.version ?? null, ttlSeconds });
+    const version = await this.#options.store.put(BUDGET_KEY, record, {
+      ifVersion: entry?.version ?? null,
+      ttlSeconds,
+    });
+    this.#remember({ value: record, version }, ttlSeconds * 1000);
+    return version;
+  }
+
+  #remember<T extends VersionedValue<unknown> | undefined>(entry: T, ttlMs: number): T {
+    this.#known = { entry, until: this.#options.now().getTime() + ttlMs - 1000 };
+    return entry;
   }
 
   async #update(change: (record: BudgetRecord) => BudgetRecord | undefined): Promise<void> {
@@ -271,27 +296,5 @@ export class WithingsBudget {
       }
     }
     throw new Error(`${BUDGET_KEY} kept changing under ${CAS_ATTEMPTS} writes`);
-  }
-
-  #refusal(lack: Lack, priority: WithingsBudgetPriority): WithingsBudgetError {
-    const seconds = Math.ceil(lack.waitMs / 1000);
-    const error =
-      lack.reason === 'backoff'
-        ? new WithingsBudgetError(
-            'backoff',
-            lack.waitMs,
-            `wg-sync held this Withings call back: the deployment is backing off after a 601 for ${seconds} s more`,
-          )
-        : new WithingsBudgetError(
-            'exhausted',
-            lack.waitMs,
-            `wg-sync held this Withings call back: the application budget of ${this.#options.perMinute} calls per minute${priority === 'background' ? ` (${Math.round(BACKGROUND_SHARE * 100)}% of it for reconcile passes and backfills)` : ''} is spent; a call is free in ${seconds} s`,
-          );
-    this.#options.log.warn('withings.budget.refused', {
-      reason: lack.reason,
-      priority,
-      retryAfterMs: lack.waitMs,
-    });
-    return error;
   }
 }
