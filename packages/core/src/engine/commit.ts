@@ -63,13 +63,18 @@ async function recordOutcome(run: SyncRun, outcome: { ok: boolean }): Promise<vo
   if (report.dryRun) return;
   run.outcomeRecorded = true;
   const error = report.failed[0];
-  await recordAttempt(run.engine, report.userId, {
-    ok: outcome.ok && report.failed.length === 0,
-    ...(error
-      ? { error: { code: error.code, message: error.message, ...(error.side ? { side: error.side } : {}) } }
-      : {}),
-    ...(outcome.ok ? { clearReauth: ['withings', 'garmin'] } : {}),
-  });
+  await recordAttempt(
+    run.engine,
+    report.userId,
+    {
+      ok: outcome.ok && report.failed.length === 0,
+      ...(error
+        ? { error: { code: error.code, message: error.message, ...(error.side ? { side: error.side } : {}) } }
+        : {}),
+      ...(outcome.ok ? { clearReauth: ['withings', 'garmin'] } : {}),
+    },
+    run.health,
+  );
 }
 
 /**

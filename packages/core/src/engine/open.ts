@@ -1,6 +1,6 @@
 import { type Destination, DestinationLedger, GARMIN_DESTINATION_ID } from '../destinations/index.js';
 import { needsReauth } from '../observability/health.js';
-import { type AccountRecord, keys, type PendingRecord } from '../store/state.js';
+import { type AccountRecord, type HealthRecord, keys, type PendingRecord } from '../store/state.js';
 import { countingFetch, withingsClientFor } from './clients.js';
 import { confirmStillLinked } from './confirm-unlink.js';
 import { sinceOf } from './read-window.js';
@@ -18,8 +18,15 @@ export async function openRun(run: SyncRun, destinations: readonly Destination[]
   const { engine, request } = run;
   const { store } = engine.config;
   const { userId } = request;
+  // The reads that need no account go out with its own (one store round trip, not two); for an
+  // account that is gone, what they found is dropped. The health record is read now for commit.
+  const others = readSession(run, destinations);
+  others.catch(() => undefined); // awaited below, or moot without the account
+  if (!request.dryRun) run.health = store.get<HealthRecord>(keys.health(userId));
+  run.health?.catch(() => undefined); // a failed read is made again when the outcome is written
   const account = await store.get<AccountRecord>(keys.account(userId));
   if (!account || account.value.unlinkedAt) {
+    run.destinations = [];
     recordFailed(run, undefined, {
       groupIds: [],
       code: account ? 'UNLINKED' : 'ACCOUNT_NOT_FOUND',
@@ -30,27 +37,7 @@ export async function openRun(run: SyncRun, destinations: readonly Destination[]
     return false;
   }
   run.account = account.value;
-  const baseFetch = engine.config.fetch ?? globalThis.fetch;
-  run.destinations = destinations.map((destination) => destinationRun(run, destination));
-  const priority = budgetPriorityOf(request.trigger);
-  const [withings, pending] = await Promise.all([
-    withingsClientFor(engine, userId, countingFetch(baseFetch, run.withingsCalls), { priority }),
-    store.get<PendingRecord>(keys.pending(userId)),
-    // Beside the other reads: the first Withings call then finds a block of the budget leased (no
-    // store round trip before it), and a 601 another process met is seen before anything is sent.
-    engine.budget.prepare(priority, engine.config.syncDeletions ? 2 : 1),
-    ...run.destinations.map(async (dest) => {
-      const account = {
-        userId,
-        fetch: countingFetch(baseFetch, dest.calls),
-        now: engine.config.now,
-        log: engine.log,
-      };
-      const [session, cursor] = await Promise.all([dest.destination.open(account), dest.ledger.cursor()]);
-      dest.session = session;
-      dest.cursor = cursor;
-    }),
-  ]);
+  const [withings, pending] = await others;
   run.pending = pending;
   // Destinations the account does not use are not part of its sync at all.
   run.destinations = run.destinations.filter((dest) => dest.session !== null);
@@ -83,6 +70,36 @@ export async function openRun(run: SyncRun, destinations: readonly Destination[]
   }
   run.window = windowOf(run);
   return true;
+}
+
+/**
+ * The Withings client, the pending record and every destination's session and cursor, with a block
+ * of the Withings budget leased beside them: the first Withings call then finds it (no store round
+ * trip before it), and a 601 another process met is seen before anything is sent.
+ */
+async function readSession(run: SyncRun, destinations: readonly Destination[]) {
+  const { engine, request } = run;
+  const { userId } = request;
+  const baseFetch = engine.config.fetch ?? globalThis.fetch;
+  const priority = budgetPriorityOf(request.trigger);
+  run.destinations = destinations.map((destination) => destinationRun(run, destination));
+  const [withings, pending] = await Promise.all([
+    withingsClientFor(engine, userId, countingFetch(baseFetch, run.withingsCalls), { priority }),
+    engine.config.store.get<PendingRecord>(keys.pending(userId)),
+    engine.budget.prepare(priority, engine.config.syncDeletions ? 2 : 1),
+    ...run.destinations.map(async (dest) => {
+      const account = {
+        userId,
+        fetch: countingFetch(baseFetch, dest.calls),
+        now: engine.config.now,
+        log: engine.log,
+      };
+      const [session, cursor] = await Promise.all([dest.destination.open(account), dest.ledger.cursor()]);
+      dest.session = session;
+      dest.cursor = cursor;
+    }),
+  ]);
+  return [withings, pending] as const;
 }
 
 function destinationRun(run: SyncRun, destination: Destination): DestinationRun {

@@ -12,7 +12,7 @@ import type {
   SyncReport,
   SyncTrigger,
 } from '../observability/report.js';
-import type { AccountRecord, CursorRecord, PendingRecord } from '../store/state.js';
+import type { AccountRecord, CursorRecord, HealthRecord, PendingRecord } from '../store/state.js';
 import type { VersionedValue } from '../store/state-store.js';
 import { describeFailure, isReauth, sideOf } from './failures.js';
 
@@ -127,6 +127,8 @@ export interface SyncRun {
   account?: AccountRecord;
   withings?: WithingsClient;
   pending?: VersionedValue<PendingRecord> | undefined;
+  /** The health record as read at the start, beside the other reads, for the outcome to swap on. */
+  health?: Promise<VersionedValue<HealthRecord> | undefined>;
   destinations: DestinationRun[];
   /** Where the Withings read starts (`lastupdate`), and the range the destinations are listed in. */
   window?: { lastUpdate: Date | undefined; from: Date; to: Date };

@@ -1,5 +1,6 @@
 import type { Engine } from '../context.js';
 import { type HealthRecord, keys, update } from '../store/state.js';
+import type { VersionedValue } from '../store/state-store.js';
 import type { AlertType, SyncAlert } from './report.js';
 
 const DAY_MS = 86_400_000;
@@ -44,7 +45,10 @@ export async function raiseAlert(
   return alert;
 }
 
-/** Records the outcome of a sync attempt in the account's health record. */
+/**
+ * Records the outcome of a sync attempt in the account's health record.
+ * @param read - The record as the sync read it when it started, to swap on without reading it again.
+ */
 export async function recordAttempt(
   engine: Engine,
   userId: string,
@@ -53,19 +57,26 @@ export async function recordAttempt(
     error?: { code: string; message: string; side?: 'withings' | 'garmin' };
     clearReauth?: Array<'withings' | 'garmin'>;
   },
+  read?: Promise<VersionedValue<HealthRecord> | undefined>,
 ): Promise<void> {
   const at = engine.config.now().toISOString();
-  await update<HealthRecord>(engine.config.store, keys.health(userId), (current) => {
-    const next: HealthRecord = { ...current, lastAttemptAt: at };
-    if (outcome.ok) next.lastSuccessAt = at;
-    if (outcome.error) next.lastError = { ...outcome.error, at };
-    if (outcome.clearReauth?.length && next.reauth) {
-      const reauth = { ...next.reauth };
-      for (const side of outcome.clearReauth) delete reauth[side];
-      next.reauth = reauth;
-    }
-    return next;
-  });
+  const options = read ? { first: read } : {};
+  await update<HealthRecord>(
+    engine.config.store,
+    keys.health(userId),
+    (current) => {
+      const next: HealthRecord = { ...current, lastAttemptAt: at };
+      if (outcome.ok) next.lastSuccessAt = at;
+      if (outcome.error) next.lastError = { ...outcome.error, at };
+      if (outcome.clearReauth?.length && next.reauth) {
+        const reauth = { ...next.reauth };
+        for (const side of outcome.clearReauth) delete reauth[side];
+        next.reauth = reauth;
+      }
+      return next;
+    },
+    options,
+  );
 }
 
 /** Marks a side as needing a new authorization (and alerts once a day). */

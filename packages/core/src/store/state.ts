@@ -190,13 +190,17 @@ export async function update<T>(
   store: StateStore,
   key: string,
   change: (current: T | undefined) => T,
-  options: { ttlSeconds?: number } = {},
+  options: { ttlSeconds?: number; first?: Promise<VersionedValue<T> | undefined> } = {},
 ): Promise<VersionedValue<T>> {
+  const { first, ...putOptions } = options;
   for (let attempt = 0; ; attempt += 1) {
-    const current = await store.get<T>(key);
+    // A read made earlier stands in for the first (a failed one is made again): if the entry changed
+    // since, the swap fails and the next round reads it.
+    const current =
+      attempt === 0 && first ? await first.catch(() => store.get<T>(key)) : await store.get<T>(key);
     const value = change(current?.value);
     try {
-      const version = await store.put(key, value, { ifVersion: current?.version ?? null, ...options });
+      const version = await store.put(key, value, { ifVersion: current?.version ?? null, ...putOptions });
       return { value, version };
     } catch (error) {
       if (!isSyncErrorWithCode(error, 'STORE_CONFLICT') || attempt >= 20) throw error;
