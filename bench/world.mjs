@@ -58,7 +58,8 @@ export async function startDeployment({ setup, config = {} }) {
   const sync = createSync({
     withings: setup.withings,
     garmin: setup.garmin,
-    store: fileStore(join(dir, 'state')),
+    // The store counts time to live on the engine's clock, as it does in life (one clock for both).
+    store: fileStore(join(dir, 'state'), config.now ? { now: config.now } : {}),
     logger: silentLogger,
     hooks: {
       onReport(report) {
