@@ -1,57 +1,102 @@
 import {
   type BigIntStats,
+  close,
   closeSync,
-  fchmodSync,
+  fchmod,
+  fstat,
   fstatSync,
   fsync,
   lstatSync,
+  open,
   openSync,
-  readFileSync,
+  readFile,
   readSync,
+  rename,
   renameSync,
   type Stats,
+  unlink,
   unlinkSync,
+  writeFile,
   writeFileSync,
 } from 'node:fs';
 import { promisify } from 'node:util';
 
 // The file store's calls on the file system. Every webhook reads its account and writes its pending
-// record, and a sync makes some two hundred calls, so their cost on the main thread is what counts:
-// - Opening, reading, writing, renaming and removing a small file of a local, page-cached state
-//   directory takes microseconds; handed to the thread pool, each costs several times that on the
-//   main thread (a request, a callback, a promise) plus a wait for a pool thread, and the sync's store
-//   steps were slowest under load, waiting on those round trips rather than on the disk. So they run
-//   synchronously, behind the same promise-returning functions.
-// - fsync waits for the device and stays on the thread pool: it is the one call that may take long,
-//   and the event loop goes on meanwhile.
+// record, and a sync makes some two hundred calls, so their cost on the main thread is what counts.
+// - Reads run synchronously (open read-only, fstat, read, close, lstat): on a local, page-cached state
+//   directory they take microseconds, while a thread-pool round trip each cost several times that on
+//   the main thread (a request, a callback, a promise) plus a wait for a pool thread.
+// - A write's calls (create, write, close, rename, unlink) run synchronously too while the pool holds
+//   nothing of ours, and on the pool beside the event loop while it does (see `offloaded`): measured,
+//   a burst of webhooks answered slower with every write on the main thread, a lone sync faster.
+// - fsync waits for the device and always goes to the pool. The callback API, not `fs/promises`: a
+//   FileHandle per descriptor costs several times the main-thread work of these small calls.
 // The state directory is local by design (the CLI's and `wg-sync serve`'s own disk); on a network
-// file system every one of these calls would hold the event loop for a round trip.
+// file system each synchronous call would hold the event loop for a round trip.
 
-export async function openFd(path: string, flags: number, mode?: number): Promise<number> {
-  return openSync(path, flags, mode);
+const inPool = { calls: 0 };
+
+/**
+ * `call` on the thread pool, or synchronously when nothing of the file store's is there: alone, a
+ * write's calls (create, write, close, rename, unlink) take microseconds and a pool round trip costs
+ * more than the call; with others in the pool (a burst of webhooks), the pool runs them beside the
+ * event loop, on another core, while the main thread goes on answering.
+ */
+function offloaded<A extends unknown[], R>(
+  pooled: (...args: A) => Promise<R>,
+  direct: (...args: A) => R,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    if (inPool.calls === 0) return direct(...args);
+    inPool.calls += 1;
+    try {
+      return await pooled(...args);
+    } finally {
+      inPool.calls -= 1;
+    }
+  };
 }
-export async function closeFd(fd: number): Promise<void> {
+
+/** Always on the thread pool (it waits for the device), and counted: while it runs, writes go there too. */
+export async function fsyncFd(fd: number): Promise<void> {
+  inPool.calls += 1;
+  try {
+    await fsyncPooled(fd);
+  } finally {
+    inPool.calls -= 1;
+  }
+}
+const fsyncPooled = promisify(fsync);
+
+export const openFd = offloaded(
+  promisify(open) as (path: string, flags: number, mode?: number) => Promise<number>,
+  (path: string, flags: number, mode?: number) => openSync(path, flags, mode),
+);
+export const closeFd = offloaded(promisify(close), closeSync);
+export const fchmodFd = promisify(fchmod);
+// BigInt stats: inode numbers are compared for identity and may not fit a double on every file system.
+export const fstatFd = promisify(fstat) as unknown as (
+  fd: number,
+  options: { bigint: true },
+) => Promise<BigIntStats>;
+export const readFd = promisify(readFile) as unknown as (fd: number, encoding: 'utf8') => Promise<string>;
+export const writeFd = offloaded(
+  promisify(writeFile) as unknown as (fd: number, data: string) => Promise<void>,
+  (fd: number, data: string) => writeFileSync(fd, data),
+);
+export const renamePath = offloaded(promisify(rename), renameSync);
+export const unlinkPath = offloaded(promisify(unlink), unlinkSync);
+
+/** Opens `path` read-only, synchronously (see above); rejects like `open` would. */
+export async function openForReading(path: string, flags: number): Promise<number> {
+  return openSync(path, flags);
+}
+/** Closes a descriptor opened with {@link openForReading}. */
+export async function closeRead(fd: number): Promise<void> {
   closeSync(fd);
 }
-export const fsyncFd = promisify(fsync);
-export async function fchmodFd(fd: number, mode: number): Promise<void> {
-  fchmodSync(fd, mode);
-}
-// BigInt stats: inode numbers are compared for identity and may not fit a double on every file system.
-export async function fstatFd(fd: number, options: { bigint: true }): Promise<BigIntStats> {
+export async function fstatRead(fd: number, options: { bigint: true }): Promise<BigIntStats> {
   return fstatSync(fd, options);
-}
-export async function readFd(fd: number, encoding: 'utf8'): Promise<string> {
-  return readFileSync(fd, encoding);
-}
-export async function writeFd(fd: number, data: string): Promise<void> {
-  writeFileSync(fd, data);
-}
-export async function renamePath(from: string, to: string): Promise<void> {
-  renameSync(from, to);
-}
-export async function unlinkPath(path: string): Promise<void> {
-  unlinkSync(path);
 }
 export async function lstatPath(path: string): Promise<Stats> {
   return lstatSync(path);

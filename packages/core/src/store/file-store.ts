@@ -46,9 +46,9 @@ export interface FileStoreInternals {
 
 /**
  * A {@link StateStore} with one JSON file per key in `dir`: the embedded default for `wg-sync serve`
- * and single-box setups. Writes go to a temporary file, are fsynced and renamed into place; files are
- * 0600 in a 0700 directory; symlinks are refused; compare-and-swap holds across processes (a lock file
- * per key). A file that cannot be read is a {@link StoreCorruptError} naming its path, never reset.
+ * and single-box setups. Writes go to a temporary file, are fsynced and renamed into place (and the
+ * rename made durable, except for entries with a time to live); files are 0600 in a 0700 directory;
+ * symlinks are refused; compare-and-swap holds across processes (a lock file per key). A file that cannot be read is a {@link StoreCorruptError} naming its path, never reset.
  * An entry owned by another user or open to group or others, or a state directory owned by another
  * user, is a {@link StoreInsecureError} and is not read (tokens live here).
  *
@@ -166,7 +166,7 @@ export function openFileStore(
     if (!replacing) await assertNotSymlink(path);
     await renamePath(temp, path);
     // Wrapped: an async function would adopt the fsync's promise and resolve only after it.
-    return { durable: dirSync.sync() };
+    return { durable: volatile(envelope) ? Promise.resolve() : dirSync.sync() };
   }
 
   const store: StateStore = {
@@ -207,8 +207,9 @@ export function openFileStore(
       assertValidKey(key);
       await ensureDir();
       const removed = await exclusive(key, async () => {
+        let current: Envelope | undefined;
         if (ifVersion !== undefined) {
-          const current = await readEntry(key);
+          current = await readEntry(key);
           if (current?.version !== ifVersion) throw new StoreConflictError(key);
         }
         try {
@@ -216,7 +217,8 @@ export function openFileStore(
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }
-        return { durable: dirSync.sync() }; // awaited once the lock is released, as in `put`
+        // Awaited once the lock is released, as in `put`.
+        return { durable: current && volatile(current) ? Promise.resolve() : dirSync.sync() };
       });
       await removed.durable;
     },
@@ -257,6 +259,15 @@ export function openFileStore(
   // Errors about an entry's contents (a wrong shape, found above the store) name its file.
   return describeEntryLocations(store, pathOf);
 }
+
+/**
+ * An entry with a time to live (a sync's lease, the debounce window, the Withings budget) is not worth
+ * a directory fsync on the way of every sync: its data is fsynced before the rename, so a power cut
+ * can only undo the rename (or removal), which leaves the entry it replaced, whole, or none. That is
+ * what a power cut during the sync would have left: a lease that runs out, a window or budget entry
+ * a minute older. Entries without one (tokens, cursors, the ledger, pending) keep the fsync.
+ */
+const volatile = (envelope: Envelope) => envelope.expiresAt !== undefined;
 
 async function assertNotSymlink(path: string): Promise<void> {
   try {
