@@ -3,6 +3,7 @@ import type { Destination } from './destinations/destination.js';
 import type { SyncCoordinator } from './engine/coordinator.js';
 import type { LinkedAccounts } from './engine/linked-accounts.js';
 import type { WithingsBudget } from './engine/withings-budget.js';
+import type { AckGate } from './http/ack-gate.js';
 import type { AuthThrottle } from './http/auth-throttle.js';
 import type { PendingWriter } from './http/pending-writer.js';
 import type { WebhookDebounce } from './http/webhook-debounce.js';
@@ -30,6 +31,8 @@ export interface Engine {
   pending: PendingWriter;
   /** Per-user debounce of webhook-triggered syncs. */
   debounce: WebhookDebounce;
+  /** Holds webhook syncs back while webhooks are being answered. */
+  acks: AckGate;
   /** Failed bearer attempts per source, for the admin routes. */
   authThrottle: AuthThrottle;
   /** Called with every alert raised (reconcile collects them for its report). */

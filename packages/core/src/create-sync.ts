@@ -16,6 +16,7 @@ import { WithingsBudget } from './engine/withings-budget.js';
 import { markLeaseHeld } from './engine/work.js';
 import { createWork, reportThroughQueue, waitableQueue } from './engine/work-api.js';
 import { AccountNotFoundError, UserIdRequiredError } from './errors.js';
+import { AckGate } from './http/ack-gate.js';
 import { AuthThrottle } from './http/auth-throttle.js';
 import { createHandler } from './http/handler.js';
 import { PendingWriter } from './http/pending-writer.js';
@@ -71,6 +72,7 @@ export function createSync(input: SyncConfig): Sync {
     }),
     pending: new PendingWriter(config.store),
     debounce: new WebhookDebounce(config.store, config.webhookDebounceSeconds * 1000, config.now, log),
+    acks: new AckGate(),
     authThrottle: new AuthThrottle(() => config.now().getTime()),
     read: sharedReader(config.store),
     linked,

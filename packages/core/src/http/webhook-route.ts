@@ -37,6 +37,15 @@ export async function webhook(
   request: Request,
   ctx: HandlerContext,
 ): Promise<Response> {
+  engine.acks.enter();
+  try {
+    return await answer(engine, sync, request, ctx);
+  } finally {
+    engine.acks.leave();
+  }
+}
+
+async function answer(engine: Engine, sync: Syncs, request: Request, ctx: HandlerContext): Promise<Response> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     return errorResponse(
@@ -145,8 +154,11 @@ async function afterAnswer(
   }
   logTurn(engine, notification, turn);
   if (turn.kind === 'later') scheduleTrailing(engine, sync, notification, turn);
+  if (turn.kind !== 'now') return undefined;
+  // Answers first (see AckGate): the sync starts once no webhook is waiting for its answer.
+  await engine.acks.idle();
   // What `waitUntil` is handed resolves with the report of the sync this webhook started, as before.
-  return turn.kind === 'now' ? startSync(engine, sync, notification) : undefined;
+  return startSync(engine, sync, notification);
 }
 
 function logTurn(engine: Engine, notification: WithingsNotification, turn: DebounceTurn): void {
