@@ -37,10 +37,10 @@ import { promisify } from 'node:util';
 const inPool = { calls: 0 };
 
 /**
- * `call` on the thread pool, or synchronously when nothing of the file store's is there: alone, a
- * write's calls (create, write, close, rename, unlink) take microseconds and a pool round trip costs
- * more than the call; with others in the pool (a burst of webhooks), the pool runs them beside the
- * event loop, on another core, while the main thread goes on answering.
+ * A call made synchronously (`direct`) while nothing of the file store's is on the thread pool, and
+ * there (`pooled`) while something is: alone, a write's calls (create, write, close, rename, unlink)
+ * take microseconds and a pool round trip costs more than the call; with others in the pool (a burst
+ * of webhooks), the pool runs them beside the event loop, on another core, while it goes on answering.
  */
 function offloaded<A extends unknown[], R>(
   pooled: (...args: A) => Promise<R>,
