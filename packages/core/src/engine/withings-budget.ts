@@ -49,8 +49,6 @@ export interface WithingsBudgetOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Lack = BudgetLack;
-
 /**
  * The application-wide Withings budget of one process. `take` before every Withings call: it spends a
  * call of the block this process leased (no store access), and leases the next block when that one is
@@ -63,7 +61,7 @@ export class WithingsBudget {
   readonly #owner = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly #maxBlock: number;
   readonly #blocks: Partial<Record<WithingsBudgetPriority, Block>> = {};
-  readonly #leasing: Partial<Record<WithingsBudgetPriority, Promise<Lack | undefined>>> = {};
+  readonly #leasing: Partial<Record<WithingsBudgetPriority, Promise<BudgetLack | undefined>>> = {};
   #backoffUntil = 0;
   #reading: Promise<VersionedValue<unknown> | undefined> | undefined;
   /**
@@ -181,13 +179,13 @@ export class WithingsBudget {
     return false;
   }
 
-  #localBackoff(): Lack | undefined {
+  #localBackoff(): BudgetLack | undefined {
     const waitMs = this.#backoffUntil - this.#options.now().getTime();
     return waitMs > 0 ? { reason: 'backoff', waitMs } : undefined;
   }
 
   /** One lease in flight per priority; concurrent callers wait for it. */
-  #refill(priority: WithingsBudgetPriority): Promise<Lack | undefined> {
+  #refill(priority: WithingsBudgetPriority): Promise<BudgetLack | undefined> {
     const inFlight = this.#leasing[priority];
     if (inFlight) return inFlight;
     const lease = this.#lease(priority, this.#waiting).finally(() => {
@@ -202,7 +200,7 @@ export class WithingsBudget {
     priority: WithingsBudgetPriority,
     want: number,
     first?: { entry: VersionedValue<unknown> | undefined },
-  ): Promise<Lack | undefined> {
+  ): Promise<BudgetLack | undefined> {
     let entry = first?.entry;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       // The first round swaps on `first` when given (a read, or what this process knows).
@@ -242,7 +240,7 @@ export class WithingsBudget {
   }
 
   /** A stored backoff (another process's 601), remembered here too. */
-  #lackFrom(entry: VersionedValue<unknown> | undefined): Lack | undefined {
+  #lackFrom(entry: VersionedValue<unknown> | undefined): BudgetLack | undefined {
     this.#backoffUntil = Math.max(this.#backoffUntil, storedBackoff(entry?.value));
     return this.#localBackoff();
   }

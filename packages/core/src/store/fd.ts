@@ -2,8 +2,8 @@ import {
   type BigIntStats,
   close,
   closeSync,
+  constants,
   fchmod,
-  fstat,
   fstatSync,
   fsync,
   lstatSync,
@@ -23,10 +23,10 @@ import { promisify } from 'node:util';
 
 // The file store's calls on the file system. Every webhook reads its account and writes its pending
 // record, and a sync makes some two hundred calls, so their cost on the main thread is what counts.
-// - Reads run synchronously (open read-only, fstat, read, close, lstat): on a local, page-cached state
+// - Reads run synchronously (a read-only open, fstat, read, lstat): on a local, page-cached state
 //   directory they take microseconds, while a thread-pool round trip each cost several times that on
 //   the main thread (a request, a callback, a promise) plus a wait for a pool thread.
-// - A write's calls (create, write, close, rename, unlink) run synchronously too while the pool holds
+// - Other calls (create, write, close, rename, unlink) run synchronously too while the pool holds
 //   nothing of ours, and on the pool beside the event loop while it does (see `offloaded`): measured,
 //   a burst of webhooks answered slower with every write on the main thread, a lone sync faster.
 // - fsync waits for the device and always goes to the pool. The callback API, not `fs/promises`: a
@@ -68,17 +68,21 @@ export async function fsyncFd(fd: number): Promise<void> {
 }
 const fsyncPooled = promisify(fsync);
 
-export const openFd = offloaded(
+const WRITING = constants.O_WRONLY | constants.O_RDWR | constants.O_CREAT;
+const openWriting = offloaded(
   promisify(open) as (path: string, flags: number, mode?: number) => Promise<number>,
   (path: string, flags: number, mode?: number) => openSync(path, flags, mode),
 );
+/** Read-only opens are reads (synchronous, see above); opens that create or write are a write's. */
+export async function openFd(path: string, flags: number, mode?: number): Promise<number> {
+  return (flags & WRITING) === 0 ? openSync(path, flags) : openWriting(path, flags, mode);
+}
 export const closeFd = offloaded(promisify(close), closeSync);
 export const fchmodFd = promisify(fchmod);
 // BigInt stats: inode numbers are compared for identity and may not fit a double on every file system.
-export const fstatFd = promisify(fstat) as unknown as (
-  fd: number,
-  options: { bigint: true },
-) => Promise<BigIntStats>;
+export async function fstatFd(fd: number, options: { bigint: true }): Promise<BigIntStats> {
+  return fstatSync(fd, options);
+}
 export const readFd = promisify(readFile) as unknown as (fd: number, encoding: 'utf8') => Promise<string>;
 export const writeFd = offloaded(
   promisify(writeFile) as unknown as (fd: number, data: string) => Promise<void>,
@@ -87,17 +91,6 @@ export const writeFd = offloaded(
 export const renamePath = offloaded(promisify(rename), renameSync);
 export const unlinkPath = offloaded(promisify(unlink), unlinkSync);
 
-/** Opens `path` read-only, synchronously (see above); rejects like `open` would. */
-export async function openForReading(path: string, flags: number): Promise<number> {
-  return openSync(path, flags);
-}
-/** Closes a descriptor opened with {@link openForReading}. */
-export async function closeRead(fd: number): Promise<void> {
-  closeSync(fd);
-}
-export async function fstatRead(fd: number, options: { bigint: true }): Promise<BigIntStats> {
-  return fstatSync(fd, options);
-}
 export async function lstatPath(path: string): Promise<Stats> {
   return lstatSync(path);
 }

@@ -48,9 +48,10 @@ export interface FileStoreInternals {
  * A {@link StateStore} with one JSON file per key in `dir`: the embedded default for `wg-sync serve`
  * and single-box setups. Writes go to a temporary file, are fsynced and renamed into place (and the
  * rename made durable, except for entries with a time to live); files are 0600 in a 0700 directory;
- * symlinks are refused; compare-and-swap holds across processes (a lock file per key). A file that cannot be read is a {@link StoreCorruptError} naming its path, never reset.
- * An entry owned by another user or open to group or others, or a state directory owned by another
- * user, is a {@link StoreInsecureError} and is not read (tokens live here).
+ * symlinks are refused; compare-and-swap holds across processes (a lock file per key). A file that
+ * cannot be read is a {@link StoreCorruptError} naming its path, never reset. An entry owned by
+ * another user or open to group or others, or a state directory owned by another user, is a
+ * {@link StoreInsecureError} and is not read (tokens live here).
  *
  * @param dir - The state directory (default {@link defaultStateDir}: where the `wg-sync` CLI keeps it).
  *
