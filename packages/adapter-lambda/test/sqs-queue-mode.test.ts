@@ -1,4 +1,5 @@
 import { parseWorkMessage } from '@wg-sync/core';
+import { until } from '@wg-sync/test-support';
 import { receive } from '@wg-sync/test-support/local-sqs';
 import { describe, expect, it } from 'vitest';
 import { fixture, minutesAgo, notificationBody, type World } from './harness.js';
@@ -219,12 +220,9 @@ describe('queue mode: per-account work through SQS', { timeout: 30_000 }, () => 
     expect(await w.handler({ Records: [record('2')] }, short)).toEqual({ batchItemFailures: [] });
     // The original, handed back, plus its fresh copy. local-aws-sqs applies a visibility of 0 with a
     // timer, which a loaded machine may run after the next request: wait for it (bounded).
-    let depth = await w.sqs.depth(w.queueUrl);
-    for (const deadline = Date.now() + 2000; depth.visible < 2 && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      depth = await w.sqs.depth(w.queueUrl);
-    }
-    expect(depth).toMatchObject({ visible: 2 });
+    const settled = async () => (await w.sqs.depth(w.queueUrl)).visible >= 2;
+    await until(settled, 2000).catch(() => undefined);
+    expect(await w.sqs.depth(w.queueUrl)).toMatchObject({ visible: 2 });
     expect(lines(w).filter((l) => l.event === 'lambda.work.not-started')).toHaveLength(2);
   });
 });

@@ -20,10 +20,13 @@ export function notification(userId: string, appli = 1, clock: Clock = REAL_TIME
   }).toString();
 }
 
-/** Polls until `check` holds, failing after `ms` of real time (it waits on real work, not on a clock). */
-export async function until(check: () => boolean, ms = 5000): Promise<void> {
+/**
+ * Polls until `check` holds (it may ask a server: a promise is awaited), failing after `ms` of real
+ * time (it waits on real work, not on a clock).
+ */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
